@@ -1,10 +1,53 @@
 package io.mscoordinator.server;
 
-/** Entry point. */
+import java.util.logging.Logger;
+
+/**
+ * Starts the coordinator: {@code java -jar ms-coordinator.jar [predict_ip predict_port manage_ip
+ * manage_port]}. A bad configuration prints one line and exits 2; a listener that cannot bind exits
+ * 1; SIGTERM or SIGINT closes the listeners and exits 0.
+ */
 public final class Main {
+  static final int EXIT_CONFIG = 2;
+  static final int EXIT_START = 1;
+
   private Main() {}
 
   public static void main(String[] args) {
-    System.out.println("hello");
+    CoordinatorConfig config;
+    try {
+      config = ConfigLoader.load(System.getenv(), args);
+      LogSetup.apply(config.log());
+    } catch (ConfigException e) {
+      System.err.println(e.getMessage());
+      System.exit(EXIT_CONFIG);
+      return;
+    }
+    Logger log = Logger.getLogger(Main.class.getName());
+    log.info(
+        "config: source="
+            + (config.source() == null ? "embedded default" : config.source())
+            + " deploy_mode="
+            + config.deployMode().key());
+    Coordinator coordinator;
+    try {
+      coordinator = Coordinator.start(config);
+    } catch (IllegalStateException e) {
+      System.err.println("start failed: " + e.getMessage());
+      System.exit(EXIT_START);
+      return;
+    }
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  log.info("stopping: shutdown requested");
+                  coordinator.close();
+                  log.info("stopped");
+                  // SIGTERM would otherwise end the JVM with 143; a clean stop is exit 0, and
+                  // nothing after start-up calls System.exit with another code.
+                  Runtime.getRuntime().halt(0);
+                },
+                "coordinator-shutdown"));
   }
 }

@@ -1,0 +1,135 @@
+package io.mscoordinator.cluster;
+
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import jakarta.json.Json;
+import jakarta.json.JsonException;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonReaderFactory;
+import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonParsingException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * Reads request bodies as JSON objects within the configured size, nesting depth and with duplicate
+ * keys refused, whatever Content-Type the client sent (the controller may send none).
+ */
+final class JsonBodies {
+  /** Deepest nesting a management request needs is 4; anything far deeper is hostile. */
+  static final int MAX_DEPTH = 16;
+
+  private static final JsonReaderFactory READERS =
+      Json.createReaderFactory(
+          Map.of(
+              "org.eclipse.parsson.maxDepth",
+              MAX_DEPTH,
+              "org.eclipse.parsson.rejectDuplicateKeys",
+              true,
+              "org.eclipse.parsson.maxBigDecimalLength",
+              64,
+              "org.eclipse.parsson.maxBigIntegerScale",
+              64));
+
+  private final long limitBytes;
+
+  JsonBodies(long limitBytes) {
+    this.limitBytes = limitBytes;
+  }
+
+  /** The body is larger than the limit. */
+  static final class TooLargeException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    TooLargeException(long limit) {
+      super("body too large: limit_bytes=" + limit);
+    }
+  }
+
+  long limitBytes() {
+    return limitBytes;
+  }
+
+  /** Reads and parses the body; the caller answers 400 or 413 from the exceptions. */
+  JsonObject read(ServerRequest req) throws InvalidRequestException, TooLargeException {
+    byte[] bytes = bytes(req);
+    if (bytes.length == 0) {
+      throw new InvalidRequestException("body", "a JSON object");
+    }
+    try (JsonReader reader = READERS.createReader(new ByteArrayInputStream(bytes))) {
+      JsonValue value = reader.readValue();
+      if (value.getValueType() != JsonValue.ValueType.OBJECT) {
+        throw new InvalidRequestException("body", "a JSON object");
+      }
+      return value.asJsonObject();
+    } catch (JsonParsingException e) {
+      throw new InvalidRequestException(
+          "body", "well-formed JSON (" + e.getLocation().getStreamOffset() + ")");
+    } catch (JsonException | IllegalStateException e) {
+      // Parsson reports depth, duplicate keys and trailing content this way.
+      throw new InvalidRequestException("body", "well-formed JSON: " + brief(e.getMessage()));
+    }
+  }
+
+  private byte[] bytes(ServerRequest req) throws TooLargeException {
+    if (!req.content().hasEntity()) {
+      return new byte[0];
+    }
+    try (InputStream in = req.content().inputStream()) {
+      byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limitBytes + 1));
+      if (bytes.length > limitBytes) {
+        throw new TooLargeException(limitBytes);
+      }
+      return bytes;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (RuntimeException e) {
+      // Helidon signals a body past the listener's max payload size from inside the stream.
+      if (String.valueOf(e.getMessage()).toLowerCase().contains("payload")) {
+        throw new TooLargeException(limitBytes);
+      }
+      throw e;
+    }
+  }
+
+  private static String brief(String message) {
+    if (message == null) {
+      return "unreadable";
+    }
+    return message.length() > 120 ? message.substring(0, 120) : message;
+  }
+
+  static void sendJson(ServerResponse res, Status status, JsonObject body) {
+    res.status(status)
+        .header(HeaderValues.CONTENT_TYPE_JSON)
+        .send(body.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  static void sendError(ServerResponse res, InvalidRequestException e) {
+    sendJson(
+        res,
+        Status.BAD_REQUEST_400,
+        Json.createObjectBuilder()
+            .add("error", "invalid request")
+            .add("field", e.field())
+            .add("rule", e.rule())
+            .build());
+  }
+
+  static void sendTooLarge(ServerResponse res, long limit) {
+    sendJson(
+        res,
+        Status.REQUEST_ENTITY_TOO_LARGE_413,
+        Json.createObjectBuilder()
+            .add("error", "body too large")
+            .add("limit_bytes", limit)
+            .build());
+  }
+}

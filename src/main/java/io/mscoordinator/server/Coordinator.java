@@ -1,0 +1,173 @@
+package io.mscoordinator.server;
+
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.HttpRouting;
+import io.mscoordinator.cluster.ClusterService;
+import io.mscoordinator.cluster.InstanceRegistry;
+import io.mscoordinator.cluster.MasterState;
+import io.mscoordinator.cluster.RequestTracker;
+import io.mscoordinator.health.Probes;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/**
+ * A running coordinator: its state and its listeners. {@link #start} returns only when every
+ * listener is bound, and fails (stopping whatever it started) when one is not.
+ *
+ * <p>Threadsafe: immutable after {@link #start}; {@link #close} may be called from any thread, more
+ * than once.
+ */
+public final class Coordinator implements AutoCloseable {
+  /** Listener names, as used by {@link #port} and {@link #uri}. */
+  public static final String MANAGE = WebServer.DEFAULT_SOCKET_NAME;
+
+  public static final String STATUS = "status";
+  public static final String EXTERNAL = "external";
+
+  private static final Logger LOG = Logger.getLogger(Coordinator.class.getName());
+
+  private final CoordinatorConfig config;
+  private final InstanceRegistry registry;
+  private final RequestTracker tracker;
+  private final MasterState master;
+  private final Probes probes;
+  private final WebServer server;
+  private final Map<String, CoordinatorConfig.Listener> listeners = new LinkedHashMap<>();
+
+  private Coordinator(CoordinatorConfig config) {
+    this.config = config;
+    this.registry = new InstanceRegistry();
+    this.tracker = new RequestTracker();
+    this.master = new MasterState(config.backupEnabled());
+    this.probes =
+        new Probes(
+            () -> registry.view().usable(config.deployMode()),
+            master::master,
+            model -> registry.view().servesModel(model));
+    ClusterService cluster =
+        new ClusterService(registry, tracker, master, config.deployMode(), config.bodyLimitBytes());
+
+    WebServerConfig.Builder builder =
+        WebServer.builder()
+            .shutdownHook(false)
+            .host(config.manage().host())
+            .port(config.manage().port())
+            .maxPayloadSize(config.bodyLimitBytes())
+            .routing(r -> Routes.manage(r, probes, cluster));
+    config.manage().tls().ifPresent(builder::tls);
+    listeners.put(MANAGE, config.manage());
+    config
+        .status()
+        .ifPresent(
+            l -> {
+              listeners.put(STATUS, l);
+              builder.putSocket(STATUS, s -> socket(s, l, r -> Routes.status(r, probes)));
+            });
+    config
+        .external()
+        .ifPresent(
+            l -> {
+              listeners.put(EXTERNAL, l);
+              builder.putSocket(EXTERNAL, s -> socket(s, l, Routes::external));
+            });
+    this.server = builder.build();
+  }
+
+  private void socket(
+      io.helidon.webserver.ListenerConfig.Builder socket,
+      CoordinatorConfig.Listener listener,
+      java.util.function.Consumer<HttpRouting.Builder> routes) {
+    HttpRouting.Builder routing = HttpRouting.builder();
+    routes.accept(routing);
+    socket
+        .host(listener.host())
+        .port(listener.port())
+        .maxPayloadSize(config.bodyLimitBytes())
+        .routing(routing);
+    listener.tls().ifPresent(socket::tls);
+  }
+
+  /**
+   * Starts every listener.
+   *
+   * @throws IllegalStateException when a listener cannot bind; nothing is left running
+   */
+  public static Coordinator start(CoordinatorConfig config) {
+    Coordinator coordinator = new Coordinator(config);
+    coordinator.server.start();
+    for (Map.Entry<String, CoordinatorConfig.Listener> entry : coordinator.listeners.entrySet()) {
+      // Helidon reports a port it could not bind as -1 instead of failing start().
+      if (coordinator.server.port(entry.getKey()) <= 0) {
+        coordinator.close();
+        CoordinatorConfig.Listener l = entry.getValue();
+        throw new IllegalStateException(
+            "listener failed to bind: name="
+                + name(entry.getKey())
+                + " address="
+                + l.host()
+                + ":"
+                + l.port());
+      }
+    }
+    coordinator.probes.markStarted();
+    for (String name : coordinator.listeners.keySet()) {
+      LOG.info("listening: name=" + name(name) + " url=" + coordinator.uri(name));
+    }
+    return coordinator;
+  }
+
+  private static String name(String socket) {
+    return MANAGE.equals(socket) ? "manage" : socket;
+  }
+
+  /** The bound port of a listener. */
+  public int port(String listener) {
+    return server.port(listener);
+  }
+
+  /** The base URI of a listener, e.g. {@code http://127.0.0.1:1026}. */
+  public URI uri(String listener) {
+    CoordinatorConfig.Listener l = listeners.get(listener);
+    if (l == null) {
+      throw new IllegalArgumentException("no such listener: " + listener);
+    }
+    String host = l.host().contains(":") ? "[" + l.host() + "]" : l.host();
+    return URI.create(l.scheme() + "://" + host + ":" + port(listener));
+  }
+
+  public Optional<CoordinatorConfig.Listener> listener(String name) {
+    return Optional.ofNullable(listeners.get(name));
+  }
+
+  public CoordinatorConfig config() {
+    return config;
+  }
+
+  public InstanceRegistry registry() {
+    return registry;
+  }
+
+  public RequestTracker tracker() {
+    return tracker;
+  }
+
+  public MasterState master() {
+    return master;
+  }
+
+  public Probes probes() {
+    return probes;
+  }
+
+  /** Stops the listeners; in-flight requests get the grace period to finish. */
+  @Override
+  public void close() {
+    if (server.isRunning()) {
+      server.stop();
+    }
+  }
+}
