@@ -5,11 +5,9 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import jakarta.json.Json;
-import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
-import jakarta.json.JsonReaderFactory;
-import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonParser;
+import jakarta.json.stream.JsonParserFactory;
 import jakarta.json.stream.JsonParsingException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -26,8 +24,8 @@ final class JsonBodies {
   /** Deepest nesting a management request needs is 4; anything far deeper is hostile. */
   static final int MAX_DEPTH = 16;
 
-  private static final JsonReaderFactory READERS =
-      Json.createReaderFactory(
+  private static final JsonParserFactory PARSERS =
+      Json.createParserFactory(
           Map.of(
               "org.eclipse.parsson.maxDepth",
               MAX_DEPTH,
@@ -63,17 +61,21 @@ final class JsonBodies {
     if (bytes.length == 0) {
       throw new InvalidRequestException("body", "a JSON object");
     }
-    try (JsonReader reader = READERS.createReader(new ByteArrayInputStream(bytes))) {
-      JsonValue value = reader.readValue();
-      if (value.getValueType() != JsonValue.ValueType.OBJECT) {
+    try (JsonParser parser = PARSERS.createParser(new ByteArrayInputStream(bytes))) {
+      if (!parser.hasNext() || parser.next() != JsonParser.Event.START_OBJECT) {
         throw new InvalidRequestException("body", "a JSON object");
       }
-      return value.asJsonObject();
+      JsonObject object = parser.getObject();
+      if (parser.hasNext()) {
+        throw new InvalidRequestException("body", "one JSON object and nothing after it");
+      }
+      return object;
     } catch (JsonParsingException e) {
       throw new InvalidRequestException(
           "body", "well-formed JSON (" + e.getLocation().getStreamOffset() + ")");
-    } catch (JsonException | IllegalStateException e) {
-      // Parsson reports depth, duplicate keys and trailing content this way.
+    } catch (RuntimeException e) {
+      // Parsson reports depth (a bare RuntimeException), duplicate keys and trailing content
+      // through several exception types; from the client's bytes they all mean malformed.
       throw new InvalidRequestException("body", "well-formed JSON: " + brief(e.getMessage()));
     }
   }
