@@ -8,6 +8,7 @@ import io.mscoordinator.cluster.InstanceRegistry;
 import io.mscoordinator.cluster.MasterState;
 import io.mscoordinator.cluster.RequestTracker;
 import io.mscoordinator.health.Probes;
+import java.net.InetAddress;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -115,7 +116,16 @@ public final class Coordinator implements AutoCloseable {
     }
     coordinator.probes.markStarted();
     for (String name : coordinator.listeners.keySet()) {
-      LOG.info("listening: name=" + name(name) + " url=" + coordinator.uri(name));
+      CoordinatorConfig.Listener l = coordinator.listeners.get(name);
+      LOG.info(
+          "listening: name="
+              + name(name)
+              + " url="
+              + coordinator.uri(name)
+              + " scope="
+              + (InetAddress.ofLiteral(l.host()).isLoopbackAddress()
+                  ? "loopback-only"
+                  : "network"));
     }
     return coordinator;
   }

@@ -11,6 +11,11 @@ public final class Main {
   static final int EXIT_CONFIG = 2;
   static final int EXIT_START = 1;
 
+  static {
+    // Before anything logs: see CoordinatorLogManager for why.
+    System.setProperty("java.util.logging.manager", CoordinatorLogManager.class.getName());
+  }
+
   private Main() {}
 
   public static void main(String[] args) {
@@ -37,6 +42,10 @@ public final class Main {
       System.exit(EXIT_START);
       return;
     }
+    CoordinatorLogManager logManager = CoordinatorLogManager.installed();
+    if (logManager != null) {
+      logManager.holdResetUntilShutdown();
+    }
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -44,6 +53,9 @@ public final class Main {
                   log.info("stopping: shutdown requested");
                   coordinator.close();
                   log.info("stopped");
+                  if (logManager != null) {
+                    logManager.resetAtShutdown();
+                  }
                   // SIGTERM would otherwise end the JVM with 143; a clean stop is exit 0, and
                   // nothing after start-up calls System.exit with another code.
                   Runtime.getRuntime().halt(0);

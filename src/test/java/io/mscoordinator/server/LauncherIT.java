@@ -1,0 +1,112 @@
+package io.mscoordinator.server;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+
+import io.mscoordinator.TestHttp;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's start command as a user runs it: {@code bin/ms-coordinator}, a separate process on
+ * the shipped config (with the positional arguments moving it to free ports).
+ */
+class LauncherIT {
+  private static final Path LAUNCHER = Path.of("bin", "ms-coordinator").toAbsolutePath();
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static ProcessBuilder launcher(Path log, List<String> args) {
+    List<String> command = new java.util.ArrayList<>();
+    command.add(LAUNCHER.toString());
+    command.addAll(args);
+    // A child must not write into surefire's stdout; its output goes to a file we read back.
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+  }
+
+  @Test
+  void shouldStartOnShippedConfigAndExitZeroOnSigterm(@TempDir Path dir) throws Exception {
+    int predict = freePort();
+    int manage = freePort();
+    Path log = dir.resolve("coordinator.log");
+    Process process =
+        launcher(log, List.of("127.0.0.1", "" + predict, "127.0.0.1", "" + manage)).start();
+    try {
+      TestHttp http = new TestHttp(URI.create("http://127.0.0.1:" + manage));
+      int status = 0;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      while (status != 200 && System.nanoTime() < deadline && process.isAlive()) {
+        try {
+          status = http.get("/v1/startup").statusCode();
+        } catch (UncheckedIOException e) {
+          Thread.sleep(200);
+        }
+      }
+      assertThat(Files.readString(log), status, is(200));
+      assertThat(http.get("/v1/health").statusCode(), is(200));
+
+      process.destroy(); // SIGTERM
+      assertThat(process.waitFor(30, TimeUnit.SECONDS), is(true));
+      assertThat(Files.readString(log), process.exitValue(), is(0));
+      assertThat(Files.readString(log), containsString("stopping: shutdown requested"));
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  @Test
+  void shouldExitNonZeroWithOneLineNamingTheKeyOnBadConfig(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("bad.json");
+    Files.writeString(
+        config,
+        Files.readString(Path.of("config", "ms_coordinator.json"))
+            .replace("\"manage_port\": \"1026\"", "\"manage_port\": \"80\""));
+    Path log = dir.resolve("out.log");
+    ProcessBuilder builder = launcher(log, List.of());
+    builder.environment().put(ConfigLoader.ENV_PATH, config.toString());
+
+    Process process = builder.start();
+
+    assertThat(process.waitFor(60, TimeUnit.SECONDS), is(true));
+    assertThat(process.exitValue(), is(2));
+    List<String> lines = Files.readAllLines(log);
+    assertThat(lines.toString(), lines.size(), is(1));
+    assertThat(lines.get(0), containsString("config error: key=http_config.manage_port"));
+    assertThat(lines.get(0), containsString("rule=port string in [\"1024\",\"65535\"]"));
+  }
+
+  @Test
+  void shouldExitOneWhenManagePortIsTaken(@TempDir Path dir) throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Path log = dir.resolve("out.log");
+      Process process =
+          launcher(
+                  log,
+                  List.of("127.0.0.1", "" + freePort(), "127.0.0.1", "" + taken.getLocalPort()))
+              .start();
+
+      assertThat(process.waitFor(60, TimeUnit.SECONDS), is(true));
+      assertThat(Files.readString(log), process.exitValue(), is(1));
+      assertThat(Files.readString(log), containsString("listener failed to bind: name=manage"));
+    }
+  }
+}
