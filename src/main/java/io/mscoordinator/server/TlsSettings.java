@@ -128,6 +128,7 @@ final class TlsSettings {
    * @param keyPath dotted path of {@code items}, e.g. {@code
    *     tls_config.controller_server_tls_items}
    * @param baseDir relative file names are resolved against it: the directory of the config file
+   *     ({@code configFile.toAbsolutePath().getParent()}); {@code null} means the working directory
    * @throws ConfigException naming {@code keyPath.<key>} and the rule it breaks
    */
   static TlsSettings parse(JsonObject items, String keyPath, Path baseDir) {
@@ -140,7 +141,7 @@ final class TlsSettings {
         throw new ConfigException(keyPath + "." + key, "one of " + KEYS, "(unknown key)");
       }
     }
-    Reader reader = new Reader(items, keyPath, baseDir);
+    Reader reader = new Reader(items, keyPath, baseDir == null ? Path.of("") : baseDir);
 
     KeyEntry keyEntry = reader.keyEntry();
     List<X509Certificate> cas = reader.caCerts();
