@@ -167,6 +167,7 @@ public final class ConfigLoader {
         bodyLimitMb * 1024 * 1024,
         mode,
         backupEnabled,
+        ListenerTls.client(tls, "mindie_client", source),
         logSettings(object(root, "log_info", false)),
         root);
   }

@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param predictIp the inference data plane address (validated; the data plane is not built yet)
  * @param bodyLimitBytes {@code request_limit.body_limit}, converted from MB
  * @param backupEnabled {@code backup_config.function_enable}: master/standby is on
+ * @param scrapeTls TLS of the node scrape client ({@code tls_config.mindie_client_tls_*}), when on
  * @param root the whole parsed file, for sections that later capabilities read themselves
  */
 public record CoordinatorConfig(
@@ -30,6 +31,7 @@ public record CoordinatorConfig(
     long bodyLimitBytes,
     DeployMode deployMode,
     boolean backupEnabled,
+    Optional<Tls> scrapeTls,
     LogSettings log,
     JsonObject root) {
 
@@ -70,6 +72,7 @@ public record CoordinatorConfig(
         bodyLimitBytes,
         deployMode,
         backupEnabled,
+        scrapeTls,
         log,
         root);
   }
