@@ -1,8 +1,8 @@
 package io.mscoordinator.server;
 
 /**
- * A configuration value that breaks its rule. Start-up prints {@link #getMessage()} as one line
- * and exits non-zero, so the message always names the key, the rule and the offending value.
+ * A configuration value that breaks its rule. Start-up prints {@link #getMessage()} as one line and
+ * exits non-zero, so the message always names the key, the rule and the offending value.
  */
 public final class ConfigException extends RuntimeException {
   private static final long serialVersionUID = 1L;
