@@ -104,6 +104,11 @@ public final class MetricsCore implements AutoCloseable {
   public static MetricsCore start(MetricsSettings settings) {
     MetricsCore core = new MetricsCore(settings);
     AgentRunner.startOnThread(core.runner);
+    // The runner publishes its thread once the thread runs; liveness needs it from the start.
+    long deadline = System.nanoTime() + STALL_NS;
+    while (core.runner.thread() == null && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
     return core;
   }
 
