@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * and OpenMetrics parsers under {@code /usr/bin/python3}. A missing tool fails the test; it never
  * skips it.
  */
-final class ExternalTools {
+public final class ExternalTools {
   /**
    * Lint warnings promtool may give: KsanaLLM's names carry abbreviated units ({@code _us}) and are
    * fixed by the engine; every other warning, and any parse error, fails.
@@ -30,7 +30,7 @@ final class ExternalTools {
    * text" for a counter's {@code _total} sample (the OpenMetrics family line names the family
    * without {@code _total}); that one warning is allowed for OpenMetrics bodies only.
    */
-  static void assertPromtoolAccepts(byte[] body, ExpositionFormat format) throws Exception {
+  public static void assertPromtoolAccepts(byte[] body, ExpositionFormat format) throws Exception {
     List<String> output = new ArrayList<>();
     int rc = run(List.of("promtool", "check", "metrics"), body, output);
     if (rc == 0) {
@@ -56,7 +56,7 @@ final class ExternalTools {
   }
 
   /** The samples prometheus_client parses from the body, one line each (parse_exposition.py). */
-  static List<String> pythonSamples(byte[] body, ExpositionFormat format) throws Exception {
+  public static List<String> pythonSamples(byte[] body, ExpositionFormat format) throws Exception {
     Path script = Path.of("src/test/resources/exposition/parse_exposition.py");
     List<String> output = new ArrayList<>();
     Path bodyFile = Files.createTempFile("exposition", ".txt");
