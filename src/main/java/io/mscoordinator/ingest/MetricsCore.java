@@ -170,6 +170,16 @@ public final class MetricsCore implements AutoCloseable {
     return liveness;
   }
 
+  /** The agent thread, once started; for tests that measure it. */
+  Thread agentThread() {
+    return runner.thread();
+  }
+
+  /** The agent's figures; for tests in this package. */
+  IngestCounters counters() {
+    return counters;
+  }
+
   /** Stops the agent (waits for its thread); unmaps nothing. Idempotent. */
   @Override
   public void close() {
