@@ -62,6 +62,15 @@ class ExactQuantilesTest {
   }
 
   @Test
+  void shouldRenderABodyThePromtoolAndPythonParsersAccept() throws Exception {
+    byte[] body = render(samples()).getBytes(StandardCharsets.UTF_8);
+    ExternalTools.assertPromtoolAccepts(body, ExpositionFormat.OPENMETRICS);
+    assertThat(
+        ExternalTools.pythonSamples(body, ExpositionFormat.OPENMETRICS).size(),
+        is(BOUNDS.length + 3 + 4));
+  }
+
+  @Test
   void shouldCountValuesBelow2048ExactlyInBuckets() {
     long[] raw = {1, 99, 100, 101, 999, 1000, 1001, 2047};
     String body = render(raw);
