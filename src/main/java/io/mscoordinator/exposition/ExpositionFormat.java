@@ -36,26 +36,8 @@ public enum ExpositionFormat {
     for (String range : accept.split(",")) {
       String[] parts = range.split(";");
       String type = parts[0].trim().toLowerCase(Locale.ROOT);
-      double q = 1;
-      String version = null;
-      for (int i = 1; i < parts.length; i++) {
-        String p = parts[i].trim();
-        int eq = p.indexOf('=');
-        if (eq < 0) {
-          continue;
-        }
-        String key = p.substring(0, eq).trim().toLowerCase(Locale.ROOT);
-        String value = p.substring(eq + 1).trim();
-        if (key.equals("q")) {
-          try {
-            q = Double.parseDouble(value);
-          } catch (NumberFormatException e) {
-            q = 0;
-          }
-        } else if (key.equals("version")) {
-          version = value;
-        }
-      }
+      double q = quality(parts);
+      String version = parameter(parts, "version");
       if (type.equals("application/openmetrics-text")
           && (version == null || version.equals("1.0.0") || version.equals("0.0.1"))) {
         openMetrics = Math.max(openMetrics, q);
@@ -64,5 +46,32 @@ public enum ExpositionFormat {
       }
     }
     return openMetrics > 0 && openMetrics >= text ? OPENMETRICS : PROMETHEUS_TEXT;
+  }
+
+  /**
+   * The {@code q} parameter of a split header element ({@code parts[0]} is the value): 1 if absent,
+   * 0 if malformed.
+   */
+  static double quality(String[] parts) {
+    String q = parameter(parts, "q");
+    if (q == null) {
+      return 1;
+    }
+    try {
+      return Double.parseDouble(q);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private static String parameter(String[] parts, String name) {
+    for (int i = 1; i < parts.length; i++) {
+      String p = parts[i].trim();
+      int eq = p.indexOf('=');
+      if (eq > 0 && p.substring(0, eq).trim().equalsIgnoreCase(name)) {
+        return p.substring(eq + 1).trim();
+      }
+    }
+    return null;
   }
 }

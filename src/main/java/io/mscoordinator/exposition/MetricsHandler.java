@@ -93,18 +93,7 @@ public final class MetricsHandler implements Handler {
       if (!name.equals("gzip") && !name.equals("x-gzip")) {
         continue;
       }
-      double q = 1;
-      for (int i = 1; i < parts.length; i++) {
-        String p = parts[i].trim();
-        if (p.startsWith("q=")) {
-          try {
-            q = Double.parseDouble(p.substring(2));
-          } catch (NumberFormatException e) {
-            q = 0;
-          }
-        }
-      }
-      return q > 0;
+      return ExpositionFormat.quality(parts) > 0;
     }
     return false;
   }

@@ -106,10 +106,7 @@ final class IngestAgent implements Agent {
     if (ringFile != null) {
       ringFile.bumpEpoch(ProcessHandle.current().pid(), 0);
     }
-    CompletableFuture<MetricsSnapshot> request = snapshotRequest.getAndSet(null);
-    if (request != null) {
-      request.completeExceptionally(new IllegalStateException("metrics ingest agent stopped"));
-    }
+    failPendingRequest();
   }
 
   /**
@@ -122,7 +119,7 @@ final class IngestAgent implements Agent {
     return posted == null ? mine : posted;
   }
 
-  /** For {@link MetricsCore#close()}: fails a request posted after the agent stopped. */
+  /** Fails a posted request; the agent calls it when it stops, close() again afterwards. */
   void failPendingRequest() {
     CompletableFuture<MetricsSnapshot> request = snapshotRequest.getAndSet(null);
     if (request != null) {
