@@ -1,0 +1,109 @@
+package io.mscoordinator.exposition;
+
+import io.mscoordinator.store.FamilySnapshot;
+import io.mscoordinator.store.MetricUnit;
+import io.mscoordinator.store.MetricsSnapshot;
+import java.util.List;
+import java.util.function.Supplier;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The engine families of the store, from one snapshot per render. Threadsafe: it keeps no state
+ * between renders; per-series arithmetic uses the writer's scratch array.
+ *
+ * <p>An HdrHistogram series is exposed twice: as a histogram family with the family's bucket bounds
+ * (counts exact up to HdrHistogram's 0.1% value precision, {@code _sum} exact), and as a summary
+ * family {@code <name>_quantiles} carrying p50, p90, p99 and p99.9 computed from all raw samples,
+ * which no bucket-based exposition can give. The summary has no {@code _sum}/{@code _count}: the
+ * histogram family already carries them, and repeating them would double count in queries that sum
+ * {@code _count} over families. An empty series has NaN quantiles.
+ */
+public final class SnapshotFamilySource implements FamilySource {
+  /** Quantiles exposed for every histogram series. */
+  public static final double[] QUANTILES = {0.5, 0.9, 0.99, 0.999};
+
+  /** Suffix of the summary family that carries the exact quantiles of a histogram family. */
+  public static final String QUANTILES_SUFFIX = "_quantiles";
+
+  private final Supplier<MetricsSnapshot> snapshots;
+
+  public SnapshotFamilySource(Supplier<MetricsSnapshot> snapshots) {
+    this.snapshots = snapshots;
+  }
+
+  @Override
+  public void writeFamilies(ExpositionWriter writer) {
+    MetricsSnapshot snapshot = snapshots.get();
+    List<FamilySnapshot> families = snapshot.families();
+    for (int f = 0; f < families.size(); f++) {
+      FamilySnapshot family = families.get(f);
+      switch (family.kind()) {
+        case COUNTER:
+          writer.counterFamily(family.name(), family.unit(), family.help());
+          for (int i = 0; i < family.size(); i++) {
+            writer.counter(family.name(), family.labelBlock(i), snapshot.counter(family.slot(i)));
+          }
+          break;
+        case GAUGE:
+          writer.gaugeFamily(family.name(), family.unit(), family.help());
+          for (int i = 0; i < family.size(); i++) {
+            writer.gauge(family.name(), family.labelBlock(i), snapshot.gauge(family.slot(i)));
+          }
+          break;
+        default:
+          writeHistogram(writer, snapshot, family);
+      }
+    }
+  }
+
+  private static void writeHistogram(
+      ExpositionWriter writer, MetricsSnapshot snapshot, FamilySnapshot family) {
+    String name = family.name();
+    MetricUnit unit = family.unit();
+    double scale = unit.scale();
+    double[] bounds = family.bounds();
+    long[] cumulative = writer.scratch(bounds.length);
+    writer.histogramFamily(name, unit, family.help());
+    for (int i = 0; i < family.size(); i++) {
+      int slot = family.slot(i);
+      Histogram h = snapshot.histogram(slot);
+      cumulativeCounts(h, bounds, scale, cumulative);
+      writer.histogram(
+          name,
+          family.labelBlock(i),
+          bounds,
+          cumulative,
+          h.getTotalCount(),
+          snapshot.histogramSum(slot) * scale);
+    }
+    // The summary's name does not end with the unit, so it carries no # UNIT line.
+    String quantiles = name + QUANTILES_SUFFIX;
+    writer.summaryFamily(
+        quantiles, MetricUnit.NONE, "Exact quantiles of " + name + " from all raw samples.");
+    for (int i = 0; i < family.size(); i++) {
+      Histogram h = snapshot.histogram(family.slot(i));
+      boolean empty = h.getTotalCount() == 0;
+      for (double q : QUANTILES) {
+        double value = empty ? Double.NaN : h.getValueAtPercentile(q * 100) * scale;
+        writer.quantile(quantiles, family.labelBlock(i), q, value);
+      }
+    }
+  }
+
+  /**
+   * Cumulative count of samples at or below each bound. One pass over the histogram: each step
+   * counts the HdrHistogram buckets after the previous bound's bucket up to this bound's.
+   */
+  static void cumulativeCounts(Histogram h, double[] bounds, double scale, long[] out) {
+    long total = 0;
+    long low = 0;
+    for (int b = 0; b < bounds.length; b++) {
+      long high = (long) Math.floor(bounds[b] / scale);
+      if (high >= low) {
+        total += h.getCountBetweenValues(low, high);
+        low = h.nextNonEquivalentValue(high);
+      }
+      out[b] = total;
+    }
+  }
+}

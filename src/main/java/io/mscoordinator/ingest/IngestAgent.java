@@ -1,0 +1,229 @@
+package io.mscoordinator.ingest;
+
+import static io.mscoordinator.ingest.RecordDescriptor.*;
+
+import io.mscoordinator.store.MetricsSnapshot;
+import io.mscoordinator.store.SeriesStore;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+
+/**
+ * Drains every ring and applies the events to the {@link SeriesStore}: the only writer of metric
+ * state. Runs on its own platform thread, {@value #ROLE_NAME}, under an Agrona {@code AgentRunner}.
+ *
+ * <p>Single writer: the {@value #ROLE_NAME} thread owns the store, the handle maps and the counters
+ * it writes; other threads call only {@link #requestSnapshot()} (threadsafe) and read {@link
+ * IngestCounters}.
+ *
+ * <p>Snapshot protocol: a reader posts a future in {@link #requestSnapshot()} (or joins the one
+ * already posted). At the top of its next duty cycle the agent takes the future, drains the rings
+ * (so every event offered before the request is in), freezes the store between two events, and
+ * completes the future. The reader's wait is at most one duty cycle plus the drain; the agent's
+ * pause is the freeze, a copy of changed state (see {@link SeriesStore}).
+ *
+ * <p>Steady state allocates nothing per event: the handlers are built once, the handle maps are
+ * open-addressing maps of primitives, and the store's event methods are allocation-free.
+ */
+final class IngestAgent implements Agent {
+  static final String ROLE_NAME = "ms-metrics-ingest";
+
+  private static final int READ_LIMIT = 4096;
+  private static final int MAX_DRAIN_ROUNDS = 64;
+  private static final long UNBLOCK_AFTER_NS = 1_000_000_000L;
+  private static final long REFUSED = -1;
+  private static final long MISSING = Long.MIN_VALUE;
+
+  private final SeriesStore store;
+  private final IngestCounters counters;
+  private final Source[] sources;
+  private final RingFile ringFile;
+  private final RegisterDecoder decoder = new RegisterDecoder();
+  private final AtomicReference<CompletableFuture<MetricsSnapshot>> snapshotRequest =
+      new AtomicReference<>();
+  private long lastHeartbeatMs;
+
+  IngestAgent(SeriesStore store, IngestCounters counters, RingBuffer inProcess, RingFile ringFile) {
+    this.store = store;
+    this.counters = counters;
+    this.ringFile = ringFile;
+    this.sources =
+        ringFile == null
+            ? new Source[] {new Source(Transport.IN_PROCESS, inProcess)}
+            : new Source[] {
+              new Source(Transport.IN_PROCESS, inProcess),
+              new Source(Transport.FILE, ringFile.ring())
+            };
+  }
+
+  @Override
+  public String roleName() {
+    return ROLE_NAME;
+  }
+
+  @Override
+  public void onStart() {
+    if (ringFile != null) {
+      lastHeartbeatMs = System.currentTimeMillis();
+      ringFile.bumpEpoch(ProcessHandle.current().pid(), lastHeartbeatMs);
+    }
+  }
+
+  @Override
+  public int doWork() {
+    counters.dutyCycle();
+    int work = 0;
+    CompletableFuture<MetricsSnapshot> request = snapshotRequest.getAndSet(null);
+    if (request != null) {
+      for (int round = 0; round < MAX_DRAIN_ROUNDS; round++) {
+        int drained = drain();
+        work += drained;
+        if (drained == 0) {
+          break;
+        }
+      }
+      request.complete(store.freeze());
+      work++;
+    } else {
+      work += drain();
+    }
+    if (ringFile != null) {
+      long now = System.currentTimeMillis();
+      if (now - lastHeartbeatMs >= RingFileDescriptor.HEARTBEAT_INTERVAL_MS) {
+        lastHeartbeatMs = now;
+        ringFile.heartbeat(now);
+      }
+    }
+    return work;
+  }
+
+  @Override
+  public void onClose() {
+    if (ringFile != null) {
+      ringFile.bumpEpoch(ProcessHandle.current().pid(), 0);
+    }
+    failPendingRequest();
+  }
+
+  /**
+   * Posts (or joins) a snapshot request; threadsafe. The future completes on the agent thread with
+   * a snapshot that contains every event offered before this call.
+   */
+  CompletableFuture<MetricsSnapshot> requestSnapshot() {
+    CompletableFuture<MetricsSnapshot> mine = new CompletableFuture<>();
+    CompletableFuture<MetricsSnapshot> posted = snapshotRequest.compareAndExchange(null, mine);
+    return posted == null ? mine : posted;
+  }
+
+  /** Fails a posted request; the agent calls it when it stops, close() again afterwards. */
+  void failPendingRequest() {
+    CompletableFuture<MetricsSnapshot> request = snapshotRequest.getAndSet(null);
+    if (request != null) {
+      request.completeExceptionally(new IllegalStateException("metrics ingest agent stopped"));
+    }
+  }
+
+  private int drain() {
+    int work = 0;
+    for (Source source : sources) {
+      int read = source.ring.read(source, READ_LIMIT);
+      work += read;
+      if (read > 0) {
+        counters.events(source.transport, read);
+      }
+      if (read == 0) {
+        source.unblockIfStuck();
+      } else {
+        source.stuckSinceNs = 0;
+      }
+    }
+    return work;
+  }
+
+  /** One ring and its handle map; the agent's handler for that ring. Agent thread only. */
+  private final class Source implements MessageHandler {
+    final Transport transport;
+    final RingBuffer ring;
+    final Long2LongHashMap handles = new Long2LongHashMap(MISSING);
+    long stuckSinceNs;
+
+    Source(Transport transport, RingBuffer ring) {
+      this.transport = transport;
+      this.ring = ring;
+    }
+
+    @Override
+    public void onMessage(int typeId, MutableDirectBuffer buffer, int index, int length) {
+      if (typeId == REGISTER_TYPE_ID) {
+        register(buffer, index, length);
+        return;
+      }
+      if (length != EVENT_LENGTH) {
+        counters.drop(transport, DropReason.MALFORMED);
+        return;
+      }
+      long slot = handles.get(buffer.getLong(index + HANDLE_OFFSET));
+      if (slot < 0) {
+        counters.drop(
+            transport, slot == MISSING ? DropReason.UNKNOWN_SERIES : DropReason.REFUSED_SERIES);
+        return;
+      }
+      long value = buffer.getLong(index + VALUE_OFFSET);
+      boolean applied;
+      switch (typeId) {
+        case HISTOGRAM_RECORD_TYPE_ID:
+          applied = store.histogramRecord((int) slot, value);
+          break;
+        case COUNTER_ADD_TYPE_ID:
+          applied = store.counterAdd((int) slot, value);
+          break;
+        case GAUGE_SET_TYPE_ID:
+          applied = store.gaugeSet((int) slot, Double.longBitsToDouble(value));
+          break;
+        default:
+          counters.drop(transport, DropReason.MALFORMED);
+          return;
+      }
+      if (!applied) {
+        counters.drop(transport, DropReason.INVALID_VALUE);
+      }
+    }
+
+    private void register(MutableDirectBuffer buffer, int index, int length) {
+      if (!decoder.wrap(buffer, index, length)) {
+        counters.drop(transport, DropReason.MALFORMED);
+        return;
+      }
+      int slot = store.register(decoder.name, decoder.kind, decoder.unit, decoder.labelPairs);
+      if (slot < 0) {
+        counters.refuse(RefusalReason.fromCode(slot));
+        handles.put(decoder.handle, REFUSED);
+      } else {
+        handles.put(decoder.handle, slot);
+        counters.series(store.size());
+      }
+    }
+
+    /**
+     * A producer that died between claiming and committing a record blocks the ring for good;
+     * Agrona's {@code unblock()} skips such a record once it has been stuck for a second.
+     */
+    void unblockIfStuck() {
+      if (ring.producerPosition() == ring.consumerPosition()) {
+        stuckSinceNs = 0;
+        return;
+      }
+      long now = System.nanoTime();
+      if (stuckSinceNs == 0) {
+        stuckSinceNs = now;
+      } else if (now - stuckSinceNs > UNBLOCK_AFTER_NS && ring.unblock()) {
+        counters.ringUnblocked();
+        stuckSinceNs = 0;
+      }
+    }
+  }
+}
