@@ -184,6 +184,9 @@ public final class MetricsCore implements AutoCloseable {
   @Override
   public void close() {
     runner.close();
+    if (ringFile != null) {
+      ringFile.releaseConsumer();
+    }
     agent.failPendingRequest();
   }
 

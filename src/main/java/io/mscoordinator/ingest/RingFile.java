@@ -5,8 +5,12 @@ import static io.mscoordinator.ingest.RingFileDescriptor.*;
 import java.io.File;
 import java.io.IOException;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import org.agrona.BitUtil;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -26,6 +30,7 @@ public final class RingFile {
   private final UnsafeBuffer header;
   private final ManyToOneRingBuffer ring;
   private final boolean reused;
+  private volatile FileChannel consumerLock;
 
   private RingFile(Path path, MappedByteBuffer mapped, int capacity, boolean reused) {
     this.path = path;
@@ -53,6 +58,18 @@ public final class RingFile {
     } catch (IOException e) {
       throw new IllegalStateException("cannot create ring file directory: path=" + path, e);
     }
+    FileChannel lock = lockConsumer(path);
+    try {
+      RingFile opened = mapForConsumer(path, file, capacity);
+      opened.consumerLock = lock;
+      return opened;
+    } catch (RuntimeException e) {
+      closeQuietly(lock);
+      throw e;
+    }
+  }
+
+  private static RingFile mapForConsumer(Path path, File file, int capacity) {
     if (file.exists() && file.length() >= HEADER_LENGTH) {
       MappedByteBuffer mapped = IoUtil.mapExistingFile(file, "metrics ring");
       UnsafeBuffer h = new UnsafeBuffer(mapped, 0, HEADER_LENGTH);
@@ -75,6 +92,50 @@ public final class RingFile {
     // Last, with release semantics: a producer that sees the version sees everything above.
     h.putIntRelease(VERSION_OFFSET, RecordDescriptor.LAYOUT_VERSION);
     return created;
+  }
+
+  /**
+   * Takes the consumer's exclusive lock on {@code <ring file>.lock}. A many-to-one ring has one
+   * consumer: a second coordinator draining the same file would corrupt its head. The operating
+   * system drops the lock when the holder dies, so a restart after a crash gets it back.
+   */
+  private static FileChannel lockConsumer(Path path) {
+    Path lockPath = path.resolveSibling(path.getFileName() + ".lock");
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot open ring lock file: path=" + lockPath, e);
+    }
+    FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (OverlappingFileLockException | IOException e) {
+      lock = null;
+    }
+    if (lock == null) {
+      closeQuietly(channel);
+      throw new IllegalStateException(
+          "ring file in use by another coordinator: path=" + path + " lock=" + lockPath);
+    }
+    return channel;
+  }
+
+  /** Releases the consumer lock; the mapping stays (see the class comment). */
+  void releaseConsumer() {
+    FileChannel lock = consumerLock;
+    consumerLock = null;
+    if (lock != null) {
+      closeQuietly(lock);
+    }
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // Closing releases the lock; there is nothing more to do if the close itself fails.
+    }
   }
 
   /**

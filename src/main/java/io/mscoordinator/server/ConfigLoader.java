@@ -1,6 +1,7 @@
 package io.mscoordinator.server;
 
 import io.mscoordinator.cluster.DeployMode;
+import io.mscoordinator.ingest.MetricsSettings;
 import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.JsonNumber;
@@ -167,6 +168,7 @@ public final class ConfigLoader {
         bodyLimitMb * 1024 * 1024,
         mode,
         backupEnabled,
+        MetricsSettings.parse(object(root, "metrics_config", false), "metrics_config"),
         ListenerTls.client(tls, "mindie_client", source),
         logSettings(object(root, "log_info", false)),
         root);

@@ -2,6 +2,7 @@ package io.mscoordinator.server;
 
 import io.helidon.common.tls.Tls;
 import io.mscoordinator.cluster.DeployMode;
+import io.mscoordinator.ingest.MetricsSettings;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ import java.util.Optional;
  * @param predictIp the inference data plane address (validated; the data plane is not built yet)
  * @param bodyLimitBytes {@code request_limit.body_limit}, converted from MB
  * @param backupEnabled {@code backup_config.function_enable}: master/standby is on
+ * @param metrics the metrics core's settings ({@code metrics_config})
  * @param scrapeTls TLS of the node scrape client ({@code tls_config.mindie_client_tls_*}), when on
  * @param root the whole parsed file, for sections that later capabilities read themselves
  */
@@ -31,6 +33,7 @@ public record CoordinatorConfig(
     long bodyLimitBytes,
     DeployMode deployMode,
     boolean backupEnabled,
+    MetricsSettings metrics,
     Optional<Tls> scrapeTls,
     LogSettings log,
     JsonObject root) {
@@ -60,6 +63,24 @@ public record CoordinatorConfig(
     return value instanceof JsonObject object ? object : JsonValue.EMPTY_JSON_OBJECT;
   }
 
+  /** The same configuration with other metrics settings (tests give each its own ring file). */
+  public CoordinatorConfig withMetrics(MetricsSettings newMetrics) {
+    return new CoordinatorConfig(
+        source,
+        manage,
+        status,
+        external,
+        predictIp,
+        predictPort,
+        bodyLimitBytes,
+        deployMode,
+        backupEnabled,
+        newMetrics,
+        scrapeTls,
+        log,
+        root);
+  }
+
   /** The same configuration with every listener on port 0, for tests. */
   public CoordinatorConfig withEphemeralPorts() {
     return new CoordinatorConfig(
@@ -72,6 +93,7 @@ public record CoordinatorConfig(
         bodyLimitBytes,
         deployMode,
         backupEnabled,
+        metrics,
         scrapeTls,
         log,
         root);

@@ -27,6 +27,7 @@ class RingFileTest {
     long h = producer.registerSeries("c", MetricKind.COUNTER, MetricUnit.NONE);
     producer.counterAdd(h, 41);
     assertThat(created.reused(), is(false));
+    created.releaseConsumer(); // the first coordinator stops
 
     // A different configured capacity does not destroy the file: its own capacity wins.
     RingFile reused = RingFile.openForConsumer(path, CAPACITY * 2);
@@ -37,6 +38,19 @@ class RingFileTest {
     assertThat(
         types,
         is(List.of(RecordDescriptor.REGISTER_TYPE_ID, RecordDescriptor.COUNTER_ADD_TYPE_ID)));
+  }
+
+  @Test
+  void shouldRefuseSecondConsumerWhileTheFirstHoldsTheFile() {
+    Path path = dir.resolve("held.ring");
+    RingFile first = RingFile.openForConsumer(path, CAPACITY);
+
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> RingFile.openForConsumer(path, CAPACITY));
+
+    assertThat(e.getMessage(), containsString("ring file in use by another coordinator"));
+    first.releaseConsumer();
+    assertThat(RingFile.openForConsumer(path, CAPACITY).reused(), is(true));
   }
 
   @Test

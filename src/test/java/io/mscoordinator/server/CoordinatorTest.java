@@ -58,6 +58,7 @@ class CoordinatorTest {
               config.bodyLimitBytes(),
               config.deployMode(),
               config.backupEnabled(),
+              config.metrics(),
               config.scrapeTls(),
               config.log(),
               config.root());
