@@ -3,6 +3,7 @@ package io.mscoordinator.server;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
+import io.mscoordinator.cluster.ClusterFamilySource;
 import io.mscoordinator.cluster.ClusterService;
 import io.mscoordinator.cluster.InstanceRegistry;
 import io.mscoordinator.cluster.MasterState;
@@ -53,6 +54,7 @@ public final class Coordinator implements AutoCloseable {
             master::master,
             model -> registry.view().servesModel(model));
     probes.addLivenessCheck(metrics.livenessCheck());
+    metrics.addFamilySource(new ClusterFamilySource(registry, master, config.deployMode()));
     ClusterService cluster =
         new ClusterService(registry, tracker, master, config.deployMode(), config.bodyLimitBytes());
 
