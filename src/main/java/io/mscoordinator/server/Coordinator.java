@@ -12,6 +12,7 @@ import io.mscoordinator.health.Probes;
 import io.mscoordinator.ingest.MetricsCore;
 import java.net.InetAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -64,6 +65,9 @@ public final class Coordinator implements AutoCloseable {
             .host(config.manage().host())
             .port(config.manage().port())
             .maxPayloadSize(config.bodyLimitBytes())
+            .maxConcurrentRequests(config.limits().maxConcurrentRequests())
+            .maxTcpConnections(config.limits().maxConnections())
+            .idleConnectionTimeout(Duration.ofSeconds(config.limits().idleTimeoutSeconds()))
             .routing(r -> Routes.manage(r, probes, cluster, metrics.handler()));
     config.manage().tls().ifPresent(builder::tls);
     listeners.put(MANAGE, config.manage());
@@ -95,6 +99,9 @@ public final class Coordinator implements AutoCloseable {
         .host(listener.host())
         .port(listener.port())
         .maxPayloadSize(config.bodyLimitBytes())
+        .maxConcurrentRequests(config.limits().maxConcurrentRequests())
+        .maxTcpConnections(config.limits().maxConnections())
+        .idleConnectionTimeout(Duration.ofSeconds(config.limits().idleTimeoutSeconds()))
         .routing(routing);
     listener.tls().ifPresent(socket::tls);
   }
