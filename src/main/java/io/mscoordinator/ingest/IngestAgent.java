@@ -9,8 +9,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 /**
  * Drains every ring and applies the events to the {@link SeriesStore}: the only writer of metric
@@ -31,6 +33,8 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
  */
 final class IngestAgent implements Agent {
   static final String ROLE_NAME = "ms-metrics-ingest";
+
+  private static final System.Logger LOG = System.getLogger(IngestAgent.class.getName());
 
   private static final int READ_LIMIT = 4096;
   private static final int MAX_DRAIN_ROUNDS = 64;
@@ -130,7 +134,15 @@ final class IngestAgent implements Agent {
   private int drain() {
     int work = 0;
     for (Source source : sources) {
-      int read = source.ring.read(source, READ_LIMIT);
+      int read;
+      try {
+        read = source.ring.read(source, READ_LIMIT);
+      } catch (RuntimeException e) {
+        // Only a ring whose bytes or positions were overwritten throws here; reading it again
+        // would throw again on every duty cycle and starve every snapshot. Start it over.
+        source.reset(e);
+        continue;
+      }
       work += read;
       if (read > 0) {
         counters.events(source.transport, read);
@@ -162,7 +174,10 @@ final class IngestAgent implements Agent {
         register(buffer, index, length);
         return;
       }
-      if (length != EVENT_LENGTH) {
+      if (length != EVENT_LENGTH
+          || (typeId != HISTOGRAM_RECORD_TYPE_ID
+              && typeId != COUNTER_ADD_TYPE_ID
+              && typeId != GAUGE_SET_TYPE_ID)) {
         counters.drop(transport, DropReason.MALFORMED);
         return;
       }
@@ -206,6 +221,35 @@ final class IngestAgent implements Agent {
         handles.put(decoder.handle, slot);
         counters.series(store.size());
       }
+    }
+
+    /**
+     * Empties an unreadable ring: zeroes its records and moves the consumer's head to the tail.
+     * Records in it are lost and counted as one malformed drop; the file ring's epoch moves on so
+     * that writers register their series again.
+     */
+    void reset(RuntimeException cause) {
+      AtomicBuffer buffer = ring.buffer();
+      int capacity = ring.capacity();
+      long head = ring.consumerPosition();
+      long tail = ring.producerPosition();
+      buffer.setMemory(0, capacity, (byte) 0);
+      buffer.putLongRelease(capacity + RingBufferDescriptor.HEAD_POSITION_OFFSET, tail);
+      stuckSinceNs = 0;
+      if (transport == Transport.FILE && ringFile != null) {
+        // Registrations in the emptied records are gone: a new epoch makes every writer
+        // re-register before its next event (the producer protocol of RingFileDescriptor).
+        ringFile.bumpEpoch(ProcessHandle.current().pid(), System.currentTimeMillis());
+      }
+      counters.ringReset();
+      counters.drop(transport, DropReason.MALFORMED);
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "ring unreadable, emptied: transport={0} head={1} tail={2} cause={3}",
+          transport.label(),
+          head,
+          tail,
+          String.valueOf(cause));
     }
 
     /**
