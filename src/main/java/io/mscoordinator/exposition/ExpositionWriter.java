@@ -1,13 +1,17 @@
 package io.mscoordinator.exposition;
 
 import io.mscoordinator.store.MetricUnit;
-import org.agrona.ExpandableArrayBuffer;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Renders families into a reused byte buffer in one {@link ExpositionFormat}, without allocating
- * per family or per series: names and HELP are copied char by char (ASCII fast path), label blocks
- * come pre-escaped from the store, integers are written as ASCII digits and doubles through a
- * reused {@link StringBuilder} (whose {@code append(double)} writes in place since JDK 19).
+ * per family or per series in the steady state: names and keywords are encoded to ASCII once and
+ * then copied with {@link System#arraycopy}, label blocks come pre-escaped from the store, the
+ * {@code le} texts of a family's bounds are formatted once per family, integers are written as
+ * ASCII digits and other doubles through a reused {@link StringBuilder} (whose {@code
+ * append(double)} writes in place since JDK 19). The buffer grows by doubling and is kept.
  *
  * <p>Confined to one rendering thread at a time; {@link MetricsHandler} pools instances.
  *
@@ -26,8 +30,15 @@ public final class ExpositionWriter {
   private static final byte[] QUANTILE = ascii("quantile=\"");
   private static final byte[] INF = ascii("+Inf");
 
-  private final ExpandableArrayBuffer out = new ExpandableArrayBuffer(64 * 1024);
+  private byte[] out = new byte[64 * 1024];
   private final StringBuilder number = new StringBuilder(32);
+  // Names, keywords and units: a bounded set (the store's families), encoded once.
+  private final Map<String, byte[]> encoded = new HashMap<>();
+  private String lastText;
+  private byte[] lastTextBytes;
+  // The le="..." texts of the family being written; one family's series share its bounds.
+  private double[] lastBounds;
+  private byte[][] lastBoundTexts;
   private long[] scratch = new long[64];
   private ExpositionFormat format = ExpositionFormat.PROMETHEUS_TEXT;
   private int length;
@@ -45,7 +56,7 @@ public final class ExpositionWriter {
 
   /** The body so far: {@code array()[0..length())}. */
   public byte[] array() {
-    return out.byteArray();
+    return out;
   }
 
   /** Bytes written so far. */
@@ -115,10 +126,11 @@ public final class ExpositionWriter {
    */
   public void histogram(
       String name, byte[] labels, double[] bounds, long[] cumulative, long count, double sum) {
+    byte[][] boundTexts = boundTexts(bounds);
     for (int i = 0; i < bounds.length; i++) {
       text(name);
       bytes(BUCKET);
-      labels(labels, LE, null, bounds[i]);
+      labels(labels, LE, boundTexts[i], 0);
       space();
       longValue(cumulative[i]);
       newline();
@@ -195,12 +207,12 @@ public final class ExpositionWriter {
       return;
     }
     ensure(labels.length + 2);
-    out.putByte(length++, (byte) '{');
-    out.putBytes(length, labels);
+    out[length++] = '{';
+    System.arraycopy(labels, 0, out, length, labels.length);
     length += labels.length;
     if (extraKey != null) {
       if (any) {
-        out.putByte(length++, (byte) ',');
+        out[length++] = ',';
       }
       bytes(extraKey);
       if (extraText != null) {
@@ -209,15 +221,48 @@ public final class ExpositionWriter {
         doubleValue(extraNumber);
       }
       ensure(1);
-      out.putByte(length++, (byte) '"');
+      out[length++] = '"';
     }
     ensure(1);
-    out.putByte(length++, (byte) '}');
+    out[length++] = '}';
+  }
+
+  /** The {@code le} label texts of {@code bounds}, formatted once per family. */
+  private byte[][] boundTexts(double[] bounds) {
+    if (bounds != lastBounds) {
+      byte[][] texts = new byte[bounds.length][];
+      for (int i = 0; i < bounds.length; i++) {
+        int start = length;
+        doubleValue(bounds[i]);
+        texts[i] = Arrays.copyOfRange(out, start, length);
+        length = start;
+      }
+      lastBounds = bounds;
+      lastBoundTexts = texts;
+    }
+    return lastBoundTexts;
   }
 
   private void longValue(long value) {
     ensure(20);
-    length += out.putLongAscii(length, value);
+    if (value == Long.MIN_VALUE) {
+      text("-9223372036854775808");
+      return;
+    }
+    if (value < 0) {
+      out[length++] = '-';
+      value = -value;
+    }
+    int digits = 1;
+    for (long v = value; v >= 10; v /= 10) {
+      digits++;
+    }
+    int end = length + digits;
+    for (int i = end - 1; i >= length; i--) {
+      out[i] = (byte) ('0' + value % 10);
+      value /= 10;
+    }
+    length = end;
   }
 
   private void doubleValue(double value) {
@@ -235,7 +280,7 @@ public final class ExpositionWriter {
       number.append(value);
       ensure(number.length());
       for (int i = 0; i < number.length(); i++) {
-        out.putByte(length++, (byte) number.charAt(i));
+        out[length++] = (byte) number.charAt(i);
       }
     }
   }
@@ -259,55 +304,65 @@ public final class ExpositionWriter {
   private int utf8(String s, int i, char c) {
     ensure(4);
     if (c < 0x80) {
-      out.putByte(length++, (byte) c);
+      out[length++] = (byte) c;
     } else if (c < 0x800) {
-      out.putByte(length++, (byte) (0xC0 | (c >> 6)));
-      out.putByte(length++, (byte) (0x80 | (c & 0x3F)));
+      out[length++] = (byte) (0xC0 | (c >> 6));
+      out[length++] = (byte) (0x80 | (c & 0x3F));
     } else if (Character.isHighSurrogate(c)
         && i + 1 < s.length()
         && Character.isLowSurrogate(s.charAt(i + 1))) {
       int cp = Character.toCodePoint(c, s.charAt(i + 1));
-      out.putByte(length++, (byte) (0xF0 | (cp >> 18)));
-      out.putByte(length++, (byte) (0x80 | ((cp >> 12) & 0x3F)));
-      out.putByte(length++, (byte) (0x80 | ((cp >> 6) & 0x3F)));
-      out.putByte(length++, (byte) (0x80 | (cp & 0x3F)));
+      out[length++] = (byte) (0xF0 | (cp >> 18));
+      out[length++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+      out[length++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+      out[length++] = (byte) (0x80 | (cp & 0x3F));
       return i + 1;
     } else {
-      out.putByte(length++, (byte) (0xE0 | (c >> 12)));
-      out.putByte(length++, (byte) (0x80 | ((c >> 6) & 0x3F)));
-      out.putByte(length++, (byte) (0x80 | (c & 0x3F)));
+      out[length++] = (byte) (0xE0 | (c >> 12));
+      out[length++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+      out[length++] = (byte) (0x80 | (c & 0x3F));
     }
     return i;
   }
 
-  /** ASCII text: names, keywords. */
+  /** ASCII text: names, keywords, units (a bounded set, each encoded once). */
   private void text(String s) {
-    int n = s.length();
-    ensure(n);
-    for (int i = 0; i < n; i++) {
-      out.putByte(length + i, (byte) s.charAt(i));
+    if (s != lastText) {
+      lastTextBytes = encoded.computeIfAbsent(s, ExpositionWriter::narrow);
+      lastText = s;
     }
-    length += n;
+    bytes(lastTextBytes);
+  }
+
+  /** Each char as one byte, as the ASCII fast path always wrote names. */
+  private static byte[] narrow(String s) {
+    byte[] b = new byte[s.length()];
+    for (int i = 0; i < b.length; i++) {
+      b[i] = (byte) s.charAt(i);
+    }
+    return b;
   }
 
   private void bytes(byte[] b) {
     ensure(b.length);
-    out.putBytes(length, b);
+    System.arraycopy(b, 0, out, length, b.length);
     length += b.length;
   }
 
   private void space() {
     ensure(1);
-    out.putByte(length++, (byte) ' ');
+    out[length++] = ' ';
   }
 
   private void newline() {
     ensure(1);
-    out.putByte(length++, (byte) '\n');
+    out[length++] = '\n';
   }
 
   private void ensure(int n) {
-    out.checkLimit(length + n);
+    if (length + n > out.length) {
+      out = Arrays.copyOf(out, Math.max(length + n, out.length * 2));
+    }
   }
 
   private static byte[] ascii(String s) {
