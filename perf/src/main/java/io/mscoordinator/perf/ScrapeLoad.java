@@ -6,9 +6,6 @@ import io.mscoordinator.server.ConfigLoader;
 import io.mscoordinator.server.Coordinator;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
-import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.Gauge;
-import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import jakarta.json.Json;
@@ -27,7 +24,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -43,11 +39,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ScrapeLoad {
   private ScrapeLoad() {}
-
-  static final double[] BOUNDS = {
-    1, 2, 3, 5, 8, 10, 15, 20, 30, 40, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1000, 1500,
-    2000, 3000, 5000, 7500, 10000, 20000
-  };
 
   public static void main(String[] argv) throws Exception {
     LoadArgs args = new LoadArgs(argv);
@@ -65,7 +56,7 @@ public final class ScrapeLoad {
       root = Json.createReader(in).readObject();
     }
     JsonArrayBuilder bounds = Json.createArrayBuilder();
-    for (double b : BOUNDS) {
+    for (double b : SameSeries.BOUNDS) {
       bounds.add(b);
     }
     JsonObjectBuilder metrics =
@@ -130,42 +121,25 @@ public final class ScrapeLoad {
     }
   }
 
-  /** The same series and values on both sides. */
+  /** The same series and values on both sides; the generator waits for the agent, never drops. */
   static void populate(MetricsProducer producer, PrometheusRegistry registry, int labelSets) {
-    Counter counter =
-        Counter.builder().name("requests").help("Requests.").labelNames("instance", "model_name")
-            .register(registry);
-    Gauge gauge =
-        Gauge.builder().name("queue_size").help("Queue size.").labelNames("instance", "model_name")
-            .register(registry);
-    Histogram histogram =
-        Histogram.builder()
-            .name("request_latency")
-            .help("Request latency.")
-            .labelNames("instance", "model_name")
-            .classicOnly()
-            .classicUpperBounds(BOUNDS)
-            .register(registry);
-    SplittableRandom random = new SplittableRandom(7);
-    for (int i = 0; i < labelSets; i++) {
-      String instance = "10.0." + (i / 250) + "." + (i % 250) + ":8080";
-      String[] labels = {"instance", instance, "model_name", "llama3-8b"};
-      long c = producer.registerSeries("requests", MetricKind.COUNTER, MetricUnit.NONE, labels);
-      long g = producer.registerSeries("queue_size", MetricKind.GAUGE, MetricUnit.NONE, labels);
-      long h =
-          producer.registerSeries("request_latency", MetricKind.HISTOGRAM, MetricUnit.NONE, labels);
-      producer.counterAdd(c, 1000L + i);
-      counter.labelValues(instance, "llama3-8b").inc(1000 + i);
-      producer.gaugeSet(g, i % 17);
-      gauge.labelValues(instance, "llama3-8b").set(i % 17);
-      for (int k = 0; k < 200; k++) {
-        long ms = (long) Math.pow(10, 4.3 * random.nextDouble());
-        while (!producer.histogramRecord(h, ms)) {
-          Thread.onSpinWait(); // the agent drains; the generator waits rather than drops
-        }
-        histogram.labelValues(instance, "llama3-8b").observe(ms);
-      }
-    }
+    SameSeries.populate(
+        labelSets,
+        registry,
+        (labels, counter, gauge, latencies) -> {
+          long c = producer.registerSeries("requests", MetricKind.COUNTER, MetricUnit.NONE, labels);
+          long g = producer.registerSeries("queue_size", MetricKind.GAUGE, MetricUnit.NONE, labels);
+          long h =
+              producer.registerSeries(
+                  "request_latency", MetricKind.HISTOGRAM, MetricUnit.NONE, labels);
+          producer.counterAdd(c, counter);
+          producer.gaugeSet(g, gauge);
+          for (long ms : latencies) {
+            while (!producer.histogramRecord(h, ms)) {
+              Thread.onSpinWait();
+            }
+          }
+        });
   }
 
   /** One round against one server. */
