@@ -76,7 +76,9 @@ public final class RingFile {
       UnsafeBuffer h = new UnsafeBuffer(mapped, 0, HEADER_LENGTH);
       int version = h.getIntAcquire(VERSION_OFFSET);
       if (version != 0) {
-        return verified(path, mapped, h, version);
+        RingFile reused = verified(path, mapped, h, version);
+        ownerOnly(path);
+        return reused;
       }
       // A creator died before publishing the version: no producer can have written into it.
     }
@@ -140,6 +142,15 @@ public final class RingFile {
       throw new IllegalStateException("cannot create ring file: path=" + path, e);
     }
     return IoUtil.mapExistingFile(path.toFile(), "metrics ring");
+  }
+
+  /** A file from an earlier run (or another tool) may be wider open; the consumer narrows it. */
+  private static void ownerOnly(Path path) {
+    try {
+      Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new IllegalStateException("cannot make ring file owner-only: path=" + path, e);
+    }
   }
 
   /** Releases the consumer lock; the mapping stays (see the class comment). */

@@ -50,6 +50,17 @@ class RingFileTest {
   }
 
   @Test
+  void shouldNarrowAReusedRingFileToOwnerOnly() throws Exception {
+    Path path = dir.resolve("wide.ring");
+    RingFile.openForConsumer(path, CAPACITY).releaseConsumer();
+    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw-rw-"));
+
+    RingFile.openForConsumer(path, CAPACITY).releaseConsumer();
+
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path)), is("rw-------"));
+  }
+
+  @Test
   void shouldRefuseSecondConsumerWhileTheFirstHoldsTheFile() {
     Path path = dir.resolve("held.ring");
     RingFile first = RingFile.openForConsumer(path, CAPACITY);
