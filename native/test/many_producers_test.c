@@ -91,6 +91,7 @@ static void should_receive_every_event_of_every_producer_thread_in_order(void)
     }
     while (atomic_load(&producers_done) < PRODUCERS)
     {
+        ms_test_ring_header_set(&ring, MS_METRICS_HEARTBEAT_OFFSET, ms_test_now_ms());
         ms_test_ring_read(&ring, receive, &received, 64);
     }
     while (ms_test_ring_read(&ring, receive, &received, 1 << 20) > 0 ||
@@ -107,7 +108,11 @@ static void should_receive_every_event_of_every_producer_thread_in_order(void)
     }
     MS_TEST_CHECK_EQ((int64_t)PRODUCERS * EVENTS_PER_PRODUCER, received.events);
     MS_TEST_CHECK_EQ(0, received.out_of_order);
+    /* The consumer heartbeats, so no re-registration: one drop per refused call. */
     MS_TEST_CHECK_EQ((int64_t)full, ms_test_ring_header_get(&ring, MS_METRICS_DROPPED_FULL_OFFSET));
+    ms_metrics_client_counters_t counters;
+    ms_metrics_client_counters(client, &counters);
+    MS_TEST_CHECK_EQ((int64_t)full, counters.dropped_ring_full);
     fprintf(stderr, "events=%lld ring_full_retries=%llu\n", (long long)received.events, (unsigned long long)full);
     ms_metrics_client_close(client);
     ms_test_ring_close(&ring);
