@@ -34,7 +34,11 @@ final class IngestCounters {
   }
 
   void drop(Transport transport, DropReason reason) {
-    increment(DROPS_BASE + transport.ordinal() * DROPS + reason.ordinal(), 1);
+    drop(transport, reason, 1);
+  }
+
+  void drop(Transport transport, DropReason reason, long n) {
+    increment(DROPS_BASE + transport.ordinal() * DROPS + reason.ordinal(), n);
   }
 
   void refuse(RefusalReason reason) {
