@@ -67,8 +67,6 @@ static ms_metrics_series_t *g_counter = NULL;
 static const uint8_t *g_map = NULL;
 static int64_t g_capacity = 0;
 
-static atomic_int g_stop = 0;
-
 typedef struct
 {
     int index;
@@ -76,6 +74,7 @@ typedef struct
     uint64_t written;
     uint64_t dropped;
     uint64_t packets;
+    uint64_t waits;
     double elapsed;
 }
 worker_t;
@@ -100,21 +99,30 @@ static int64_t ring_position(int offset)
     return atomic_load_explicit(p, memory_order_acquire);
 }
 
-/* Waits until the ring has room for the next CHECK_EVERY records of every thread, with slack. */
-static void wait_for_room(void)
+/*
+ * Waits until the ring has room for the next CHECK_EVERY records of every thread, with slack;
+ * returns whether it had to wait. A waiting thread sleeps (50 us at a time) until an eighth of
+ * the ring is free again, so on a small machine it leaves the CPU to the consumer, as an engine
+ * thread with other work would, instead of spinning against it.
+ */
+static int wait_for_room(void)
 {
     const int64_t margin = (int64_t)g_threads * CHECK_EVERY * 32 + 65536;
+    const int64_t resume = g_capacity / 8 > margin ? g_capacity / 8 : margin;
+    int64_t need = margin;
+    int waited = 0;
     for (;;)
     {
         int64_t head = ring_position(MS_METRICS_RB_HEAD_POSITION_OFFSET);
         int64_t tail = ring_position(MS_METRICS_RB_TAIL_POSITION_OFFSET);
-        if (g_capacity - (tail - head) >= margin || atomic_load_explicit(&g_stop, memory_order_relaxed))
+        if (g_capacity - (tail - head) >= need)
         {
-            return;
+            return waited;
         }
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
+        waited = 1;
+        need = resume;
+        struct timespec ts = {0, 50000};
+        nanosleep(&ts, NULL);
     }
 }
 
@@ -149,7 +157,7 @@ static void *ring_worker(void *arg)
     {
         if (g_backoff)
         {
-            wait_for_room();
+            w->waits += (uint64_t)wait_for_room();
         }
         for (int k = 0; k < CHECK_EVERY; k++, i++)
         {
@@ -430,7 +438,7 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    uint64_t offered = 0, written = 0, dropped = 0, packets = 0;
+    uint64_t offered = 0, written = 0, dropped = 0, packets = 0, waits = 0;
     double elapsed = 0;
     for (int t = 0; t < g_threads; t++)
     {
@@ -439,16 +447,17 @@ int main(int argc, char **argv)
         written += workers[t].written;
         dropped += workers[t].dropped;
         packets += workers[t].packets;
+        waits += workers[t].waits;
         if (workers[t].elapsed > elapsed)
         {
             elapsed = workers[t].elapsed;
         }
     }
     printf("{\"mode\":\"%s\",\"api\":\"%s\",\"threads\":%d,\"rate\":%.0f,\"backoff\":%d,\"counter_every\":%d,"
-           "\"elapsed_s\":%.6f,\"offered\":%llu,\"written\":%llu,\"dropped\":%llu,\"packets\":%llu,"
+           "\"elapsed_s\":%.6f,\"offered\":%llu,\"written\":%llu,\"dropped\":%llu,\"packets\":%llu,\"backoff_waits\":%llu,"
            "\"offered_per_s\":%.0f,\"written_per_s\":%.0f}\n",
         g_udp ? "udp" : "ring", g_macro ? "macro" : "handle", g_threads, g_rate, g_backoff, g_counter_every,
         elapsed, (unsigned long long)offered, (unsigned long long)written, (unsigned long long)dropped,
-        (unsigned long long)packets, (double)offered / elapsed, (double)written / elapsed);
+        (unsigned long long)packets, (unsigned long long)waits, (double)offered / elapsed, (double)written / elapsed);
     return 0;
 }

@@ -54,7 +54,9 @@ import java.util.regex.Pattern;
  * until the receiver showed its final figure.
  *
  * <p>Run: {@code perf/run ring [--threads 2] [--seconds 10] [--rounds 3] [--counter-every 4]
- * [--statsd-paced-fraction 0.8]}.
+ * [--statsd-paced-fraction 0.8] [--api handle|macro] [--ring-mib 64]}. With {@code --api macro} the
+ * writer reports through {@code REPORT_METRIC} / {@code REPORT_COUNTER} (series looked up by name
+ * on every call) instead of registered handles.
  */
 public final class RingLoad {
   private static final String INSTANCE = "{instance=\"ring-load\"}";
@@ -64,13 +66,15 @@ public final class RingLoad {
   private final int threads;
   private final int seconds;
   private final int counterEvery;
+  private final String api;
   private final HttpClient http = HttpClient.newHttpClient();
 
-  private RingLoad(Path writer, int threads, int seconds, int counterEvery) {
+  private RingLoad(Path writer, int threads, int seconds, int counterEvery, String api) {
     this.writer = writer;
     this.threads = threads;
     this.seconds = seconds;
     this.counterEvery = counterEvery;
+    this.api = api;
   }
 
   public static void main(String[] argv) throws Exception {
@@ -83,6 +87,10 @@ public final class RingLoad {
     int rounds = args.integer("rounds", 3, 1, 20);
     int counterEvery = args.integer("counter-every", 4, 0, 1_000_000);
     int ringMiB = args.integer("ring-mib", 64, 1, 1024);
+    String api = args.text("api", "handle");
+    if (!api.equals("handle") && !api.equals("macro")) {
+      throw new IllegalArgumentException("--api is handle or macro, got: " + api);
+    }
     double pacedFraction =
         Double.parseDouble(args.text("statsd-paced-fraction", "0.8")); // 0 skips the paced runs
     if ((long) rounds * seconds * 4 > LoadArgs.MAX_SECONDS) {
@@ -101,7 +109,7 @@ public final class RingLoad {
             .add("ring_capacity_bytes", ringMiB << 20);
     root = Json.createObjectBuilder(root).add("metrics_config", metrics).build();
 
-    RingLoad load = new RingLoad(writer, threads, seconds, counterEvery);
+    RingLoad load = new RingLoad(writer, threads, seconds, counterEvery, api);
     List<JsonObject> backoff = new ArrayList<>();
     List<JsonObject> drop = new ArrayList<>();
     List<JsonObject> udp = new ArrayList<>();
@@ -139,6 +147,7 @@ public final class RingLoad {
             .add("seconds", seconds)
             .add("rounds", rounds)
             .add("counter_every", counterEvery)
+            .add("api", api)
             .add("ring_capacity_bytes", (long) ringMiB << 20)
             .add("load_average", loadAverage())
             .add("ring_lossfree_delivered_per_s_median", ours)
@@ -179,7 +188,9 @@ public final class RingLoad {
             "--counter-every",
             Integer.toString(counterEvery),
             "--backoff",
-            backoff ? "1" : "0");
+            backoff ? "1" : "0",
+            "--api",
+            api);
     long written = w.getJsonNumber("written").longValue();
     // The writer registered 2 series: REGISTER records count as ingest events too.
     Map<String, Double> after =
