@@ -40,8 +40,8 @@ import java.util.regex.Pattern;
  * The native ring's side of issue 5's performance: the C generator {@code ring_load} (built by
  * {@code perf/run ring} from {@code perf/native/ring_load.c} and {@code native/src}) reports
  * histogram samples and counter adds through the C library into the ring file of a coordinator
- * started here, and, side by side, sends the same events as StatsD lines over UDP to the npm
- * {@code statsd} server (null backend, no flush during a run).
+ * started here, and, side by side, sends the same events as StatsD lines over UDP to the npm {@code
+ * statsd} server (null backend, no flush during a run).
  *
  * <p>Per round, in this order: the ring with back-off (the writer waits while the ring is nearly
  * full, so the figure is the loss-free sustained rate), the ring at full speed with drops (the
@@ -59,7 +59,9 @@ import java.util.regex.Pattern;
  * on every call) instead of registered handles.
  */
 public final class RingLoad {
-  private static final String INSTANCE = "{instance=\"ring-load\"}";
+  private static final String HISTOGRAM_COUNT =
+      "time_to_first_token_us_count{instance=\"ring-load\"}";
+  private static final String COUNTER_TOTAL = "forward_req_total_num_total{instance=\"ring-load\"}";
   private static final Duration POLL = Duration.ofMillis(20);
 
   private final Path writer;
@@ -128,7 +130,8 @@ public final class RingLoad {
         System.err.println("statsd: " + udp.getLast());
         if (pacedFraction > 0) {
           if (r == 0) {
-            pacedRate = pacedFraction * udp.getFirst().getJsonNumber("delivered_per_s").doubleValue();
+            pacedRate =
+                pacedFraction * udp.getFirst().getJsonNumber("delivered_per_s").doubleValue();
           }
           udpPaced.add(load.statsd(node, statsd, dir, pacedRate));
           System.err.println("statsd paced: " + udpPaced.getLast());
@@ -192,18 +195,31 @@ public final class RingLoad {
             "--api",
             api);
     long written = w.getJsonNumber("written").longValue();
-    // The writer registered 2 series: REGISTER records count as ingest events too.
+    // Done when every written event shows in the series (their figures come from the agent's
+    // snapshot, which can trail the ingest counter), or when the ring is drained, every record
+    // was read (the writer's 2 REGISTER records count as ingest events too) and the series have
+    // not moved for 1 s: then the difference is reported as lost.
+    long[] last = {-1, System.nanoTime()};
     Map<String, Double> after =
         awaitStable(
             () -> scrape(metricsUri),
-            m ->
-                delta(before, m, "ms_coordinator_ingest_events_total{transport=\"file\"}")
-                        >= written + 2
-                    && get(m, "ms_coordinator_ring_used_bytes{transport=\"file\"}") == 0,
+            m -> {
+              long delivered = delivered(before, m);
+              long now = System.nanoTime();
+              if (delivered != last[0]) {
+                last[0] = delivered;
+                last[1] = now;
+              }
+              return delivered >= written
+                  || delta(before, m, "ms_coordinator_ingest_events_total{transport=\"file\"}")
+                          >= written + 2
+                      && get(m, "ms_coordinator_ring_used_bytes{transport=\"file\"}") == 0
+                      && now - last[1] > 1_000_000_000L;
+            },
             Duration.ofSeconds(60));
     double elapsed = (System.nanoTime() - start) / 1e9;
-    long histogram = delta(before, after, "time_to_first_token_us_count" + INSTANCE);
-    long counter = delta(before, after, "forward_req_total_num_total" + INSTANCE);
+    long histogram = delta(before, after, HISTOGRAM_COUNT);
+    long counter = delta(before, after, COUNTER_TOTAL);
     long delivered = histogram + counter;
     return Json.createObjectBuilder(w)
         .add("delivered", delivered)
@@ -309,7 +325,10 @@ public final class RingLoad {
     Path out = dir.resolve("ring_load.out");
     Path err = dir.resolve("ring_load.err");
     Process p =
-        new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        new ProcessBuilder(command)
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .start();
     if (!p.waitFor(seconds + 60L, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new IllegalStateException("ring_load timed out: " + command);
@@ -406,6 +425,11 @@ public final class RingLoad {
 
   private static String loadAverage() throws IOException {
     return Files.readString(Path.of("/proc/loadavg")).trim();
+  }
+
+  /** Histogram samples + counter adds of the load's series since before. */
+  private static long delivered(Map<String, Double> before, Map<String, Double> after) {
+    return delta(before, after, HISTOGRAM_COUNT) + delta(before, after, COUNTER_TOTAL);
   }
 
   private static double get(Map<String, Double> m, String key) {
