@@ -221,6 +221,29 @@ public final class RingLoad {
     long histogram = delta(before, after, HISTOGRAM_COUNT);
     long counter = delta(before, after, COUNTER_TOTAL);
     long delivered = histogram + counter;
+    long coordinatorDropped =
+        delta(
+            before,
+            after,
+            "ms_coordinator_ingest_dropped_total{reason=\"ring_full\",transport=\"file\"}");
+    // The figures are only worth quoting if the two ends agree: nothing written may go missing,
+    // the coordinator counts exactly the drops the writer saw, and back-off drops nothing.
+    long writerDropped = w.getJsonNumber("dropped").longValue();
+    if (delivered != written
+        || coordinatorDropped != writerDropped
+        || backoff && writerDropped != 0) {
+      throw new IllegalStateException(
+          "ring run inconsistent: written="
+              + written
+              + " delivered="
+              + delivered
+              + " writer_dropped="
+              + writerDropped
+              + " coordinator_dropped="
+              + coordinatorDropped
+              + " backoff="
+              + backoff);
+    }
     return Json.createObjectBuilder(w)
         .add("delivered", delivered)
         .add("delivered_histogram_samples", histogram)
@@ -228,12 +251,7 @@ public final class RingLoad {
         .add(
             "coordinator_ingest_events",
             delta(before, after, "ms_coordinator_ingest_events_total{transport=\"file\"}"))
-        .add(
-            "coordinator_dropped_ring_full",
-            delta(
-                before,
-                after,
-                "ms_coordinator_ingest_dropped_total{reason=\"ring_full\",transport=\"file\"}"))
+        .add("coordinator_dropped_ring_full", coordinatorDropped)
         .add("until_delivered_s", elapsed)
         .add("delivered_per_s", delivered / elapsed)
         .add("lost", written - delivered)
