@@ -25,6 +25,11 @@ public final class SnapshotFamilySource implements FamilySource {
   /** Suffix of the summary family that carries the exact quantiles of a histogram family. */
   public static final String QUANTILES_SUFFIX = "_quantiles";
 
+  /** {@link #QUANTILES} as HdrHistogram percentiles, computed as {@code q * 100} always was. */
+  private static final double[] PERCENTILES = {
+    QUANTILES[0] * 100, QUANTILES[1] * 100, QUANTILES[2] * 100, QUANTILES[3] * 100
+  };
+
   private final Supplier<MetricsSnapshot> snapshots;
 
   public SnapshotFamilySource(Supplier<MetricsSnapshot> snapshots) {
@@ -72,10 +77,14 @@ public final class SnapshotFamilySource implements FamilySource {
       int slot = family.slot(i);
       Histogram h = snapshot.histogram(slot);
       long total = h.getTotalCount();
-      cumulativeCounts(h, bounds, scale, scratch);
-      for (int k = 0; k < q && total > 0; k++) {
-        scratch[bounds.length + q * i + k] =
-            valueAtPercentile(h, QUANTILES[k] * 100, total, bounds, scale, scratch);
+      if (HistogramCounts.available(h)) {
+        HistogramCounts.write(h, bounds, scale, PERCENTILES, scratch, bounds.length + q * i);
+      } else {
+        cumulativeCounts(h, bounds, scale, scratch);
+        for (int k = 0; k < q && total > 0; k++) {
+          scratch[bounds.length + q * i + k] =
+              valueAtPercentile(h, PERCENTILES[k], total, bounds, scale, scratch);
+        }
       }
       writer.histogram(
           name, family.labelBlock(i), bounds, scratch, total, snapshot.histogramSum(slot) * scale);
