@@ -1,13 +1,16 @@
 package io.mscoordinator.exposition;
 
 import io.mscoordinator.store.MetricUnit;
-import org.agrona.ExpandableArrayBuffer;
+import java.util.Arrays;
 
 /**
  * Renders families into a reused byte buffer in one {@link ExpositionFormat}, without allocating
- * per family or per series: names and HELP are copied char by char (ASCII fast path), label blocks
- * come pre-escaped from the store, integers are written as ASCII digits and doubles through a
- * reused {@link StringBuilder} (whose {@code append(double)} writes in place since JDK 19).
+ * per family or per series: a sample line is checked for room once and then written with plain
+ * array stores; a name is encoded once per run of lines that share it, label blocks come
+ * pre-escaped from the store, integers (and integral doubles) are written as ASCII digits, other
+ * doubles through a reused {@link StringBuilder} (whose {@code append(double)} writes in place
+ * since JDK 19), and label values such as {@code quantile="0.99"} are memoized after their first
+ * formatting.
  *
  * <p>Confined to one rendering thread at a time; {@link MetricsHandler} pools instances.
  *
@@ -25,9 +28,24 @@ public final class ExpositionWriter {
   private static final byte[] LE = ascii("le=\"");
   private static final byte[] QUANTILE = ascii("quantile=\"");
   private static final byte[] INF = ascii("+Inf");
+  private static final byte[] MINUS_INF = ascii("-Inf");
+  private static final byte[] NAN = ascii("NaN");
+  private static final byte[] LONG_MIN = ascii(Long.toString(Long.MIN_VALUE));
 
-  private final ExpandableArrayBuffer out = new ExpandableArrayBuffer(64 * 1024);
+  /** Room a sample line needs beyond its name and label block: suffix, le/quantile, two numbers. */
+  private static final int LINE_SLACK = 96;
+
+  /** Distinct non-integral label values memoized (quantiles, fractional bounds); then formatted. */
+  private static final int LABEL_MEMO = 64;
+
   private final StringBuilder number = new StringBuilder(32);
+  private final double[] memoKeys = new double[LABEL_MEMO];
+  private final byte[][] memoTexts = new byte[LABEL_MEMO][];
+  private int memoSize;
+  private byte[] out = new byte[64 * 1024];
+  private String nameKey;
+  private byte[] nameBytes = new byte[128];
+  private int nameLength;
   private long[] scratch = new long[64];
   private ExpositionFormat format = ExpositionFormat.PROMETHEUS_TEXT;
   private int length;
@@ -45,7 +63,7 @@ public final class ExpositionWriter {
 
   /** The body so far: {@code array()[0..length())}. */
   public byte[] array() {
-    return out.byteArray();
+    return out;
   }
 
   /** Bytes written so far. */
@@ -90,21 +108,21 @@ public final class ExpositionWriter {
 
   /** A counter sample {@code <name>_total{labels} value}. */
   public void counter(String name, byte[] labels, long value) {
-    text(name);
-    bytes(TOTAL);
+    line(name, labels);
+    put(TOTAL);
     labels(labels, null, null, 0);
-    space();
+    out[length++] = ' ';
     longValue(value);
-    newline();
+    out[length++] = '\n';
   }
 
   /** A gauge sample. */
   public void gauge(String name, byte[] labels, double value) {
-    text(name);
+    line(name, labels);
     labels(labels, null, null, 0);
-    space();
+    out[length++] = ' ';
     doubleValue(value);
-    newline();
+    out[length++] = '\n';
   }
 
   /**
@@ -116,40 +134,65 @@ public final class ExpositionWriter {
   public void histogram(
       String name, byte[] labels, double[] bounds, long[] cumulative, long count, double sum) {
     for (int i = 0; i < bounds.length; i++) {
-      text(name);
-      bytes(BUCKET);
+      line(name, labels);
+      put(BUCKET);
       labels(labels, LE, null, bounds[i]);
-      space();
+      out[length++] = ' ';
       longValue(cumulative[i]);
-      newline();
+      out[length++] = '\n';
     }
-    text(name);
-    bytes(BUCKET);
+    line(name, labels);
+    put(BUCKET);
     labels(labels, LE, INF, 0);
-    space();
+    out[length++] = ' ';
     longValue(count);
-    newline();
-    text(name);
-    bytes(SUM);
+    out[length++] = '\n';
+    line(name, labels);
+    put(SUM);
     labels(labels, null, null, 0);
-    space();
+    out[length++] = ' ';
     doubleValue(sum);
-    newline();
-    text(name);
-    bytes(COUNT);
+    out[length++] = '\n';
+    line(name, labels);
+    put(COUNT);
     labels(labels, null, null, 0);
-    space();
+    out[length++] = ' ';
     longValue(count);
-    newline();
+    out[length++] = '\n';
   }
 
   /** One quantile sample of a summary series. */
   public void quantile(String name, byte[] labels, double quantile, double value) {
-    text(name);
+    line(name, labels);
     labels(labels, QUANTILE, null, quantile);
-    space();
+    out[length++] = ' ';
     doubleValue(value);
-    newline();
+    out[length++] = '\n';
+  }
+
+  /**
+   * Starts a sample line: makes room for all of it, so the rest of the line is plain array stores
+   * (doubles that take the {@link StringBuilder} path check again), and writes the name.
+   */
+  private void line(String name, byte[] labels) {
+    if (name != nameKey) {
+      encodeName(name);
+    }
+    ensure(nameLength + labels.length + LINE_SLACK);
+    System.arraycopy(nameBytes, 0, out, length, nameLength);
+    length += nameLength;
+  }
+
+  private void encodeName(String name) {
+    int n = name.length();
+    if (nameBytes.length < n) {
+      nameBytes = new byte[Math.max(n, nameBytes.length * 2)];
+    }
+    for (int i = 0; i < n; i++) {
+      nameBytes[i] = (byte) name.charAt(i);
+    }
+    nameLength = n;
+    nameKey = name;
   }
 
   private void header(String name, boolean counter, String type, MetricUnit unit, String help) {
@@ -194,50 +237,94 @@ public final class ExpositionWriter {
     if (!any && extraKey == null) {
       return;
     }
-    ensure(labels.length + 2);
-    out.putByte(length++, (byte) '{');
-    out.putBytes(length, labels);
+    out[length++] = '{';
+    System.arraycopy(labels, 0, out, length, labels.length);
     length += labels.length;
     if (extraKey != null) {
       if (any) {
-        out.putByte(length++, (byte) ',');
+        out[length++] = ',';
       }
-      bytes(extraKey);
+      put(extraKey);
       if (extraText != null) {
-        bytes(extraText);
+        put(extraText);
       } else {
-        doubleValue(extraNumber);
+        labelNumber(extraNumber);
       }
-      ensure(1);
-      out.putByte(length++, (byte) '"');
+      out[length++] = '"';
     }
-    ensure(1);
-    out.putByte(length++, (byte) '}');
+    out[length++] = '}';
+  }
+
+  /**
+   * A label value: integral values directly, others memoized so a render does not reformat them.
+   */
+  private void labelNumber(double value) {
+    if (integral(value)) {
+      doubleValue(value);
+      return;
+    }
+    long bits = Double.doubleToRawLongBits(value);
+    for (int i = 0; i < memoSize; i++) {
+      if (Double.doubleToRawLongBits(memoKeys[i]) == bits) {
+        put(memoTexts[i]);
+        return;
+      }
+    }
+    int start = length;
+    doubleValue(value);
+    if (memoSize < LABEL_MEMO) {
+      memoKeys[memoSize] = value;
+      memoTexts[memoSize++] = Arrays.copyOfRange(out, start, length);
+    }
   }
 
   private void longValue(long value) {
-    ensure(20);
-    length += out.putLongAscii(length, value);
+    if (value < 0) {
+      if (value == Long.MIN_VALUE) {
+        put(LONG_MIN);
+        return;
+      }
+      out[length++] = '-';
+      value = -value;
+    }
+    int digits = 1;
+    for (long v = value; v >= 10; v /= 10) {
+      digits++;
+    }
+    int at = length + digits;
+    length = at;
+    do {
+      long q = value / 10;
+      out[--at] = (byte) ('0' + (value - q * 10));
+      value = q;
+    } while (value != 0);
   }
 
   private void doubleValue(double value) {
     if (Double.isNaN(value)) {
-      text("NaN");
+      put(NAN);
     } else if (value == Double.POSITIVE_INFINITY) {
-      bytes(INF);
+      put(INF);
     } else if (value == Double.NEGATIVE_INFINITY) {
-      text("-Inf");
-    } else if (value == Math.rint(value) && Math.abs(value) < 1e15) {
+      put(MINUS_INF);
+    } else if (integral(value)) {
       longValue((long) value);
-      text(".0");
+      out[length++] = '.';
+      out[length++] = '0';
     } else {
       number.setLength(0);
       number.append(value);
-      ensure(number.length());
-      for (int i = 0; i < number.length(); i++) {
-        out.putByte(length++, (byte) number.charAt(i));
+      int n = number.length();
+      ensure(n);
+      for (int i = 0; i < n; i++) {
+        out[length++] = (byte) number.charAt(i);
       }
     }
+  }
+
+  /** Written as {@code <digits>.0}; larger ones take {@code Double.toString}'s exponent form. */
+  private static boolean integral(double value) {
+    return value == Math.rint(value) && Math.abs(value) < 1e15;
   }
 
   private void help(String help, boolean escapeQuote) {
@@ -259,23 +346,23 @@ public final class ExpositionWriter {
   private int utf8(String s, int i, char c) {
     ensure(4);
     if (c < 0x80) {
-      out.putByte(length++, (byte) c);
+      out[length++] = (byte) c;
     } else if (c < 0x800) {
-      out.putByte(length++, (byte) (0xC0 | (c >> 6)));
-      out.putByte(length++, (byte) (0x80 | (c & 0x3F)));
+      out[length++] = (byte) (0xC0 | (c >> 6));
+      out[length++] = (byte) (0x80 | (c & 0x3F));
     } else if (Character.isHighSurrogate(c)
         && i + 1 < s.length()
         && Character.isLowSurrogate(s.charAt(i + 1))) {
       int cp = Character.toCodePoint(c, s.charAt(i + 1));
-      out.putByte(length++, (byte) (0xF0 | (cp >> 18)));
-      out.putByte(length++, (byte) (0x80 | ((cp >> 12) & 0x3F)));
-      out.putByte(length++, (byte) (0x80 | ((cp >> 6) & 0x3F)));
-      out.putByte(length++, (byte) (0x80 | (cp & 0x3F)));
+      out[length++] = (byte) (0xF0 | (cp >> 18));
+      out[length++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+      out[length++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+      out[length++] = (byte) (0x80 | (cp & 0x3F));
       return i + 1;
     } else {
-      out.putByte(length++, (byte) (0xE0 | (c >> 12)));
-      out.putByte(length++, (byte) (0x80 | ((c >> 6) & 0x3F)));
-      out.putByte(length++, (byte) (0x80 | (c & 0x3F)));
+      out[length++] = (byte) (0xE0 | (c >> 12));
+      out[length++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+      out[length++] = (byte) (0x80 | (c & 0x3F));
     }
     return i;
   }
@@ -285,29 +372,36 @@ public final class ExpositionWriter {
     int n = s.length();
     ensure(n);
     for (int i = 0; i < n; i++) {
-      out.putByte(length + i, (byte) s.charAt(i));
+      out[length + i] = (byte) s.charAt(i);
     }
     length += n;
   }
 
   private void bytes(byte[] b) {
     ensure(b.length);
-    out.putBytes(length, b);
+    put(b);
+  }
+
+  /** Copies {@code b}; the caller has made room. */
+  private void put(byte[] b) {
+    System.arraycopy(b, 0, out, length, b.length);
     length += b.length;
   }
 
   private void space() {
     ensure(1);
-    out.putByte(length++, (byte) ' ');
+    out[length++] = ' ';
   }
 
   private void newline() {
     ensure(1);
-    out.putByte(length++, (byte) '\n');
+    out[length++] = '\n';
   }
 
   private void ensure(int n) {
-    out.checkLimit(length + n);
+    if (n > out.length - length) {
+      out = Arrays.copyOf(out, Math.max(out.length * 2, length + n));
+    }
   }
 
   private static byte[] ascii(String s) {
