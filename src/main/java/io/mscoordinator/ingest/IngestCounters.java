@@ -20,7 +20,8 @@ final class IngestCounters {
   private static final int REFUSED_BASE = DROPS_BASE + TRANSPORTS * DROPS;
   private static final int DUTY_CYCLES = REFUSED_BASE + RefusalReason.values().length;
   private static final int RING_UNBLOCKS = DUTY_CYCLES + 1;
-  private static final int SERIES = RING_UNBLOCKS + 1;
+  private static final int RING_RESETS = RING_UNBLOCKS + 1;
+  private static final int SERIES = RING_RESETS + 1;
   private static final int SLOTS = SERIES + 1;
 
   // Each slot on its own cache line so readers polling one figure do not slow the writer.
@@ -33,7 +34,11 @@ final class IngestCounters {
   }
 
   void drop(Transport transport, DropReason reason) {
-    increment(DROPS_BASE + transport.ordinal() * DROPS + reason.ordinal(), 1);
+    drop(transport, reason, 1);
+  }
+
+  void drop(Transport transport, DropReason reason, long n) {
+    increment(DROPS_BASE + transport.ordinal() * DROPS + reason.ordinal(), n);
   }
 
   void refuse(RefusalReason reason) {
@@ -46,6 +51,10 @@ final class IngestCounters {
 
   void ringUnblocked() {
     increment(RING_UNBLOCKS, 1);
+  }
+
+  void ringReset() {
+    increment(RING_RESETS, 1);
   }
 
   void series(int count) {
@@ -74,6 +83,10 @@ final class IngestCounters {
 
   long ringUnblocks() {
     return get(RING_UNBLOCKS);
+  }
+
+  long ringResets() {
+    return get(RING_RESETS);
   }
 
   private void increment(int slot, long n) {

@@ -95,6 +95,13 @@ final class IngestFamilySource implements FamilySource {
         name, MetricUnit.NONE, "Records skipped because a producer died while writing them.");
     w.counter(name, NO_LABELS, counters.ringUnblocks());
 
+    name = "ms_coordinator_ring_resets";
+    w.counterFamily(
+        name,
+        MetricUnit.NONE,
+        "Times a ring was found unreadable (overwritten by a faulty writer) and emptied.");
+    w.counter(name, NO_LABELS, counters.ringResets());
+
     name = "ms_coordinator_ring_used_bytes";
     w.gaugeFamily(name, MetricUnit.BYTES, "Bytes waiting in each metric ring.");
     for (Transport t : TRANSPORTS) {

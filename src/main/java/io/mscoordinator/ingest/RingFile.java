@@ -11,6 +11,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.agrona.BitUtil;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -75,7 +76,9 @@ public final class RingFile {
       UnsafeBuffer h = new UnsafeBuffer(mapped, 0, HEADER_LENGTH);
       int version = h.getIntAcquire(VERSION_OFFSET);
       if (version != 0) {
-        return verified(path, mapped, h, version);
+        RingFile reused = verified(path, mapped, h, version);
+        ownerOnly(path);
+        return reused;
       }
       // A creator died before publishing the version: no producer can have written into it.
     }
@@ -83,7 +86,7 @@ public final class RingFile {
       throw new IllegalStateException("cannot replace incomplete ring file: path=" + path);
     }
     long length = (long) HEADER_LENGTH + capacity + RingBufferDescriptor.TRAILER_LENGTH;
-    MappedByteBuffer mapped = IoUtil.mapNewFile(file, length, true);
+    MappedByteBuffer mapped = createOwnerOnly(path, length);
     UnsafeBuffer h = new UnsafeBuffer(mapped, 0, HEADER_LENGTH);
     h.putLong(MAGIC_OFFSET, MAGIC);
     h.putInt(HEADER_LENGTH_OFFSET, HEADER_LENGTH);
@@ -119,6 +122,35 @@ public final class RingFile {
           "ring file in use by another coordinator: path=" + path + " lock=" + lockPath);
     }
     return channel;
+  }
+
+  /**
+   * Creates and maps a zero-filled file that is the owner's alone (0600) from its first moment,
+   * whatever the umask: any process that can write the ring can feed the coordinator's metrics, and
+   * one that opened the file before a later chmod would keep its access. Writers run as the
+   * coordinator's user.
+   */
+  private static MappedByteBuffer createOwnerOnly(Path path, long length) {
+    try {
+      Files.createFile(
+          path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
+        // Writing the last byte grows the file with zeros: the version stays 0 until published.
+        channel.write(java.nio.ByteBuffer.allocate(1), length - 1);
+      }
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new IllegalStateException("cannot create ring file: path=" + path, e);
+    }
+    return IoUtil.mapExistingFile(path.toFile(), "metrics ring");
+  }
+
+  /** A file from an earlier run (or another tool) may be wider open; the consumer narrows it. */
+  private static void ownerOnly(Path path) {
+    try {
+      Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new IllegalStateException("cannot make ring file owner-only: path=" + path, e);
+    }
   }
 
   /** Releases the consumer lock; the mapping stays (see the class comment). */

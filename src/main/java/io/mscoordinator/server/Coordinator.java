@@ -3,6 +3,7 @@ package io.mscoordinator.server;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
+import io.mscoordinator.cluster.ClusterFamilySource;
 import io.mscoordinator.cluster.ClusterService;
 import io.mscoordinator.cluster.InstanceRegistry;
 import io.mscoordinator.cluster.MasterState;
@@ -11,6 +12,7 @@ import io.mscoordinator.health.Probes;
 import io.mscoordinator.ingest.MetricsCore;
 import java.net.InetAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -53,6 +55,7 @@ public final class Coordinator implements AutoCloseable {
             master::master,
             model -> registry.view().servesModel(model));
     probes.addLivenessCheck(metrics.livenessCheck());
+    metrics.addFamilySource(new ClusterFamilySource(registry, master, config.deployMode()));
     ClusterService cluster =
         new ClusterService(registry, tracker, master, config.deployMode(), config.bodyLimitBytes());
 
@@ -62,6 +65,9 @@ public final class Coordinator implements AutoCloseable {
             .host(config.manage().host())
             .port(config.manage().port())
             .maxPayloadSize(config.bodyLimitBytes())
+            .maxConcurrentRequests(config.limits().maxConcurrentRequests())
+            .maxTcpConnections(config.limits().maxConnections())
+            .idleConnectionTimeout(Duration.ofSeconds(config.limits().idleTimeoutSeconds()))
             .routing(r -> Routes.manage(r, probes, cluster, metrics.handler()));
     config.manage().tls().ifPresent(builder::tls);
     listeners.put(MANAGE, config.manage());
@@ -93,6 +99,9 @@ public final class Coordinator implements AutoCloseable {
         .host(listener.host())
         .port(listener.port())
         .maxPayloadSize(config.bodyLimitBytes())
+        .maxConcurrentRequests(config.limits().maxConcurrentRequests())
+        .maxTcpConnections(config.limits().maxConnections())
+        .idleConnectionTimeout(Duration.ofSeconds(config.limits().idleTimeoutSeconds()))
         .routing(routing);
     listener.tls().ifPresent(socket::tls);
   }

@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param external an extra listener for {@code /metrics}, when {@code external_port} is set
  * @param predictIp the inference data plane address (validated; the data plane is not built yet)
  * @param bodyLimitBytes {@code request_limit.body_limit}, converted from MB
+ * @param limits connection and request limits applied to every listener
  * @param backupEnabled {@code backup_config.function_enable}: master/standby is on
  * @param metrics the metrics core's settings ({@code metrics_config})
  * @param scrapeTls TLS of the node scrape client ({@code tls_config.mindie_client_tls_*}), when on
@@ -31,6 +32,7 @@ public record CoordinatorConfig(
     String predictIp,
     int predictPort,
     long bodyLimitBytes,
+    Limits limits,
     DeployMode deployMode,
     boolean backupEnabled,
     MetricsSettings metrics,
@@ -50,6 +52,13 @@ public record CoordinatorConfig(
       return tls.isPresent() ? "https" : "http";
     }
   }
+
+  /**
+   * Limits of every listener: past {@code maxConcurrentRequests} a request is answered 503 at once;
+   * past {@code maxConnections} a new connection is closed; an idle connection is closed after
+   * {@code idleTimeoutSeconds}.
+   */
+  public record Limits(int maxConcurrentRequests, int maxConnections, int idleTimeoutSeconds) {}
 
   /**
    * @param level a {@link java.util.logging.Level} name
@@ -73,6 +82,7 @@ public record CoordinatorConfig(
         predictIp,
         predictPort,
         bodyLimitBytes,
+        limits,
         deployMode,
         backupEnabled,
         newMetrics,
@@ -91,6 +101,7 @@ public record CoordinatorConfig(
         predictIp,
         predictPort,
         bodyLimitBytes,
+        limits,
         deployMode,
         backupEnabled,
         metrics,

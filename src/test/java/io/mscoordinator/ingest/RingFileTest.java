@@ -9,6 +9,7 @@ import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -38,6 +39,25 @@ class RingFileTest {
     assertThat(
         types,
         is(List.of(RecordDescriptor.REGISTER_TYPE_ID, RecordDescriptor.COUNTER_ADD_TYPE_ID)));
+  }
+
+  @Test
+  void shouldCreateTheRingFileOwnerOnly() throws Exception {
+    Path path = dir.resolve("private.ring");
+    RingFile.openForConsumer(path, CAPACITY).releaseConsumer();
+
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path)), is("rw-------"));
+  }
+
+  @Test
+  void shouldNarrowAReusedRingFileToOwnerOnly() throws Exception {
+    Path path = dir.resolve("wide.ring");
+    RingFile.openForConsumer(path, CAPACITY).releaseConsumer();
+    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw-rw-"));
+
+    RingFile.openForConsumer(path, CAPACITY).releaseConsumer();
+
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path)), is("rw-------"));
   }
 
   @Test

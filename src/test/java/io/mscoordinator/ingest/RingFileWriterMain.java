@@ -8,18 +8,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * The second process of {@link CrossProcessRingTest}: writes {@code first} counter increments and
- * histogram samples 1..first into the ring file, waits for a line on stdin, then writes {@code
- * second} more (samples first+1..first+second) and exits. Exit code 2 when a record could not be
- * written within 10 s (the ring stayed full).
+ * The writer process of {@link CrossProcessRingTest} and {@code CrashRestartIT}: {@code
+ * RingFileWriterMain <ring file> <n1> <n2> ...} writes n1 counter increments and histogram samples
+ * 1..n1 into the ring file, prints {@code phase 1 done}, waits for a line on stdin, writes n2 more
+ * (samples n1+1..n1+n2), and so on; it exits 0 after the last phase. Exit code 2 when a record
+ * could not be written within 10 s (the ring stayed full).
  */
 public final class RingFileWriterMain {
   private RingFileWriterMain() {}
 
   public static void main(String[] args) throws Exception {
     Path path = Path.of(args[0]);
-    int first = Integer.parseInt(args[1]);
-    int second = Integer.parseInt(args[2]);
     RingFileProducer producer = RingFileProducer.open(path);
     long counter =
         producer.registerSeries(
@@ -30,14 +29,19 @@ public final class RingFileWriterMain {
     if (counter < 0 || histogram < 0) {
       System.exit(3);
     }
-    write(producer, counter, histogram, 1, first);
-    System.out.println("first done");
-    System.out.flush();
     BufferedReader in =
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    in.readLine();
-    write(producer, counter, histogram, first + 1, first + second);
-    System.out.println("second done");
+    int written = 0;
+    for (int phase = 1; phase < args.length; phase++) {
+      if (phase > 1 && in.readLine() == null) {
+        System.exit(4);
+      }
+      int n = Integer.parseInt(args[phase]);
+      write(producer, counter, histogram, written + 1, written + n);
+      written += n;
+      System.out.println("phase " + phase + " done");
+      System.out.flush();
+    }
     System.exit(0);
   }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
+import io.mscoordinator.cluster.Refreshes;
 import io.mscoordinator.ingest.MetricsSettings;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
@@ -65,6 +66,33 @@ class CoordinatorMetricsTest {
           response.headers().firstValue("Content-Type").orElse(""),
           startsWith("application/openmetrics-text; version=1.0.0"));
       assertThat(response.body().endsWith("# EOF\n"), is(true));
+    }
+  }
+
+  @Test
+  void shouldExposeClusterStateForReadinessAlerts() {
+    try (Coordinator coordinator = TestCoordinators.startShipped()) {
+      TestHttp http = TestCoordinators.manage(coordinator);
+      assertThat(http.get("/metrics").body(), containsString("\nms_coordinator_ready 0.0\n"));
+
+      http.post(
+          "/v1/instances/refresh",
+          Refreshes.body(
+              Refreshes.instance(0, 80, "m", 3000), Refreshes.instance(1, 68, "m", 3001)));
+      String ready = http.get("/metrics").body();
+      assertThat(ready, containsString("\nms_coordinator_ready 1.0\n"));
+      assertThat(ready, containsString("\nms_coordinator_refreshed 1.0\n"));
+      assertThat(ready, containsString("\nms_coordinator_master 1.0\n"));
+      assertThat(
+          ready,
+          containsString("ms_coordinator_instances{role=\"decode\",state=\"online\"} 1.0\n"));
+
+      http.post("/v1/instances/offline", "{\"ids\":[1]}");
+      String lost = http.get("/metrics").body();
+      assertThat(lost, containsString("\nms_coordinator_ready 0.0\n"));
+      assertThat(
+          lost,
+          containsString("ms_coordinator_instances{role=\"decode\",state=\"offline\"} 1.0\n"));
     }
   }
 

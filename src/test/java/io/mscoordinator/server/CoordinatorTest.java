@@ -56,6 +56,7 @@ class CoordinatorTest {
               config.predictIp(),
               config.predictPort(),
               config.bodyLimitBytes(),
+              config.limits(),
               config.deployMode(),
               config.backupEnabled(),
               config.metrics(),

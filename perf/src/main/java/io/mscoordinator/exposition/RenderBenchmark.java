@@ -1,12 +1,10 @@
 package io.mscoordinator.exposition;
 
+import io.mscoordinator.perf.SameSeries;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
 import io.mscoordinator.store.MetricsSnapshot;
 import io.mscoordinator.store.SeriesStore;
-import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.Gauge;
-import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -14,7 +12,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -54,12 +51,6 @@ import org.openjdk.jmh.annotations.Warmup;
     value = 1,
     jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 public class RenderBenchmark {
-  /** 27 bucket bounds (ms): the size the issue names. */
-  static final double[] BOUNDS = {
-    1, 2, 3, 5, 8, 10, 15, 20, 30, 40, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1000, 1500,
-    2000, 3000, 5000, 7500, 10000, 20000
-  };
-
   @Param({"100", "1000"})
   public int labelSets;
 
@@ -72,39 +63,22 @@ public class RenderBenchmark {
 
   @Setup
   public void setUp() throws IOException {
-    SeriesStore store = new SeriesStore(10 * labelSets, Map.of("request_latency", BOUNDS));
+    SeriesStore store = new SeriesStore(10 * labelSets, Map.of("request_latency", SameSeries.BOUNDS));
     registry = new PrometheusRegistry();
-    Counter counter =
-        Counter.builder().name("requests").help("Requests.").labelNames("instance", "model_name")
-            .register(registry);
-    Gauge gauge =
-        Gauge.builder().name("queue_size").help("Queue size.").labelNames("instance", "model_name")
-            .register(registry);
-    Histogram histogram =
-        Histogram.builder()
-            .name("request_latency")
-            .help("Request latency in ms.")
-            .labelNames("instance", "model_name")
-            .classicOnly()
-            .classicUpperBounds(BOUNDS)
-            .register(registry);
-    SplittableRandom random = new SplittableRandom(7);
-    for (int i = 0; i < labelSets; i++) {
-      String instance = "10.0." + (i / 250) + "." + (i % 250) + ":8080";
-      String[] labels = {"instance", instance, "model_name", "llama3-8b"};
-      int c = store.register("requests", MetricKind.COUNTER, MetricUnit.NONE, labels);
-      int g = store.register("queue_size", MetricKind.GAUGE, MetricUnit.NONE, labels);
-      int h = store.register("request_latency", MetricKind.HISTOGRAM, MetricUnit.NONE, labels);
-      store.counterAdd(c, 1000L + i);
-      counter.labelValues(instance, "llama3-8b").inc(1000 + i);
-      store.gaugeSet(g, i % 17);
-      gauge.labelValues(instance, "llama3-8b").set(i % 17);
-      for (int k = 0; k < 200; k++) {
-        long ms = (long) Math.pow(10, 4.3 * random.nextDouble());
-        store.histogramRecord(h, ms);
-        histogram.labelValues(instance, "llama3-8b").observe(ms);
-      }
-    }
+    SameSeries.populate(
+        labelSets,
+        registry,
+        (labels, counter, gauge, latencies) -> {
+          int c = store.register("requests", MetricKind.COUNTER, MetricUnit.NONE, labels);
+          int g = store.register("queue_size", MetricKind.GAUGE, MetricUnit.NONE, labels);
+          int h =
+              store.register("request_latency", MetricKind.HISTOGRAM, MetricUnit.NONE, labels);
+          store.counterAdd(c, counter);
+          store.gaugeSet(g, gauge);
+          for (long ms : latencies) {
+            store.histogramRecord(h, ms);
+          }
+        });
     MetricsSnapshot snapshot = store.freeze();
     ours = List.of(new SnapshotFamilySource(() -> snapshot));
     writer = new ExpositionWriter();
