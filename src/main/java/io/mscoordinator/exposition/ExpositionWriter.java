@@ -71,6 +71,22 @@ public final class ExpositionWriter {
     return length;
   }
 
+  /**
+   * Appends bytes a source encoded earlier with this or another writer (cached sample lines, which
+   * are the same in both formats).
+   */
+  public void raw(byte[] b) {
+    bytes(b);
+  }
+
+  /** Drops everything written after the first {@code length} bytes (a source's scratch lines). */
+  public void truncate(int length) {
+    if (length < 0 || length > this.length) {
+      throw new IllegalArgumentException("length " + length + " outside [0, " + this.length + "]");
+    }
+    this.length = length;
+  }
+
   /** A reused scratch array of at least {@code n} longs, for a source's per-series arithmetic. */
   public long[] scratch(int n) {
     if (scratch.length < n) {

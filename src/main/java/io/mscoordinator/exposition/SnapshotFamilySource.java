@@ -3,13 +3,19 @@ package io.mscoordinator.exposition;
 import io.mscoordinator.store.FamilySnapshot;
 import io.mscoordinator.store.MetricUnit;
 import io.mscoordinator.store.MetricsSnapshot;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 
 /**
- * The engine families of the store, from one snapshot per render. Threadsafe: it keeps no state
- * between renders; per-series arithmetic uses the writer's scratch array.
+ * The engine families of the store, from one snapshot per render. Threadsafe; per-series arithmetic
+ * uses the writer's scratch array.
+ *
+ * <p>A histogram series' lines (buckets, sum, count and its quantiles) are encoded once per frozen
+ * HdrHistogram copy and kept: the store shares a frozen copy between snapshots until the series
+ * changes, so a render of unchanged series copies bytes, and only changed series are counted and
+ * formatted again (allocating their new lines once).
  *
  * <p>An HdrHistogram series is exposed twice: as a histogram family with the family's bucket bounds
  * (counts exact up to HdrHistogram's 0.1% value precision, {@code _sum} exact), and as a summary
@@ -31,6 +37,13 @@ public final class SnapshotFamilySource implements FamilySource {
   };
 
   private final Supplier<MetricsSnapshot> snapshots;
+
+  /**
+   * Encoded lines per histogram slot, kept between renders. Renders on several threads may race on
+   * it: an entry is immutable and checked against the series before use, so a lost or stale entry
+   * only costs an encoding.
+   */
+  private Encoded[] cache = new Encoded[0];
 
   public SnapshotFamilySource(Supplier<MetricsSnapshot> snapshots) {
     this.snapshots = snapshots;
@@ -61,44 +74,143 @@ public final class SnapshotFamilySource implements FamilySource {
     }
   }
 
-  private static void writeHistogram(
+  private void writeHistogram(
       ExpositionWriter writer, MetricsSnapshot snapshot, FamilySnapshot family) {
     String name = family.name();
     MetricUnit unit = family.unit();
-    double scale = unit.scale();
-    double[] bounds = family.bounds();
     int n = family.size();
-    int q = QUANTILES.length;
-    // [0, bounds) one series' cumulative counts; then q values per series, kept from the
-    // histogram pass (which has the counts that bracket them) for the summary family after it.
-    long[] scratch = writer.scratch(bounds.length + q * n);
+    Encoded[] cache = cache(snapshot.seriesCount());
+    String quantiles = name + QUANTILES_SUFFIX;
     writer.histogramFamily(name, unit, family.help());
     for (int i = 0; i < n; i++) {
-      int slot = family.slot(i);
-      Histogram h = snapshot.histogram(slot);
-      long total = h.getTotalCount();
-      if (HistogramCounts.available(h)) {
-        HistogramCounts.write(h, bounds, scale, PERCENTILES, scratch, bounds.length + q * i);
-      } else {
-        cumulativeCounts(h, bounds, scale, scratch);
-        for (int k = 0; k < q && total > 0; k++) {
-          scratch[bounds.length + q * i + k] =
-              valueAtPercentile(h, PERCENTILES[k], total, bounds, scale, scratch);
-        }
-      }
-      writer.histogram(
-          name, family.labelBlock(i), bounds, scratch, total, snapshot.histogramSum(slot) * scale);
+      writer.raw(lines(writer, snapshot, family, quantiles, i, cache).histogram);
     }
     // The summary's name does not end with the unit, so it carries no # UNIT line.
-    String quantiles = name + QUANTILES_SUFFIX;
     writer.summaryFamily(
         quantiles, MetricUnit.NONE, "Exact quantiles of " + name + " from all raw samples.");
     for (int i = 0; i < n; i++) {
-      boolean empty = snapshot.histogram(family.slot(i)).getTotalCount() == 0;
-      for (int k = 0; k < q; k++) {
-        double value = empty ? Double.NaN : scratch[bounds.length + q * i + k] * scale;
-        writer.quantile(quantiles, family.labelBlock(i), QUANTILES[k], value);
+      writer.raw(lines(writer, snapshot, family, quantiles, i, cache).quantiles);
+    }
+  }
+
+  /**
+   * The encoded lines of series {@code i}: from the cache when its frozen histogram (which is never
+   * written again), sum, labels and family are the ones cached, else encoded now and cached.
+   */
+  private Encoded lines(
+      ExpositionWriter writer,
+      MetricsSnapshot snapshot,
+      FamilySnapshot family,
+      String quantiles,
+      int i,
+      Encoded[] cache) {
+    int slot = family.slot(i);
+    Histogram h = snapshot.histogram(slot);
+    long sum = snapshot.histogramSum(slot);
+    byte[] labels = family.labelBlock(i);
+    Encoded e = cache[slot];
+    if (e != null
+        && e.source == h
+        && e.sum == sum
+        && e.labels == labels
+        && e.name == family.name()
+        && e.bounds == family.bounds()
+        && e.unit == family.unit()) {
+      return e;
+    }
+    e = encode(writer, family, quantiles, h, sum, labels);
+    cache[slot] = e;
+    return e;
+  }
+
+  /** A cache for {@code series} slots: the last one, or a larger copy of it. */
+  private Encoded[] cache(int series) {
+    Encoded[] cache = this.cache;
+    if (cache.length < series) {
+      cache = Arrays.copyOf(cache, Math.max(series, cache.length * 2));
+      this.cache = cache;
+    }
+    return cache;
+  }
+
+  /**
+   * Encodes one series' histogram lines and summary lines at the end of the writer's body, copies
+   * them out and truncates the body back.
+   */
+  private static Encoded encode(
+      ExpositionWriter writer,
+      FamilySnapshot family,
+      String quantiles,
+      Histogram h,
+      long sum,
+      byte[] labels) {
+    String name = family.name();
+    double scale = family.unit().scale();
+    double[] bounds = family.bounds();
+    int q = QUANTILES.length;
+    // [0, bounds) the cumulative counts; then the q quantiles as raw values.
+    long[] scratch = writer.scratch(bounds.length + q);
+    long total = h.getTotalCount();
+    if (HistogramCounts.available(h)) {
+      HistogramCounts.write(h, bounds, scale, PERCENTILES, scratch, bounds.length);
+    } else {
+      cumulativeCounts(h, bounds, scale, scratch);
+      for (int k = 0; k < q && total > 0; k++) {
+        scratch[bounds.length + k] =
+            valueAtPercentile(h, PERCENTILES[k], total, bounds, scale, scratch);
       }
+    }
+    int start = writer.length();
+    writer.histogram(name, labels, bounds, scratch, total, sum * scale);
+    int middle = writer.length();
+    for (int k = 0; k < q; k++) {
+      double value = total == 0 ? Double.NaN : scratch[bounds.length + k] * scale;
+      writer.quantile(quantiles, labels, QUANTILES[k], value);
+    }
+    int end = writer.length();
+    byte[] body = writer.array();
+    Encoded e =
+        new Encoded(
+            h,
+            sum,
+            labels,
+            name,
+            bounds,
+            family.unit(),
+            Arrays.copyOfRange(body, start, middle),
+            Arrays.copyOfRange(body, middle, end));
+    writer.truncate(start);
+    return e;
+  }
+
+  /** One histogram series' encoded lines and what they were encoded from. Immutable. */
+  private static final class Encoded {
+    final Histogram source;
+    final long sum;
+    final byte[] labels;
+    final String name;
+    final double[] bounds;
+    final MetricUnit unit;
+    final byte[] histogram;
+    final byte[] quantiles;
+
+    Encoded(
+        Histogram source,
+        long sum,
+        byte[] labels,
+        String name,
+        double[] bounds,
+        MetricUnit unit,
+        byte[] histogram,
+        byte[] quantiles) {
+      this.source = source;
+      this.sum = sum;
+      this.labels = labels;
+      this.name = name;
+      this.bounds = bounds;
+      this.unit = unit;
+      this.histogram = histogram;
+      this.quantiles = quantiles;
     }
   }
 
