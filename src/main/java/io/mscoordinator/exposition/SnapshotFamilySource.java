@@ -15,7 +15,8 @@ import org.HdrHistogram.Histogram;
  * <p>A histogram series' lines (buckets, sum, count and its quantiles) are encoded once per frozen
  * HdrHistogram copy and kept: the store shares a frozen copy between snapshots until the series
  * changes, so a render of unchanged series copies bytes, and only changed series are counted and
- * formatted again (allocating their new lines once).
+ * formatted again. A series is cached from the second render that finds it unchanged, so series
+ * that change before every render are written straight into the body without allocating.
  *
  * <p>An HdrHistogram series is exposed twice: as a histogram family with the family's bucket bounds
  * (counts exact up to HdrHistogram's 0.1% value precision, {@code _sum} exact), and as a summary
@@ -44,6 +45,13 @@ public final class SnapshotFamilySource implements FamilySource {
    * only costs an encoding.
    */
   private Encoded[] cache = new Encoded[0];
+
+  /**
+   * Per histogram slot, the frozen copy its last render saw. A series is cached only when a render
+   * finds it unchanged since the previous one; one that changes between every two renders is
+   * written straight into the body and allocates nothing.
+   */
+  private Histogram[] seen = new Histogram[0];
 
   public SnapshotFamilySource(Supplier<MetricsSnapshot> snapshots) {
     this.snapshots = snapshots;
@@ -78,37 +86,66 @@ public final class SnapshotFamilySource implements FamilySource {
       ExpositionWriter writer, MetricsSnapshot snapshot, FamilySnapshot family) {
     String name = family.name();
     MetricUnit unit = family.unit();
+    double scale = unit.scale();
+    double[] bounds = family.bounds();
     int n = family.size();
+    int q = QUANTILES.length;
+    // [0, bounds) one series' cumulative counts; then q quantiles per series, for the series
+    // encoded straight into the body (the summary family comes after every histogram series);
+    // then per series 1 when its quantiles are there.
+    int quantilesAt = bounds.length;
+    int doneAt = quantilesAt + q * n;
+    long[] scratch = writer.scratch(doneAt + n);
+    Histogram[] seen = seen(snapshot.seriesCount());
     Encoded[] cache = cache(snapshot.seriesCount());
     String quantiles = name + QUANTILES_SUFFIX;
     writer.histogramFamily(name, unit, family.help());
     for (int i = 0; i < n; i++) {
-      writer.raw(lines(writer, snapshot, family, quantiles, i, cache).histogram);
+      int slot = family.slot(i);
+      Histogram h = snapshot.histogram(slot);
+      long sum = snapshot.histogramSum(slot);
+      byte[] labels = family.labelBlock(i);
+      Encoded e = cached(cache[slot], family, h, sum, labels);
+      scratch[doneAt + i] = 0;
+      if (e == null && seen[slot] == h) {
+        // Unchanged since the previous render: encode once more and keep the bytes.
+        e = encode(writer, family, quantiles, h, sum, labels, scratch, quantilesAt + q * i);
+        cache[slot] = e;
+      }
+      if (e != null) {
+        writer.raw(e.histogram);
+      } else {
+        // Changed since the previous render (or first seen): straight into the body.
+        seen[slot] = h;
+        count(h, bounds, scale, scratch, quantilesAt + q * i);
+        writer.histogram(name, labels, bounds, scratch, h.getTotalCount(), sum * scale);
+        scratch[doneAt + i] = 1;
+      }
     }
     // The summary's name does not end with the unit, so it carries no # UNIT line.
     writer.summaryFamily(
         quantiles, MetricUnit.NONE, "Exact quantiles of " + name + " from all raw samples.");
     for (int i = 0; i < n; i++) {
-      writer.raw(lines(writer, snapshot, family, quantiles, i, cache).quantiles);
+      int slot = family.slot(i);
+      Histogram h = snapshot.histogram(slot);
+      byte[] labels = family.labelBlock(i);
+      if (scratch[doneAt + i] == 0) {
+        Encoded e = cached(cache[slot], family, h, snapshot.histogramSum(slot), labels);
+        if (e != null) {
+          writer.raw(e.quantiles);
+          continue;
+        }
+        // Another render replaced the entry used above: count again.
+        count(h, bounds, scale, scratch, quantilesAt + q * i);
+      }
+      quantileLines(
+          writer, quantiles, labels, h.getTotalCount(), scale, scratch, quantilesAt + q * i);
     }
   }
 
-  /**
-   * The encoded lines of series {@code i}: from the cache when its frozen histogram (which is never
-   * written again), sum, labels and family are the ones cached, else encoded now and cached.
-   */
-  private Encoded lines(
-      ExpositionWriter writer,
-      MetricsSnapshot snapshot,
-      FamilySnapshot family,
-      String quantiles,
-      int i,
-      Encoded[] cache) {
-    int slot = family.slot(i);
-    Histogram h = snapshot.histogram(slot);
-    long sum = snapshot.histogramSum(slot);
-    byte[] labels = family.labelBlock(i);
-    Encoded e = cache[slot];
+  /** {@code e} when it holds the lines of exactly this series now, else {@code null}. */
+  private static Encoded cached(
+      Encoded e, FamilySnapshot family, Histogram h, long sum, byte[] labels) {
     if (e != null
         && e.source == h
         && e.sum == sum
@@ -118,12 +155,10 @@ public final class SnapshotFamilySource implements FamilySource {
         && e.unit == family.unit()) {
       return e;
     }
-    e = encode(writer, family, quantiles, h, sum, labels);
-    cache[slot] = e;
-    return e;
+    return null;
   }
 
-  /** A cache for {@code series} slots: the last one, or a larger copy of it. */
+  /** The encoded-lines cache for {@code series} slots: the last one, or a larger copy of it. */
   private Encoded[] cache(int series) {
     Encoded[] cache = this.cache;
     if (cache.length < series) {
@@ -133,9 +168,51 @@ public final class SnapshotFamilySource implements FamilySource {
     return cache;
   }
 
+  /** The frozen copy each slot had at its last render, for {@code series} slots. */
+  private Histogram[] seen(int series) {
+    Histogram[] seen = this.seen;
+    if (seen.length < series) {
+      seen = Arrays.copyOf(seen, Math.max(series, seen.length * 2));
+      this.seen = seen;
+    }
+    return seen;
+  }
+
+  /**
+   * Cumulative counts per bound into {@code scratch[0, bounds.length)} and, for a non-empty
+   * histogram, the raw values of {@link #QUANTILES} into {@code scratch[at, at + 4)}.
+   */
+  private static void count(Histogram h, double[] bounds, double scale, long[] scratch, int at) {
+    if (HistogramCounts.available(h)) {
+      HistogramCounts.write(h, bounds, scale, PERCENTILES, scratch, at);
+    } else {
+      long total = h.getTotalCount();
+      cumulativeCounts(h, bounds, scale, scratch);
+      for (int k = 0; k < PERCENTILES.length && total > 0; k++) {
+        scratch[at + k] = valueAtPercentile(h, PERCENTILES[k], total, bounds, scale, scratch);
+      }
+    }
+  }
+
+  /** The summary lines of one series from the quantiles {@link #count} left at {@code at}. */
+  private static void quantileLines(
+      ExpositionWriter writer,
+      String quantiles,
+      byte[] labels,
+      long total,
+      double scale,
+      long[] scratch,
+      int at) {
+    for (int k = 0; k < QUANTILES.length; k++) {
+      double value = total == 0 ? Double.NaN : scratch[at + k] * scale;
+      writer.quantile(quantiles, labels, QUANTILES[k], value);
+    }
+  }
+
   /**
    * Encodes one series' histogram lines and summary lines at the end of the writer's body, copies
-   * them out and truncates the body back.
+   * them out and truncates the body back. Uses {@code scratch[0, bounds)} and {@code scratch[at, at
+   * + 4)}.
    */
   private static Encoded encode(
       ExpositionWriter writer,
@@ -143,30 +220,18 @@ public final class SnapshotFamilySource implements FamilySource {
       String quantiles,
       Histogram h,
       long sum,
-      byte[] labels) {
+      byte[] labels,
+      long[] scratch,
+      int at) {
     String name = family.name();
     double scale = family.unit().scale();
     double[] bounds = family.bounds();
-    int q = QUANTILES.length;
-    // [0, bounds) the cumulative counts; then the q quantiles as raw values.
-    long[] scratch = writer.scratch(bounds.length + q);
     long total = h.getTotalCount();
-    if (HistogramCounts.available(h)) {
-      HistogramCounts.write(h, bounds, scale, PERCENTILES, scratch, bounds.length);
-    } else {
-      cumulativeCounts(h, bounds, scale, scratch);
-      for (int k = 0; k < q && total > 0; k++) {
-        scratch[bounds.length + k] =
-            valueAtPercentile(h, PERCENTILES[k], total, bounds, scale, scratch);
-      }
-    }
+    count(h, bounds, scale, scratch, at);
     int start = writer.length();
     writer.histogram(name, labels, bounds, scratch, total, sum * scale);
     int middle = writer.length();
-    for (int k = 0; k < q; k++) {
-      double value = total == 0 ? Double.NaN : scratch[bounds.length + k] * scale;
-      writer.quantile(quantiles, labels, QUANTILES[k], value);
-    }
+    quantileLines(writer, quantiles, labels, total, scale, scratch, at);
     int end = writer.length();
     byte[] body = writer.array();
     Encoded e =
