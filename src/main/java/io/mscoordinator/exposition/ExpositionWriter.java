@@ -2,16 +2,15 @@ package io.mscoordinator.exposition;
 
 import io.mscoordinator.store.MetricUnit;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Renders families into a reused byte buffer in one {@link ExpositionFormat}, without allocating
- * per family or per series in the steady state: names and keywords are encoded to ASCII once and
- * then copied with {@link System#arraycopy}, label blocks come pre-escaped from the store, the
- * {@code le} texts of a family's bounds are formatted once per family, integers are written as
- * ASCII digits and other doubles through a reused {@link StringBuilder} (whose {@code
- * append(double)} writes in place since JDK 19). The buffer grows by doubling and is kept.
+ * per family or per series: a sample line is checked for room once and then written with plain
+ * array stores; a name is encoded once per run of lines that share it, label blocks come
+ * pre-escaped from the store, integers (and integral doubles) are written as ASCII digits, other
+ * doubles through a reused {@link StringBuilder} (whose {@code append(double)} writes in place
+ * since JDK 19), and label values such as {@code quantile="0.99"} are memoized after their first
+ * formatting.
  *
  * <p>Confined to one rendering thread at a time; {@link MetricsHandler} pools instances.
  *
@@ -29,16 +28,24 @@ public final class ExpositionWriter {
   private static final byte[] LE = ascii("le=\"");
   private static final byte[] QUANTILE = ascii("quantile=\"");
   private static final byte[] INF = ascii("+Inf");
+  private static final byte[] MINUS_INF = ascii("-Inf");
+  private static final byte[] NAN = ascii("NaN");
+  private static final byte[] LONG_MIN = ascii(Long.toString(Long.MIN_VALUE));
 
-  private byte[] out = new byte[64 * 1024];
+  /** Room a sample line needs beyond its name and label block: suffix, le/quantile, two numbers. */
+  private static final int LINE_SLACK = 96;
+
+  /** Distinct non-integral label values memoized (quantiles, fractional bounds); then formatted. */
+  private static final int LABEL_MEMO = 64;
+
   private final StringBuilder number = new StringBuilder(32);
-  // Names, keywords and units: a bounded set (the store's families), encoded once.
-  private final Map<String, byte[]> encoded = new HashMap<>();
-  private String lastText;
-  private byte[] lastTextBytes;
-  // The le="..." texts of the family being written; one family's series share its bounds.
-  private double[] lastBounds;
-  private byte[][] lastBoundTexts;
+  private final double[] memoKeys = new double[LABEL_MEMO];
+  private final byte[][] memoTexts = new byte[LABEL_MEMO][];
+  private int memoSize;
+  private byte[] out = new byte[64 * 1024];
+  private String nameKey;
+  private byte[] nameBytes = new byte[128];
+  private int nameLength;
   private long[] scratch = new long[64];
   private ExpositionFormat format = ExpositionFormat.PROMETHEUS_TEXT;
   private int length;
@@ -62,6 +69,22 @@ public final class ExpositionWriter {
   /** Bytes written so far. */
   public int length() {
     return length;
+  }
+
+  /**
+   * Appends bytes a source encoded earlier with this or another writer (cached sample lines, which
+   * are the same in both formats).
+   */
+  public void raw(byte[] b) {
+    bytes(b);
+  }
+
+  /** Drops everything written after the first {@code length} bytes (a source's scratch lines). */
+  public void truncate(int length) {
+    if (length < 0 || length > this.length) {
+      throw new IllegalArgumentException("length " + length + " outside [0, " + this.length + "]");
+    }
+    this.length = length;
   }
 
   /** A reused scratch array of at least {@code n} longs, for a source's per-series arithmetic. */
@@ -101,21 +124,21 @@ public final class ExpositionWriter {
 
   /** A counter sample {@code <name>_total{labels} value}. */
   public void counter(String name, byte[] labels, long value) {
-    text(name);
-    bytes(TOTAL);
+    line(name, labels);
+    put(TOTAL);
     labels(labels, null, null, 0);
-    space();
+    out[length++] = ' ';
     longValue(value);
-    newline();
+    out[length++] = '\n';
   }
 
   /** A gauge sample. */
   public void gauge(String name, byte[] labels, double value) {
-    text(name);
+    line(name, labels);
     labels(labels, null, null, 0);
-    space();
+    out[length++] = ' ';
     doubleValue(value);
-    newline();
+    out[length++] = '\n';
   }
 
   /**
@@ -126,42 +149,66 @@ public final class ExpositionWriter {
    */
   public void histogram(
       String name, byte[] labels, double[] bounds, long[] cumulative, long count, double sum) {
-    byte[][] boundTexts = boundTexts(bounds);
     for (int i = 0; i < bounds.length; i++) {
-      text(name);
-      bytes(BUCKET);
-      labels(labels, LE, boundTexts[i], 0);
-      space();
+      line(name, labels);
+      put(BUCKET);
+      labels(labels, LE, null, bounds[i]);
+      out[length++] = ' ';
       longValue(cumulative[i]);
-      newline();
+      out[length++] = '\n';
     }
-    text(name);
-    bytes(BUCKET);
+    line(name, labels);
+    put(BUCKET);
     labels(labels, LE, INF, 0);
-    space();
+    out[length++] = ' ';
     longValue(count);
-    newline();
-    text(name);
-    bytes(SUM);
+    out[length++] = '\n';
+    line(name, labels);
+    put(SUM);
     labels(labels, null, null, 0);
-    space();
+    out[length++] = ' ';
     doubleValue(sum);
-    newline();
-    text(name);
-    bytes(COUNT);
+    out[length++] = '\n';
+    line(name, labels);
+    put(COUNT);
     labels(labels, null, null, 0);
-    space();
+    out[length++] = ' ';
     longValue(count);
-    newline();
+    out[length++] = '\n';
   }
 
   /** One quantile sample of a summary series. */
   public void quantile(String name, byte[] labels, double quantile, double value) {
-    text(name);
+    line(name, labels);
     labels(labels, QUANTILE, null, quantile);
-    space();
+    out[length++] = ' ';
     doubleValue(value);
-    newline();
+    out[length++] = '\n';
+  }
+
+  /**
+   * Starts a sample line: makes room for all of it, so the rest of the line is plain array stores
+   * (doubles that take the {@link StringBuilder} path check again), and writes the name.
+   */
+  private void line(String name, byte[] labels) {
+    if (name != nameKey) {
+      encodeName(name);
+    }
+    ensure(nameLength + labels.length + LINE_SLACK);
+    System.arraycopy(nameBytes, 0, out, length, nameLength);
+    length += nameLength;
+  }
+
+  private void encodeName(String name) {
+    int n = name.length();
+    if (nameBytes.length < n) {
+      nameBytes = new byte[Math.max(n, nameBytes.length * 2)];
+    }
+    for (int i = 0; i < n; i++) {
+      nameBytes[i] = (byte) name.charAt(i);
+    }
+    nameLength = n;
+    nameKey = name;
   }
 
   private void header(String name, boolean counter, String type, MetricUnit unit, String help) {
@@ -206,7 +253,6 @@ public final class ExpositionWriter {
     if (!any && extraKey == null) {
       return;
     }
-    ensure(labels.length + 2);
     out[length++] = '{';
     System.arraycopy(labels, 0, out, length, labels.length);
     length += labels.length;
@@ -214,42 +260,46 @@ public final class ExpositionWriter {
       if (any) {
         out[length++] = ',';
       }
-      bytes(extraKey);
+      put(extraKey);
       if (extraText != null) {
-        bytes(extraText);
+        put(extraText);
       } else {
-        doubleValue(extraNumber);
+        labelNumber(extraNumber);
       }
-      ensure(1);
       out[length++] = '"';
     }
-    ensure(1);
     out[length++] = '}';
   }
 
-  /** The {@code le} label texts of {@code bounds}, formatted once per family. */
-  private byte[][] boundTexts(double[] bounds) {
-    if (bounds != lastBounds) {
-      byte[][] texts = new byte[bounds.length][];
-      for (int i = 0; i < bounds.length; i++) {
-        int start = length;
-        doubleValue(bounds[i]);
-        texts[i] = Arrays.copyOfRange(out, start, length);
-        length = start;
-      }
-      lastBounds = bounds;
-      lastBoundTexts = texts;
+  /**
+   * A label value: integral values directly, others memoized so a render does not reformat them.
+   */
+  private void labelNumber(double value) {
+    if (integral(value)) {
+      doubleValue(value);
+      return;
     }
-    return lastBoundTexts;
+    long bits = Double.doubleToRawLongBits(value);
+    for (int i = 0; i < memoSize; i++) {
+      if (Double.doubleToRawLongBits(memoKeys[i]) == bits) {
+        put(memoTexts[i]);
+        return;
+      }
+    }
+    int start = length;
+    doubleValue(value);
+    if (memoSize < LABEL_MEMO) {
+      memoKeys[memoSize] = value;
+      memoTexts[memoSize++] = Arrays.copyOfRange(out, start, length);
+    }
   }
 
   private void longValue(long value) {
-    ensure(20);
-    if (value == Long.MIN_VALUE) {
-      text("-9223372036854775808");
-      return;
-    }
     if (value < 0) {
+      if (value == Long.MIN_VALUE) {
+        put(LONG_MIN);
+        return;
+      }
       out[length++] = '-';
       value = -value;
     }
@@ -257,32 +307,40 @@ public final class ExpositionWriter {
     for (long v = value; v >= 10; v /= 10) {
       digits++;
     }
-    int end = length + digits;
-    for (int i = end - 1; i >= length; i--) {
-      out[i] = (byte) ('0' + value % 10);
-      value /= 10;
-    }
-    length = end;
+    int at = length + digits;
+    length = at;
+    do {
+      long q = value / 10;
+      out[--at] = (byte) ('0' + (value - q * 10));
+      value = q;
+    } while (value != 0);
   }
 
   private void doubleValue(double value) {
     if (Double.isNaN(value)) {
-      text("NaN");
+      put(NAN);
     } else if (value == Double.POSITIVE_INFINITY) {
-      bytes(INF);
+      put(INF);
     } else if (value == Double.NEGATIVE_INFINITY) {
-      text("-Inf");
-    } else if (value == Math.rint(value) && Math.abs(value) < 1e15) {
+      put(MINUS_INF);
+    } else if (integral(value)) {
       longValue((long) value);
-      text(".0");
+      out[length++] = '.';
+      out[length++] = '0';
     } else {
       number.setLength(0);
       number.append(value);
-      ensure(number.length());
-      for (int i = 0; i < number.length(); i++) {
+      int n = number.length();
+      ensure(n);
+      for (int i = 0; i < n; i++) {
         out[length++] = (byte) number.charAt(i);
       }
     }
+  }
+
+  /** Written as {@code <digits>.0}; larger ones take {@code Double.toString}'s exponent form. */
+  private static boolean integral(double value) {
+    return value == Math.rint(value) && Math.abs(value) < 1e15;
   }
 
   private void help(String help, boolean escapeQuote) {
@@ -325,26 +383,23 @@ public final class ExpositionWriter {
     return i;
   }
 
-  /** ASCII text: names, keywords, units (a bounded set, each encoded once). */
+  /** ASCII text: names, keywords. */
   private void text(String s) {
-    if (s != lastText) {
-      lastTextBytes = encoded.computeIfAbsent(s, ExpositionWriter::narrow);
-      lastText = s;
+    int n = s.length();
+    ensure(n);
+    for (int i = 0; i < n; i++) {
+      out[length + i] = (byte) s.charAt(i);
     }
-    bytes(lastTextBytes);
-  }
-
-  /** Each char as one byte, as the ASCII fast path always wrote names. */
-  private static byte[] narrow(String s) {
-    byte[] b = new byte[s.length()];
-    for (int i = 0; i < b.length; i++) {
-      b[i] = (byte) s.charAt(i);
-    }
-    return b;
+    length += n;
   }
 
   private void bytes(byte[] b) {
     ensure(b.length);
+    put(b);
+  }
+
+  /** Copies {@code b}; the caller has made room. */
+  private void put(byte[] b) {
     System.arraycopy(b, 0, out, length, b.length);
     length += b.length;
   }
@@ -360,8 +415,8 @@ public final class ExpositionWriter {
   }
 
   private void ensure(int n) {
-    if (length + n > out.length) {
-      out = Arrays.copyOf(out, Math.max(length + n, out.length * 2));
+    if (n > out.length - length) {
+      out = Arrays.copyOf(out, Math.max(out.length * 2, length + n));
     }
   }
 

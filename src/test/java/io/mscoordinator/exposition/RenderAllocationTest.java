@@ -47,5 +47,20 @@ class RenderAllocationTest {
       // series would be 24 kB. Per-family strings (the quantile family's name and HELP) remain.
       assertThat(format + " bytes allocated by one render", allocated, lessThan(4_096L));
     }
+
+    // Every histogram changes between two renders: none is cached, and none allocates either.
+    for (int i = 0; i < 3 * SERIES; i++) {
+      store.histogramRecord(i, 12_345);
+    }
+    MetricsSnapshot[] alternate = {snapshot, store.freeze()};
+    int[] next = {0};
+    List<FamilySource> changing = List.of(new SnapshotFamilySource(() -> alternate[next[0] ^= 1]));
+    for (int warm = 0; warm < 21; warm++) {
+      MetricsHandler.render(changing, ExpositionFormat.PROMETHEUS_TEXT, writer);
+    }
+    long before = mx.getCurrentThreadAllocatedBytes();
+    MetricsHandler.render(changing, ExpositionFormat.PROMETHEUS_TEXT, writer);
+    long allocated = mx.getCurrentThreadAllocatedBytes() - before;
+    assertThat("bytes allocated by a render of changed histograms", allocated, lessThan(4_096L));
   }
 }

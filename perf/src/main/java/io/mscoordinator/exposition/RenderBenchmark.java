@@ -37,6 +37,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       writer buffer, as a scrape does. It also writes the {@code _quantiles} summary family
  *       (p50/p90/p99/p99.9 per histogram series) that client_java cannot give: more output for
  *       the same series.
+ *   <li>{@code oursEveryHistogramChanged}: the same, but every histogram series changed since
+ *       the previous render, so each render counts, computes and formats every histogram again
+ *       (ours caches a series' encoded lines while its frozen copy stays the same).
  *   <li>{@code clientJavaWrite}: the writer alone on a snapshot taken beforehand.
  *   <li>{@code clientJavaScrapeAndWrite}: {@code registry.scrape()} plus the writer, which is what
  *       a client_java {@code /metrics} handler does per request.
@@ -55,6 +58,9 @@ public class RenderBenchmark {
   public int labelSets;
 
   private List<FamilySource> ours;
+  private List<FamilySource> changing;
+  private MetricsSnapshot[] alternate;
+  private int next;
   private ExpositionWriter writer;
   private PrometheusRegistry registry;
   private MetricSnapshots clientJavaSnapshot;
@@ -81,6 +87,13 @@ public class RenderBenchmark {
         });
     MetricsSnapshot snapshot = store.freeze();
     ours = List.of(new SnapshotFamilySource(() -> snapshot));
+    // A second snapshot in which every histogram has one more sample: rendering the two in turn,
+    // no histogram series is ever the one the previous render saw.
+    for (int slot = 0; slot < snapshot.seriesCount(); slot++) {
+      store.histogramRecord(slot, 1 + slot % 1000);
+    }
+    alternate = new MetricsSnapshot[] {snapshot, store.freeze()};
+    changing = List.of(new SnapshotFamilySource(() -> alternate[next]));
     writer = new ExpositionWriter();
     clientJavaSnapshot = registry.scrape();
     clientJavaWriter = PrometheusTextFormatWriter.create();
@@ -90,6 +103,17 @@ public class RenderBenchmark {
   @Benchmark
   public int ours() {
     MetricsHandler.render(ours, ExpositionFormat.PROMETHEUS_TEXT, writer);
+    return writer.length();
+  }
+
+  /**
+   * As {@link #ours}, but every histogram changed since the previous render (two snapshots in
+   * turn), so no series' lines come from the previous render.
+   */
+  @Benchmark
+  public int oursEveryHistogramChanged() {
+    next ^= 1;
+    MetricsHandler.render(changing, ExpositionFormat.PROMETHEUS_TEXT, writer);
     return writer.length();
   }
 
