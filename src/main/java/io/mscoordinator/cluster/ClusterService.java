@@ -70,7 +70,7 @@ public final class ClusterService implements HttpService {
       try {
         handler.handle(bodies.read(req), res);
       } catch (InvalidRequestException e) {
-        LOG.log(Level.INFO, "request refused: path={0} {1}", new Object[] {req.path(), e});
+        LOG.log(Level.INFO, "request refused: path={0} {1}", new Object[] {req.path().path(), e});
         refuse.accept(res, e);
       } catch (JsonBodies.TooLargeException e) {
         JsonBodies.sendTooLarge(res, bodies.limitBytes());

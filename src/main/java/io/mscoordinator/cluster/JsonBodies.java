@@ -1,6 +1,7 @@
 package io.mscoordinator.cluster;
 
 import io.helidon.http.HeaderValues;
+import io.helidon.http.RequestException;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -60,6 +61,11 @@ final class JsonBodies {
     return parse(bytes(req));
   }
 
+  /** A body whose framing Helidon cannot read (a bad chunk size line, for one). */
+  private static InvalidRequestException unreadable(RuntimeException e) {
+    return new InvalidRequestException("body", "readable framing: " + brief(e.getMessage()));
+  }
+
   /** Parses a whole body as one JSON object within the depth and duplicate-key rules. */
   static JsonObject parse(byte[] bytes) throws InvalidRequestException {
     if (bytes.length == 0) {
@@ -84,7 +90,7 @@ final class JsonBodies {
     }
   }
 
-  private byte[] bytes(ServerRequest req) throws TooLargeException {
+  private byte[] bytes(ServerRequest req) throws TooLargeException, InvalidRequestException {
     if (!req.content().hasEntity()) {
       return new byte[0];
     }
@@ -96,17 +102,26 @@ final class JsonBodies {
       return bytes;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    } catch (RequestException e) {
+      // A chunked body past the listener's max payload size: Helidon says 413 from inside the
+      // stream. Any other status is the client's framing (a bad chunk size line, for one).
+      if (e.status() == Status.REQUEST_ENTITY_TOO_LARGE_413) {
+        throw new TooLargeException(limitBytes);
+      }
+      throw unreadable(e);
     } catch (RuntimeException e) {
       // Helidon signals a body past the listener's max payload size from inside the stream.
       if (String.valueOf(e.getMessage()).toLowerCase().contains("payload")) {
         throw new TooLargeException(limitBytes);
       }
-      throw e;
+      // Anything else thrown from inside the stream is the client's framing (Helidon raises a
+      // RequestException, which would otherwise become a 500): answer 400 with the reason.
+      throw unreadable(e);
     }
   }
 
   private static String brief(String message) {
-    if (message == null) {
+    if (message == null || message.isBlank()) {
       return "unreadable";
     }
     return message.length() > 120 ? message.substring(0, 120) : message;
