@@ -101,6 +101,26 @@ final class HistogramCounts {
       }
       out[b] = total;
     }
+    quantiles(h, bounds, scale, percentiles, out, quantilesAt);
+  }
+
+  /**
+   * For a non-empty histogram, {@code h.getValueAtPercentile(percentiles[k])} into {@code
+   * out[quantilesAt + k]}, given its cumulative counts per bound in {@code out[0, bounds.length)}
+   * (from {@link #write}'s first pass or from the counts the store keeps per bucket). Each quantile
+   * walks the counts array only inside the bucket that holds its rank.
+   *
+   * @param percentiles ascending, in (0, 100]
+   */
+  static void quantiles(
+      Histogram h,
+      double[] bounds,
+      double scale,
+      double[] percentiles,
+      long[] out,
+      int quantilesAt) {
+    long[] counts = (long[]) COUNTS.get(h);
+    int last = counts.length - 1;
     long all = h.getTotalCount();
     if (all == 0) {
       return;

@@ -109,7 +109,17 @@ public final class SnapshotFamilySource implements FamilySource {
       scratch[doneAt + i] = 0;
       if (e == null && seen[slot] == h) {
         // Unchanged since the previous render: encode once more and keep the bytes.
-        e = encode(writer, family, quantiles, h, sum, labels, scratch, quantilesAt + q * i);
+        e =
+            encode(
+                writer,
+                family,
+                quantiles,
+                h,
+                snapshot.histogramBuckets(slot),
+                sum,
+                labels,
+                scratch,
+                quantilesAt + q * i);
         cache[slot] = e;
       }
       if (e != null) {
@@ -117,7 +127,7 @@ public final class SnapshotFamilySource implements FamilySource {
       } else {
         // Changed since the previous render (or first seen): straight into the body.
         seen[slot] = h;
-        count(h, bounds, scale, scratch, quantilesAt + q * i);
+        count(h, snapshot.histogramBuckets(slot), bounds, scale, scratch, quantilesAt + q * i);
         writer.histogram(name, labels, bounds, scratch, h.getTotalCount(), sum * scale);
         scratch[doneAt + i] = 1;
       }
@@ -136,7 +146,7 @@ public final class SnapshotFamilySource implements FamilySource {
           continue;
         }
         // Another render replaced the entry used above: count again.
-        count(h, bounds, scale, scratch, quantilesAt + q * i);
+        count(h, snapshot.histogramBuckets(slot), bounds, scale, scratch, quantilesAt + q * i);
       }
       quantileLines(
           writer, quantiles, labels, h.getTotalCount(), scale, scratch, quantilesAt + q * i);
@@ -182,8 +192,17 @@ public final class SnapshotFamilySource implements FamilySource {
    * Cumulative counts per bound into {@code scratch[0, bounds.length)} and, for a non-empty
    * histogram, the raw values of {@link #QUANTILES} into {@code scratch[at, at + 4)}.
    */
-  private static void count(Histogram h, double[] bounds, double scale, long[] scratch, int at) {
-    if (HistogramCounts.available(h)) {
+  private static void count(
+      Histogram h, long[] buckets, double[] bounds, double scale, long[] scratch, int at) {
+    if (buckets != null && buckets.length == bounds.length + 1 && HistogramCounts.available(h)) {
+      // The store counted the buckets as samples arrived: only the quantiles walk the array.
+      long total = 0;
+      for (int b = 0; b < bounds.length; b++) {
+        total += buckets[b];
+        scratch[b] = total;
+      }
+      HistogramCounts.quantiles(h, bounds, scale, PERCENTILES, scratch, at);
+    } else if (HistogramCounts.available(h)) {
       HistogramCounts.write(h, bounds, scale, PERCENTILES, scratch, at);
     } else {
       long total = h.getTotalCount();
@@ -219,6 +238,7 @@ public final class SnapshotFamilySource implements FamilySource {
       FamilySnapshot family,
       String quantiles,
       Histogram h,
+      long[] buckets,
       long sum,
       byte[] labels,
       long[] scratch,
@@ -227,7 +247,7 @@ public final class SnapshotFamilySource implements FamilySource {
     double scale = family.unit().scale();
     double[] bounds = family.bounds();
     long total = h.getTotalCount();
-    count(h, bounds, scale, scratch, at);
+    count(h, buckets, bounds, scale, scratch, at);
     int start = writer.length();
     writer.histogram(name, labels, bounds, scratch, total, sum * scale);
     int middle = writer.length();

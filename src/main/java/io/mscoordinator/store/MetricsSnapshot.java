@@ -13,13 +13,19 @@ public final class MetricsSnapshot {
   private final List<FamilySnapshot> families;
   private final long[] values;
   private final Histogram[] histograms;
+  private final long[][] buckets;
   private final long eventsApplied;
 
   MetricsSnapshot(
-      List<FamilySnapshot> families, long[] values, Histogram[] histograms, long eventsApplied) {
+      List<FamilySnapshot> families,
+      long[] values,
+      Histogram[] histograms,
+      long[][] buckets,
+      long eventsApplied) {
     this.families = families;
     this.values = values;
     this.histograms = histograms;
+    this.buckets = buckets;
     this.eventsApplied = eventsApplied;
   }
 
@@ -66,5 +72,16 @@ public final class MetricsSnapshot {
   /** The frozen histogram of a histogram slot (never {@code null} for one). */
   public Histogram histogram(int slot) {
     return histograms[slot];
+  }
+
+  /**
+   * The count per bucket of a histogram slot, not cumulative: {@code [b]} holds the samples above
+   * bound {@code b-1} and at or below bound {@code b} of its family's {@link
+   * FamilySnapshot#bounds}, in HdrHistogram's equivalence (the same counts a walk of {@link
+   * #histogram} gives), and the last entry those above every bound. Shared with later snapshots
+   * until the series changes: read it, never write it.
+   */
+  public long[] histogramBuckets(int slot) {
+    return buckets[slot];
   }
 }

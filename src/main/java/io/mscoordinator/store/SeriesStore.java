@@ -25,8 +25,15 @@ import org.agrona.concurrent.UnsafeBuffer;
  * event. It copies the value slots (one pass over 8 bytes per series) and, for every histogram that
  * changed since the previous freeze, an HdrHistogram copy; histograms that did not change share the
  * previous frozen copy, which is never written again. The agent is paused only for those copies;
- * quantiles and buckets are computed afterwards by the reader on its own thread. Nothing on the
- * event path takes a lock or a barrier: only the agent touches live state.
+ * quantiles are computed afterwards by the reader on its own thread.
+ *
+ * <p>Bucket counts: each histogram series also keeps its count per bucket of its family's bounds,
+ * incremented when a sample is recorded (a binary search over at most a few dozen longs), and
+ * frozen beside the HdrHistogram copy. The bucket of a sample is the one HdrHistogram's own
+ * arithmetic gives: a sample counts at or below a bound when it is at most the highest value
+ * equivalent to the bound, so these counts equal a walk of the frozen copy's counts array (which a
+ * render would otherwise do, over thousands of longs per series). Nothing on the event path takes a
+ * lock or a barrier: only the agent touches live state.
  *
  * <p>Interning (name plus sorted labels to a slot) and family bookkeeping allocate, but only when a
  * series is registered; {@link #counterAdd}, {@link #gaugeSet} and {@link #histogramRecord}
@@ -57,6 +64,8 @@ public final class SeriesStore {
   private final byte[] kinds;
   private final Histogram[] live;
   private final boolean[] histogramChanged;
+  private final long[][] bucketCounts;
+  private final long[][] bucketUppers;
   private final Map<String, Integer> interned = new HashMap<>();
   private final TreeMap<String, FamilyState> families = new TreeMap<>();
   private final Set<String> takenNames = new HashSet<>();
@@ -65,6 +74,7 @@ public final class SeriesStore {
   private boolean structureChanged = true;
   private List<FamilySnapshot> frozenFamilies = List.of();
   private Histogram[] frozenHistograms = new Histogram[0];
+  private long[][] frozenBuckets = new long[0][];
   private MetricsSnapshot last;
 
   /**
@@ -78,6 +88,8 @@ public final class SeriesStore {
     this.kinds = new byte[limit];
     this.live = new Histogram[limit];
     this.histogramChanged = new boolean[limit];
+    this.bucketCounts = new long[limit][];
+    this.bucketUppers = new long[limit][];
   }
 
   /** Series interned so far. */
@@ -165,6 +177,8 @@ public final class SeriesStore {
     values.putLong(slot * Long.BYTES, kind == MetricKind.GAUGE ? Double.doubleToRawLongBits(0) : 0);
     if (kind == MetricKind.HISTOGRAM) {
       live[slot] = new Histogram(MetricUnit.SIGNIFICANT_DIGITS);
+      bucketUppers[slot] = state.uppers;
+      bucketCounts[slot] = new long[state.uppers.length + 1];
       histogramChanged[slot] = true;
     }
     interned.put(key, slot);
@@ -205,11 +219,50 @@ public final class SeriesStore {
       return false;
     }
     live[slot].recordValue(value);
+    bucketCounts[slot][bucketOf(bucketUppers[slot], value)]++;
     int offset = slot * Long.BYTES;
     values.putLong(offset, values.getLong(offset) + value);
     histogramChanged[slot] = true;
     eventsApplied++;
     return true;
+  }
+
+  /**
+   * The first bucket whose upper value is at least {@code value}; {@code uppers.length} if none.
+   */
+  private static int bucketOf(long[] uppers, long value) {
+    int low = 0;
+    int high = uppers.length;
+    while (low < high) {
+      int mid = (low + high) >>> 1;
+      if (uppers[mid] < value) {
+        low = mid + 1;
+      } else {
+        high = mid;
+      }
+    }
+    return low;
+  }
+
+  /**
+   * The largest raw value HdrHistogram counts at or below each bound: the highest value equivalent
+   * to {@code floor(bound / scale)}, -1 for a negative bound, and every value for a bound past
+   * {@link #MAX_SAMPLE}. Non-decreasing.
+   */
+  static long[] uppers(double[] bounds, double scale) {
+    Histogram probe = new Histogram(MetricUnit.SIGNIFICANT_DIGITS);
+    long[] uppers = new long[bounds.length];
+    for (int b = 0; b < bounds.length; b++) {
+      double high = Math.floor(bounds[b] / scale);
+      if (high < 0) {
+        uppers[b] = -1;
+      } else if (high >= MAX_SAMPLE) {
+        uppers[b] = Long.MAX_VALUE;
+      } else {
+        uppers[b] = probe.highestEquivalentValue((long) high);
+      }
+    }
+    return uppers;
   }
 
   /**
@@ -233,15 +286,18 @@ public final class SeriesStore {
       copy[i] = values.getLong(i * Long.BYTES);
     }
     Histogram[] frozen = new Histogram[count];
+    long[][] buckets = new long[count][];
     for (int i = 0; i < count; i++) {
       if (live[i] != null) {
         boolean reuse = !histogramChanged[i] && i < frozenHistograms.length;
         frozen[i] = reuse ? frozenHistograms[i] : live[i].copy();
+        buckets[i] = reuse ? frozenBuckets[i] : bucketCounts[i].clone();
         histogramChanged[i] = false;
       }
     }
     frozenHistograms = frozen;
-    last = new MetricsSnapshot(frozenFamilies, copy, frozen, eventsApplied);
+    frozenBuckets = buckets;
+    last = new MetricsSnapshot(frozenFamilies, copy, frozen, buckets, eventsApplied);
     return last;
   }
 
@@ -304,6 +360,7 @@ public final class SeriesStore {
     final MetricUnit unit;
     final String help;
     final double[] bounds;
+    final long[] uppers;
     final List<String> keys = new ArrayList<>();
     final List<Integer> slots = new ArrayList<>();
     final List<String[]> pairs = new ArrayList<>();
@@ -315,6 +372,7 @@ public final class SeriesStore {
       this.unit = unit;
       this.help = help;
       this.bounds = bounds;
+      this.uppers = kind == MetricKind.HISTOGRAM ? uppers(bounds, unit.scale()) : new long[0];
     }
 
     void add(String key, int slot, String[] sortedPairs) {

@@ -3,8 +3,13 @@ package io.mscoordinator.exposition;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
+import io.mscoordinator.store.FamilySnapshot;
+import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
+import io.mscoordinator.store.MetricsSnapshot;
+import io.mscoordinator.store.SeriesStore;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
@@ -55,6 +60,65 @@ class HistogramCountsTest {
               Arrays.toString(actual),
               is(Arrays.toString(expected)));
         }
+      }
+    }
+  }
+
+  /**
+   * The store counts each sample into its bucket as it arrives; frozen, those counts must be the
+   * public API's cumulative counts of the frozen copy, for samples on, just below and just above
+   * every bound (where HdrHistogram's equivalence decides), across freezes and shared copies.
+   */
+  @Test
+  void shouldKeepBucketCountsAtRecordTimeThatMatchTheFrozenCopy() {
+    double[] custom = {0.001, 0.0025, 0.1, 1, 7.5, 60};
+    SeriesStore store = new SeriesStore(64, Map.of("custom_seconds", custom));
+    int[] slots = {
+      store.register("custom_seconds", MetricKind.HISTOGRAM, MetricUnit.SECONDS, new String[0]),
+      store.register("latency_ms", MetricKind.HISTOGRAM, MetricUnit.MILLISECONDS, new String[0]),
+      store.register("latency_us", MetricKind.HISTOGRAM, MetricUnit.MICROSECONDS, new String[0]),
+      store.register("batch_tokens", MetricKind.HISTOGRAM, MetricUnit.TOKENS, new String[0]),
+      store.register("share_pct", MetricKind.HISTOGRAM, MetricUnit.PERCENT, new String[0])
+    };
+    SplittableRandom random = new SplittableRandom(7);
+    for (int round = 0; round < 6; round++) {
+      for (int slot : slots) {
+        if (round == 3 && slot == slots[0]) {
+          continue; // one series unchanged: its counts are shared with the previous snapshot
+        }
+        for (int s = 0; s < 300; s++) {
+          store.histogramRecord(slot, (long) Math.pow(10, 11 * random.nextDouble()));
+        }
+      }
+      MetricsSnapshot snapshot = store.freeze();
+      for (FamilySnapshot family : snapshot.families()) {
+        double[] bounds = family.bounds();
+        double scale = family.unit().scale();
+        Histogram probe = new Histogram(MetricUnit.SIGNIFICANT_DIGITS);
+        int slot = family.slot(0);
+        if (round == 0) {
+          // On, just below and just above the highest value equivalent to each bound.
+          for (double bound : bounds) {
+            long high = probe.highestEquivalentValue((long) Math.floor(bound / scale));
+            for (long v = Math.max(0, high - 1); v <= high + 1; v++) {
+              store.histogramRecord(slot, v);
+            }
+          }
+        }
+        long[] expected = new long[bounds.length];
+        SnapshotFamilySource.cumulativeCounts(snapshot.histogram(slot), bounds, scale, expected);
+        long[] buckets = snapshot.histogramBuckets(slot);
+        long[] actual = new long[bounds.length];
+        long running = 0;
+        for (int b = 0; b < bounds.length; b++) {
+          running += buckets[b];
+          actual[b] = running;
+        }
+        assertThat(
+            family.name() + " round=" + round,
+            Arrays.toString(actual),
+            is(Arrays.toString(expected)));
+        assertThat(running + buckets[bounds.length], is(snapshot.histogram(slot).getTotalCount()));
       }
     }
   }
