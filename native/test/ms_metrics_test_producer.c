@@ -4,9 +4,11 @@
  * i % 1000 + 1 of time_to_first_token_us and one increment of forward_req_total_num; plus, through
  * the explicit API, computed_token_num{producer=<id>} += 2. In "retry" mode a call that finds the
  * ring full is repeated until it succeeds (10 s at most, then exit 2); in "drop" mode it is not.
- * Prints "written=<records accepted> failed=<calls refused> dropped_ring_full=<client counter>".
+ * With a fifth argument, each thread sleeps that many microseconds after every 100 events, so a
+ * test can act on the file while the writer runs. Prints "written=<records accepted>
+ * failed=<calls refused> dropped_ring_full=<client counter> reopens=<files re-mapped>".
  *
- * usage: ms_metrics_test_producer <producer id> <threads> <events per thread> retry|drop
+ * usage: ms_metrics_test_producer <producer id> <threads> <events per thread> retry|drop [pause_us]
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -20,6 +22,7 @@
 #include "ms_metrics.h"
 
 static long events_per_thread;
+static long pause_us;
 static int retry;
 static ms_metrics_series_t *tokens;
 static atomic_long written;
@@ -70,17 +73,24 @@ static void *run(void *arg)
         WRITE(REPORT_METRIC("time_to_first_token_us", i % 1000 + 1));
         WRITE(REPORT_COUNTER("forward_req_total_num", 1));
         WRITE(ms_metrics_report_counter(tokens, 2));
+        if (pause_us > 0 && 99 == i % 100)
+        {
+            struct timespec pause = { pause_us / 1000000, (pause_us % 1000000) * 1000 };
+            nanosleep(&pause, NULL);
+        }
     }
     return NULL;
 }
 
 int main(int argc, char **argv)
 {
-    if (5 != argc)
+    if (5 != argc && 6 != argc)
     {
-        fprintf(stderr, "usage: %s <producer id> <threads> <events per thread> retry|drop\n", argv[0]);
+        fprintf(stderr, "usage: %s <producer id> <threads> <events per thread> retry|drop [pause_us]\n",
+            argv[0]);
         return 1;
     }
+    pause_us = 6 == argc ? atol(argv[5]) : 0;
     const char *id = argv[1];
     int threads = atoi(argv[2]);
     events_per_thread = atol(argv[3]);
@@ -110,7 +120,8 @@ int main(int argc, char **argv)
     free(ids);
     ms_metrics_client_counters_t counters;
     ms_metrics_client_counters(client, &counters);
-    printf("written=%ld failed=%ld dropped_ring_full=%llu\n", atomic_load(&written), atomic_load(&failed),
-        (unsigned long long)counters.dropped_ring_full);
+    printf("written=%ld failed=%ld dropped_ring_full=%llu reopens=%llu\n", atomic_load(&written),
+        atomic_load(&failed), (unsigned long long)counters.dropped_ring_full,
+        (unsigned long long)counters.reopens);
     return 0;
 }

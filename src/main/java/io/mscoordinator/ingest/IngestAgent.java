@@ -40,6 +40,16 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * unknown handles for {@value #ORPHAN_WINDOW_MS} ms after it starts (at most one per 32 bytes of
  * ring, the smallest record) and applies them, in ring order, when their handle's registration
  * arrives; what is still held when the window closes is dropped as {@code unknown_series}.
+ *
+ * <p>The ring file removed from under the coordinator: on every heartbeat tick the agent checks
+ * that the path still names the file it mapped, whole. When the file was deleted or replaced, the
+ * agent creates a new one (or adopts a ring file someone put there), marks the old mapping's
+ * heartbeat 0 so that writers find it stale within their next check and move to the path's new
+ * file, and keeps draining the old mapping, under its own handle map, until it has been silent for
+ * {@value #RETIRED_QUIET_MS} ms: nothing written before the writers moved is lost. When the file
+ * was truncated, its pages past the new end fault on access (the JVM raises an {@link
+ * InternalError}; a C writer gets SIGBUS): the agent stops touching that mapping at once, deletes
+ * the file and creates a new one. Records in the truncated file are lost with it.
  */
 final class IngestAgent implements Agent {
   static final String ROLE_NAME = "ms-metrics-ingest";
@@ -53,11 +63,17 @@ final class IngestAgent implements Agent {
   private static final long MISSING = Long.MIN_VALUE;
   static final long ORPHAN_WINDOW_MS = 30_000;
   private static final int SMALLEST_RECORD = 32;
+  static final long RETIRED_QUIET_MS = 300_000;
 
   private final SeriesStore store;
   private final IngestCounters counters;
-  private final Source[] sources;
-  private final RingFile ringFile;
+  private Source[] sources;
+  private Source fileSource;
+  private volatile RingFile ringFile;
+  private volatile long fileRingFullCarried;
+  private volatile RingFile[] retiredFiles = new RingFile[0];
+  private long lastFileRingFull;
+  private String lastReplaceFailure;
   private final RegisterDecoder decoder = new RegisterDecoder();
   private final AtomicReference<CompletableFuture<MetricsSnapshot>> snapshotRequest =
       new AtomicReference<>();
@@ -85,6 +101,7 @@ final class IngestAgent implements Agent {
               new Source(Transport.IN_PROCESS, inProcess),
               new Source(Transport.FILE, ringFile.ring())
             };
+    this.fileSource = ringFile == null ? null : sources[1];
   }
 
   @Override
@@ -108,34 +125,192 @@ final class IngestAgent implements Agent {
     counters.dutyCycle();
     int work = 0;
     CompletableFuture<MetricsSnapshot> request = snapshotRequest.getAndSet(null);
-    if (request != null) {
-      for (int round = 0; round < MAX_DRAIN_ROUNDS; round++) {
-        int drained = drain();
-        work += drained;
-        if (drained == 0) {
-          break;
-        }
-      }
-      request.complete(store.freeze());
-      work++;
-    } else {
-      work += drain();
+    try {
+      work += cycle(request);
+    } catch (InternalError fault) {
+      // The JVM's answer to a fault on a mapped page: the ring file was truncated under us.
+      onMappingFault(fault);
+      work += cycle(request);
     }
     if (ringFile != null) {
       long now = System.currentTimeMillis();
       if (now - lastHeartbeatMs >= RingFileDescriptor.HEARTBEAT_INTERVAL_MS) {
         lastHeartbeatMs = now;
-        ringFile.heartbeat(now);
-        sources[sources.length - 1].releaseOrphansAfterWindow(now);
+        checkRingFile(now);
+        if (fileSource != null) {
+          fileSource.releaseOrphansAfterWindow(now);
+        }
+        retireQuietSources(now);
       }
     }
     return work;
   }
 
+  /** Drains; when a reader waits, drains until the rings are empty and answers it. */
+  private int cycle(CompletableFuture<MetricsSnapshot> request) {
+    if (request == null) {
+      return drain();
+    }
+    int work = 0;
+    for (int round = 0; round < MAX_DRAIN_ROUNDS; round++) {
+      int drained = drain();
+      work += drained;
+      if (drained == 0) {
+        break;
+      }
+    }
+    request.complete(store.freeze());
+    return work + 1;
+  }
+
+  /** The file ring's records dropped by producers on a full ring, over every file it has had. */
+  long fileRingFull() {
+    long total = fileRingFullCarried;
+    RingFile current = ringFile;
+    if (current != null) {
+      total += current.droppedRingFull();
+    }
+    for (RingFile retired : retiredFiles) {
+      total += retired.droppedRingFull();
+    }
+    return total;
+  }
+
+  /** The ring file mapped now, or null when the file ring is off. */
+  RingFile ringFile() {
+    return ringFile;
+  }
+
+  /** A fault on a mapped page: replace a truncated file, or rethrow a fault of unknown cause. */
+  private void onMappingFault(InternalError fault) {
+    RingFile file = ringFile;
+    if (file == null || file.pathState() != RingFile.PathState.TRUNCATED) {
+      throw fault;
+    }
+    checkRingFile(System.currentTimeMillis());
+  }
+
+  /**
+   * Heartbeats the ring file while the path names it, whole; otherwise maps the path's new file
+   * (see the class comment).
+   */
+  private void checkRingFile(long now) {
+    RingFile file = ringFile;
+    RingFile.PathState state = file.pathState();
+    if (state == RingFile.PathState.MAPPED && fileSource != null) {
+      file.heartbeat(now);
+      lastFileRingFull = file.droppedRingFull();
+      return;
+    }
+    boolean truncated = state == RingFile.PathState.TRUNCATED;
+    RingFile fresh;
+    try {
+      fresh = file.replace(file.ring().capacity(), truncated);
+    } catch (RuntimeException e) {
+      String reason = String.valueOf(e.getMessage());
+      if (!reason.equals(lastReplaceFailure)) {
+        lastReplaceFailure = reason;
+        LOG.log(System.Logger.Level.ERROR, "ring file gone, cannot map its path: {0}", reason);
+      }
+      if (truncated) {
+        // Never touch the faulting mapping again; try the path again at the next tick.
+        detachFileSource();
+      } else if (fileSource != null) {
+        // Writers that still map the old file keep working through it meanwhile.
+        file.heartbeat(now);
+      }
+      return;
+    }
+    lastReplaceFailure = null;
+    Source old = fileSource;
+    Source next = new Source(Transport.FILE, fresh.ring());
+    if (fresh.reused()) {
+      next.holdOrphansUntil(now + orphanWindowMs);
+    }
+    fresh.bumpEpoch(ProcessHandle.current().pid(), now);
+    if (truncated || old == null) {
+      detachFileSource();
+      Source[] grown = java.util.Arrays.copyOf(sources, sources.length + 1);
+      grown[grown.length - 1] = next;
+      sources = grown;
+    } else {
+      // Heartbeat 0: writers find the old file stale at their next check and move to the path.
+      file.heartbeat(0);
+      old.retiredSinceMs = now;
+      old.lastReadMs = now;
+      old.file = file;
+      Source[] grown = java.util.Arrays.copyOf(sources, sources.length + 1);
+      grown[grown.length - 2] = old;
+      grown[grown.length - 1] = next;
+      sources = grown;
+      RingFile[] retired = java.util.Arrays.copyOf(retiredFiles, retiredFiles.length + 1);
+      retired[retired.length - 1] = file;
+      retiredFiles = retired;
+    }
+    lastFileRingFull = 0;
+    fileSource = next;
+    ringFile = fresh;
+    counters.ringFileRecreated();
+    LOG.log(
+        System.Logger.Level.WARNING,
+        truncated
+            ? "ring file truncated under the coordinator: records in it are lost; created again:"
+                + " path={0} reused={1}"
+            : "ring file deleted or replaced under the coordinator: mapped the path again and"
+                + " drains the old file until its writers move: path={0} reused={1}",
+        fresh.path(),
+        fresh.reused());
+  }
+
+  /** Drops retired file sources that stayed silent for {@value #RETIRED_QUIET_MS} ms. */
+  private void retireQuietSources(long now) {
+    for (Source source : sources) {
+      if (source.file != null && now - source.lastReadMs >= RETIRED_QUIET_MS) {
+        fileRingFullCarried += source.file.droppedRingFull();
+        RingFile[] retired = new RingFile[retiredFiles.length - 1];
+        int at = 0;
+        for (RingFile r : retiredFiles) {
+          if (r != source.file) {
+            retired[at++] = r;
+          }
+        }
+        retiredFiles = retired;
+        removeSource(source);
+        LOG.log(
+            System.Logger.Level.INFO,
+            "old ring file silent for {0} ms, no longer drained",
+            now - source.lastReadMs);
+        return;
+      }
+    }
+  }
+
+  private void removeSource(Source gone) {
+    Source[] kept = new Source[sources.length - 1];
+    int at = 0;
+    for (Source source : sources) {
+      if (source != gone) {
+        kept[at++] = source;
+      }
+    }
+    sources = kept;
+  }
+
+  /** Stops draining the current file source (its mapping faults); keeps its drop count. */
+  private void detachFileSource() {
+    if (fileSource != null) {
+      fileRingFullCarried += lastFileRingFull;
+      lastFileRingFull = 0;
+      removeSource(fileSource);
+      fileSource = null;
+    }
+  }
+
   @Override
   public void onClose() {
-    if (ringFile != null) {
-      ringFile.bumpEpoch(ProcessHandle.current().pid(), 0);
+    RingFile file = ringFile;
+    if (file != null && file.pathState() != RingFile.PathState.TRUNCATED) {
+      file.bumpEpoch(ProcessHandle.current().pid(), 0);
     }
     failPendingRequest();
   }
@@ -173,6 +348,9 @@ final class IngestAgent implements Agent {
       work += read;
       if (read > 0) {
         counters.events(source.transport, read);
+        if (source.file != null) {
+          source.lastReadMs = System.currentTimeMillis();
+        }
       }
       if (read == 0) {
         source.unblockIfStuck();
@@ -189,6 +367,12 @@ final class IngestAgent implements Agent {
     final RingBuffer ring;
     final Long2LongHashMap handles = new Long2LongHashMap(MISSING);
     long stuckSinceNs;
+
+    /** For a retired file source: its file, when it was retired and last gave records. */
+    RingFile file;
+
+    long retiredSinceMs;
+    long lastReadMs;
     private Long2ObjectHashMap<LongArrayList> orphans;
     private long orphanCount;
     private long orphansHeld;
@@ -339,10 +523,11 @@ final class IngestAgent implements Agent {
       buffer.setMemory(0, capacity, (byte) 0);
       buffer.putLongRelease(capacity + RingBufferDescriptor.HEAD_POSITION_OFFSET, tail);
       stuckSinceNs = 0;
-      if (transport == Transport.FILE && ringFile != null) {
+      RingFile current = ringFile;
+      if (transport == Transport.FILE && current != null && file == null) {
         // Registrations in the emptied records are gone: a new epoch makes every writer
         // re-register before its next event (the producer protocol of RingFileDescriptor).
-        ringFile.bumpEpoch(ProcessHandle.current().pid(), System.currentTimeMillis());
+        current.bumpEpoch(ProcessHandle.current().pid(), System.currentTimeMillis());
       }
       counters.ringReset();
       counters.drop(transport, DropReason.MALFORMED);

@@ -21,7 +21,8 @@ final class IngestCounters {
   private static final int DUTY_CYCLES = REFUSED_BASE + RefusalReason.values().length;
   private static final int RING_UNBLOCKS = DUTY_CYCLES + 1;
   private static final int RING_RESETS = RING_UNBLOCKS + 1;
-  private static final int SERIES = RING_RESETS + 1;
+  private static final int RING_FILE_RECREATIONS = RING_RESETS + 1;
+  private static final int SERIES = RING_FILE_RECREATIONS + 1;
   private static final int SLOTS = SERIES + 1;
 
   // Each slot on its own cache line so readers polling one figure do not slow the writer.
@@ -57,6 +58,10 @@ final class IngestCounters {
     increment(RING_RESETS, 1);
   }
 
+  void ringFileRecreated() {
+    increment(RING_FILE_RECREATIONS, 1);
+  }
+
   void series(int count) {
     buffer.putLongRelease(SERIES * STRIDE, count);
   }
@@ -87,6 +92,10 @@ final class IngestCounters {
 
   long ringResets() {
     return get(RING_RESETS);
+  }
+
+  long ringFileRecreations() {
+    return get(RING_FILE_RECREATIONS);
   }
 
   private void increment(int slot, long n) {

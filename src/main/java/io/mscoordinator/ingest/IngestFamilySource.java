@@ -4,6 +4,7 @@ import io.mscoordinator.exposition.ExpositionWriter;
 import io.mscoordinator.exposition.FamilySource;
 import io.mscoordinator.store.LabelText;
 import io.mscoordinator.store.MetricUnit;
+import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
@@ -19,7 +20,7 @@ final class IngestFamilySource implements FamilySource {
   private static final byte[] NO_LABELS = new byte[0];
 
   private final IngestCounters counters;
-  private final RingBuffer[] rings;
+  private final IntFunction<RingBuffer> rings;
   private final LongSupplier[] ringFull;
   private final LongSupplier seriesCount;
   private final int seriesLimit;
@@ -28,12 +29,13 @@ final class IngestFamilySource implements FamilySource {
   private final byte[][] refusalLabels = new byte[REFUSALS.length][];
 
   /**
-   * @param rings per transport ordinal; a null entry means the transport is off
+   * @param rings the ring of a transport ordinal now (the file ring changes when the file is
+   *     re-created); null means the transport is off
    * @param ringFull per transport ordinal: records producers dropped on a full ring
    */
   IngestFamilySource(
       IngestCounters counters,
-      RingBuffer[] rings,
+      IntFunction<RingBuffer> rings,
       LongSupplier[] ringFull,
       LongSupplier seriesCount,
       int seriesLimit) {
@@ -63,7 +65,7 @@ final class IngestFamilySource implements FamilySource {
     name = "ms_coordinator_ingest_dropped";
     w.counterFamily(name, MetricUnit.NONE, "Metric events dropped, by transport and reason.");
     for (Transport t : TRANSPORTS) {
-      if (rings[t.ordinal()] == null) {
+      if (rings.apply(t.ordinal()) == null) {
         continue;
       }
       for (DropReason r : DROPS) {
@@ -76,7 +78,7 @@ final class IngestFamilySource implements FamilySource {
     name = "ms_coordinator_ingest_events";
     w.counterFamily(name, MetricUnit.NONE, "Records read from the metric rings, by transport.");
     for (Transport t : TRANSPORTS) {
-      if (rings[t.ordinal()] != null) {
+      if (rings.apply(t.ordinal()) != null) {
         w.counter(name, transportLabels[t.ordinal()], counters.events(t));
       }
     }
@@ -84,11 +86,18 @@ final class IngestFamilySource implements FamilySource {
     name = "ms_coordinator_ring_capacity_bytes";
     w.gaugeFamily(name, MetricUnit.BYTES, "Capacity of each metric ring.");
     for (Transport t : TRANSPORTS) {
-      RingBuffer ring = rings[t.ordinal()];
+      RingBuffer ring = rings.apply(t.ordinal());
       if (ring != null) {
         w.gauge(name, transportLabels[t.ordinal()], ring.capacity());
       }
     }
+
+    name = "ms_coordinator_ring_file_recreations";
+    w.counterFamily(
+        name,
+        MetricUnit.NONE,
+        "Times the ring file was found deleted, replaced or truncated and was created again.");
+    w.counter(name, NO_LABELS, counters.ringFileRecreations());
 
     name = "ms_coordinator_ring_unblocks";
     w.counterFamily(
@@ -105,7 +114,7 @@ final class IngestFamilySource implements FamilySource {
     name = "ms_coordinator_ring_used_bytes";
     w.gaugeFamily(name, MetricUnit.BYTES, "Bytes waiting in each metric ring.");
     for (Transport t : TRANSPORTS) {
-      RingBuffer ring = rings[t.ordinal()];
+      RingBuffer ring = rings.apply(t.ordinal());
       if (ring != null) {
         w.gauge(name, transportLabels[t.ordinal()], ring.size());
       }

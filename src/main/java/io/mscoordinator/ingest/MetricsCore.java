@@ -17,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -43,7 +44,6 @@ public final class MetricsCore implements AutoCloseable {
   private static final long STALL_NS = TimeUnit.SECONDS.toNanos(5);
 
   private final MetricsSettings settings;
-  private final RingFile ringFile;
   private final IngestAgent agent;
   private final AgentRunner runner;
   private final IngestCounters counters;
@@ -60,7 +60,7 @@ public final class MetricsCore implements AutoCloseable {
             new UnsafeBuffer(
                 ByteBuffer.allocateDirect(
                     settings.inProcessRingCapacityBytes() + RingBufferDescriptor.TRAILER_LENGTH)));
-    this.ringFile =
+    RingFile ringFile =
         settings.ringFile() == null
             ? null
             : RingFile.openForConsumer(settings.ringFile(), settings.ringCapacityBytes());
@@ -81,14 +81,17 @@ public final class MetricsCore implements AutoCloseable {
             e -> LOG.log(Level.ERROR, "metrics ingest agent error", e),
             null,
             agent);
-    RingBuffer[] rings = new RingBuffer[Transport.values().length];
-    LongSupplier[] ringFull = new LongSupplier[rings.length];
-    rings[Transport.IN_PROCESS.ordinal()] = inProcess;
+    LongSupplier[] ringFull = new LongSupplier[Transport.values().length];
     ringFull[Transport.IN_PROCESS.ordinal()] = producer::droppedRingFull;
-    if (ringFile != null) {
-      rings[Transport.FILE.ordinal()] = ringFile.ring();
-      ringFull[Transport.FILE.ordinal()] = ringFile::droppedRingFull;
-    }
+    ringFull[Transport.FILE.ordinal()] = agent::fileRingFull;
+    IntFunction<RingBuffer> rings =
+        transport -> {
+          if (transport == Transport.IN_PROCESS.ordinal()) {
+            return inProcess;
+          }
+          RingFile file = agent.ringFile();
+          return file == null ? null : file.ring();
+        };
     sources.add(new SnapshotFamilySource(this::snapshot));
     sources.add(
         new IngestFamilySource(
@@ -122,9 +125,12 @@ public final class MetricsCore implements AutoCloseable {
     return producer;
   }
 
-  /** The mapped ring file, or {@code null} when the file ring is off. */
+  /**
+   * The mapped ring file, or {@code null} when the file ring is off. Another object after the file
+   * was deleted, replaced or truncated and created again.
+   */
   public RingFile ringFile() {
-    return ringFile;
+    return agent.ringFile();
   }
 
   /**
@@ -184,6 +190,7 @@ public final class MetricsCore implements AutoCloseable {
   @Override
   public void close() {
     runner.close();
+    RingFile ringFile = agent.ringFile();
     if (ringFile != null) {
       ringFile.releaseConsumer();
     }

@@ -9,8 +9,10 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.agrona.BitUtil;
 import org.agrona.IoUtil;
@@ -31,10 +33,14 @@ public final class RingFile {
   private final UnsafeBuffer header;
   private final ManyToOneRingBuffer ring;
   private final boolean reused;
+  private final long length;
+  private final Object fileKey;
   private volatile FileChannel consumerLock;
 
   private RingFile(Path path, MappedByteBuffer mapped, int capacity, boolean reused) {
     this.path = path;
+    this.length = mapped.capacity();
+    this.fileKey = fileKey(path);
     this.header = new UnsafeBuffer(mapped, 0, HEADER_LENGTH);
     this.ring =
         new ManyToOneRingBuffer(
@@ -151,6 +157,63 @@ public final class RingFile {
     } catch (IOException | UnsupportedOperationException e) {
       throw new IllegalStateException("cannot make ring file owner-only: path=" + path, e);
     }
+  }
+
+  /** The file's identity (device and inode on Linux) now, or null when it cannot be read. */
+  private static Object fileKey(Path path) {
+    try {
+      return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+          .fileKey();
+    } catch (IOException | UnsupportedOperationException e) {
+      return null;
+    }
+  }
+
+  /** What the path names now, compared with the file this object mapped. */
+  enum PathState {
+    /** The mapped file, whole. */
+    MAPPED,
+    /** Nothing, or another file: the mapped one was deleted or replaced. */
+    REPLACED,
+    /** The mapped file, shorter than the mapping: touching the mapping now faults. */
+    TRUNCATED
+  }
+
+  /** Whether the path still names the mapped file, whole. Reads file attributes only. */
+  PathState pathState() {
+    BasicFileAttributes now;
+    try {
+      now = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException | UnsupportedOperationException e) {
+      return PathState.REPLACED;
+    }
+    if (fileKey == null || !fileKey.equals(now.fileKey())) {
+      return PathState.REPLACED;
+    }
+    return now.size() < length ? PathState.TRUNCATED : PathState.MAPPED;
+  }
+
+  /**
+   * The consumer's new ring file at this one's path, after the file was deleted, replaced or
+   * truncated under it: a truncated file of ours is deleted, then the path is mapped as at start (a
+   * complete ring file someone put there is reused; otherwise a new one is created). The consumer
+   * lock moves to the new object. This object's mapping stays (see the class comment); the caller
+   * must not touch it when it was truncated.
+   *
+   * @throws IllegalStateException when the path names a file that is not a ring file of this layout
+   */
+  RingFile replace(int capacity, boolean truncated) {
+    if (truncated) {
+      try {
+        Files.deleteIfExists(path);
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot delete truncated ring file: path=" + path, e);
+      }
+    }
+    RingFile fresh = mapForConsumer(path, path.toFile(), capacity);
+    fresh.consumerLock = consumerLock;
+    consumerLock = null;
+    return fresh;
   }
 
   /** Releases the consumer lock; the mapping stays (see the class comment). */
