@@ -125,9 +125,10 @@ final class HistogramCounts {
     if (all == 0) {
       return;
     }
-    // Forward scan: running = sum of counts[0, at). Ranks ascend with the percentiles, so each
-    // quantile resumes where the previous one stopped, after jumping to the first bucket whose
-    // cumulative count could hold its rank.
+    // running = sum of counts[0, at). Ranks ascend with the percentiles, so each quantile starts
+    // no lower than the previous one. The cumulative counts per bound bracket its rank inside one
+    // bucket; the walk starts from whichever end of that bucket is nearer in count (forward from
+    // the bound below, or backward from the bound above), so it reads a fraction of the array.
     int at = 0;
     long running = 0;
     int bucket = 0;
@@ -139,16 +140,40 @@ final class HistogramCounts {
       while (bucket < bounds.length && out[bucket] < rank) {
         bucket++;
       }
+      long below = 0;
       if (bucket > 0) {
+        below = out[bucket - 1];
         long high = (long) Math.floor(bounds[bucket - 1] / scale);
         int from = high < 0 ? 0 : Math.min(index(h, high), last) + 1;
         if (from > at) {
           at = from;
-          running = out[bucket - 1];
+          running = below;
         }
       }
-      while (at < last && running + counts[at] < rank) {
-        running += counts[at++];
+      // The last index of the bucket and the cumulative count through it.
+      int end;
+      long through;
+      if (bucket < bounds.length) {
+        long high = (long) Math.floor(bounds[bucket] / scale);
+        end = high < 0 ? -1 : Math.min(index(h, high), last);
+        through = out[bucket];
+      } else {
+        end = Math.min(index(h, h.getMaxValue()), last);
+        through = all;
+      }
+      if (end > at && through - rank < rank - Math.max(below, running)) {
+        // Backward from the bucket's end: cum(i) = through; step down while cum(i - 1) >= rank.
+        int i = end;
+        long cum = through;
+        while (i > at && cum - counts[i] >= rank) {
+          cum -= counts[i--];
+        }
+        at = i;
+        running = cum - counts[i];
+      } else {
+        while (at < last && running + counts[at] < rank) {
+          running += counts[at++];
+        }
       }
       out[quantilesAt + k] = h.highestEquivalentValue(value(h, at));
     }
