@@ -22,16 +22,16 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The controller's load on the coordinator: a full refresh of up to 4096 instances at a fixed
- * rate, offline/online churn, and {@code /recvs_info} + readiness polling, all at once.
+ * The controller's load on the coordinator: a full refresh of up to 4096 instances at a fixed rate,
+ * offline/online churn, and {@code /recvs_info} + readiness polling, all at once.
  *
  * <p>Run: {@code perf/run controller [--instances 4096] [--seconds 30] [--refresh-per-s 1]
  * [--target http://127.0.0.1:1026]}. Without {@code --target} it starts a coordinator in this JVM
  * on the shipped config (pd_separate) on a free loopback port. Prints one JSON object with
  * p50/p90/p99/max latency per operation and errors; writes it to {@code --out} when given.
  *
- * <p>Compares against: no peer implements this API; the figures are the coordinator's own
- * (refresh latency for the largest allowed membership, probe latency under churn).
+ * <p>Compares against: no peer implements this API; the figures are the coordinator's own (refresh
+ * latency for the largest allowed membership, probe latency under churn).
  */
 public final class ControllerLoad {
   private ControllerLoad() {}
@@ -125,6 +125,18 @@ public final class ControllerLoad {
     String out = args.text("out", null);
     if (out != null) {
       Files.writeString(Path.of(out), result.toString() + "\n");
+      java.util.Map<String, org.HdrHistogram.Histogram> plot = new java.util.LinkedHashMap<>();
+      for (LatencyRecorder r : List.of(refresh, churn, recvs, ready)) {
+        plot.put(r.name(), r.histogram());
+      }
+      PercentilePlot.write(
+          Path.of(out.replaceFirst("\\.json$", "") + ".png"),
+          "Management API latency under controller load: "
+              + instances
+              + " instances, "
+              + seconds
+              + " s",
+          plot);
     }
   }
 

@@ -3,16 +3,18 @@ package io.mscoordinator.perf;
 import jakarta.json.Json;
 import jakarta.json.JsonObjectBuilder;
 import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
- * Latencies of one operation of a load run, in microseconds, plus its error count. Threadsafe:
- * any number of load threads record; one thread reads at the end.
+ * Latencies of one operation of a load run, in microseconds, plus its error count. Threadsafe: any
+ * number of load threads record; one thread reads at the end.
  */
 final class LatencyRecorder {
   private final String name;
   private final Recorder recorder = new Recorder(3);
   private final AtomicLong errors = new AtomicLong();
+  private final Histogram taken = new Histogram(3);
 
   LatencyRecorder(String name) {
     this.name = name;
@@ -29,8 +31,14 @@ final class LatencyRecorder {
     }
   }
 
+  /** Every latency recorded so far, in microseconds (a copy). */
+  synchronized Histogram histogram() {
+    taken.add(recorder.getIntervalHistogram());
+    return taken.copy();
+  }
+
   JsonObjectBuilder summary() {
-    var histogram = recorder.getIntervalHistogram();
+    var histogram = histogram();
     return Json.createObjectBuilder()
         .add("count", histogram.getTotalCount())
         .add("errors", errors.get())

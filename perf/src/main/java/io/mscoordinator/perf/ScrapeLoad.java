@@ -23,19 +23,22 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
 
 /**
- * Prometheus's side of the load: concurrent scrapes of {@code /metrics}, served by the
- * coordinator and, side by side in the same JVM behind the same Helidon version, by Prometheus
- * client_java 1.9.0 ({@code registry.scrape()} + {@code PrometheusTextFormatWriter}) holding the
- * same series: {@code --label-sets} label sets of counter + gauge + 27-bucket histogram.
+ * Prometheus's side of the load: concurrent scrapes of {@code /metrics}, served by the coordinator
+ * and, side by side in the same JVM behind the same Helidon version, by Prometheus client_java
+ * 1.9.0 ({@code registry.scrape()} + {@code PrometheusTextFormatWriter}) holding the same series:
+ * {@code --label-sets} label sets of counter + gauge + 27-bucket histogram.
  *
- * <p>Run: {@code perf/run scrape [--label-sets 1000] [--clients 4] [--rounds 4] [--round-seconds
- * 5] [--gzip 0|1]}. Rounds alternate between the two servers so machine noise hits both alike;
- * prints one JSON object with per-server p50/p99 latency, scrapes/s and body size.
+ * <p>Run: {@code perf/run scrape [--label-sets 1000] [--clients 4] [--rounds 4] [--round-seconds 5]
+ * [--gzip 0|1]}. Rounds alternate between the two servers so machine noise hits both alike; prints
+ * one JSON object with per-server p50/p99 latency, scrapes/s and body size.
  */
 public final class ScrapeLoad {
   private ScrapeLoad() {}
@@ -118,6 +121,20 @@ public final class ScrapeLoad {
     String out = args.text("out", null);
     if (out != null) {
       Files.writeString(Path.of(out), result + "\n");
+      Map<String, Histogram> plot = new LinkedHashMap<>();
+      plot.put("ms-coordinator", Round.merged(oursRounds));
+      plot.put("client_java 1.9.0", Round.merged(theirRounds));
+      PercentilePlot.write(
+          Path.of(out.replaceFirst("\\.json$", "") + ".png"),
+          String.format(
+              java.util.Locale.ROOT,
+              "GET /metrics latency: %d label sets, %d clients, %d x %d s%s",
+              labelSets,
+              clients,
+              rounds,
+              roundSeconds,
+              gzip ? ", gzip" : ""),
+          plot);
     }
   }
 
@@ -144,6 +161,14 @@ public final class ScrapeLoad {
 
   /** One round against one server. */
   record Round(LatencyRecorder latency, long scrapes, long bytes, int seconds) {
+    static Histogram merged(List<Round> rounds) {
+      Histogram all = new Histogram(3);
+      for (Round r : rounds) {
+        all.add(r.latency.histogram());
+      }
+      return all;
+    }
+
     static JsonObject summary(List<Round> rounds) {
       List<Long> p50 = new ArrayList<>();
       List<Long> p99 = new ArrayList<>();
