@@ -159,7 +159,7 @@ final class PercentilePlot {
   }
 
   private static String format(double ms) {
-    if (ms >= 100) {
+    if (ms >= 100 || (ms >= 1 && Math.abs(ms - Math.rint(ms)) < 1e-9)) {
       return String.format(Locale.ROOT, "%.0f", ms);
     }
     if (ms >= 10) {
