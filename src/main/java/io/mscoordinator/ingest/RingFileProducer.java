@@ -5,6 +5,7 @@ import io.mscoordinator.store.MetricUnit;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -14,20 +15,21 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p>Confined to one thread per instance (use one instance per writing thread). Never blocks: a
  * full ring makes a call return false and adds one to the file's ring-full drop counter.
  *
- * <p>Handles are {@code pid << 32 | sequence}, unique among the processes writing one file. The
+ * <p>Handles are {@code pid << 32 | sequence}, with one sequence per process shared by every
+ * instance, so they are unique among all the producers of all the processes writing one file. The
  * producer keeps its register records and re-offers them before its next event whenever the
  * consumer epoch changes or the consumer heartbeat is stale (see {@link RingFileDescriptor}), so a
  * coordinator that (re)starts on the file learns every handle before the events that use it.
  */
 public final class RingFileProducer {
   private static final int STALE_CHECK_MASK = 1023;
+  private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
   private final RingFile file;
   private final long handleBase;
   private final List<UnsafeBuffer> registers = new ArrayList<>();
   private long seenEpoch;
   private boolean reRegisteredWhileStale;
-  private int sequence;
   private int eventsSinceCheck;
 
   private RingFileProducer(RingFile file, long producerId) {
@@ -54,7 +56,7 @@ public final class RingFileProducer {
    *     RecordDescriptor}
    */
   public long registerSeries(String name, MetricKind kind, MetricUnit unit, String... labelPairs) {
-    long handle = handleBase | (sequence++ & 0xFFFFFFFFL);
+    long handle = handleBase | (SEQUENCE.getAndIncrement() & 0xFFFFFFFFL);
     UnsafeBuffer record = RecordEncoder.encodeRegister(handle, name, kind, unit, labelPairs);
     if (record == null) {
       return -1;

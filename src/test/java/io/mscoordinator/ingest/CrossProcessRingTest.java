@@ -34,6 +34,49 @@ class CrossProcessRingTest {
         "metrics_config");
   }
 
+  /** Producers of one process share its pid: their handles must still never collide. */
+  @Test
+  void shouldKeepTheSeriesOfSeveralProducersInOneProcessApart() throws Exception {
+    Path ring = dir.resolve("metrics.ring");
+    try (MetricsCore core = MetricsCore.start(settings(ring))) {
+      RingFileProducer a = RingFileProducer.open(ring);
+      RingFileProducer b = RingFileProducer.open(ring);
+      long ha =
+          a.registerSeries(
+              "forward_req_total_num",
+              io.mscoordinator.store.MetricKind.COUNTER,
+              io.mscoordinator.store.MetricUnit.NONE,
+              "engine",
+              "a");
+      long hb =
+          b.registerSeries(
+              "forward_req_total_num",
+              io.mscoordinator.store.MetricKind.COUNTER,
+              io.mscoordinator.store.MetricUnit.NONE,
+              "engine",
+              "b");
+      assertThat(ha == hb, is(false));
+      assertThat(a.counterAdd(ha, 3), is(true));
+      assertThat(b.counterAdd(hb, 5), is(true));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      MetricsSnapshot s = core.snapshot();
+      while (s.family("forward_req_total_num") == null
+          || s.family("forward_req_total_num").size() < 2
+          || s.eventsApplied() < 2) {
+        if (System.nanoTime() > deadline) {
+          break;
+        }
+        Thread.sleep(10);
+        s = core.snapshot();
+      }
+      FamilySnapshot f = s.family("forward_req_total_num");
+      assertThat(f.size(), is(2));
+      // Series are in label order: engine="a", then engine="b".
+      assertThat(s.counter(f.slot(0)), is(3L));
+      assertThat(s.counter(f.slot(1)), is(5L));
+    }
+  }
+
   @Test
   void shouldReceiveEveryEventFromAnotherProcessAcrossACoordinatorRestart() throws Exception {
     Path ring = dir.resolve("run/metrics.ring");
