@@ -31,6 +31,10 @@ final class LatencyRecorder {
     }
   }
 
+  long errors() {
+    return errors.get();
+  }
+
   /** Every latency recorded so far, in microseconds (a copy). */
   synchronized Histogram histogram() {
     taken.add(recorder.getIntervalHistogram());

@@ -7,15 +7,15 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.SplittableRandom;
 
 /**
- * The series every exposition comparison uses, with the same values on both sides: per label
- * set a counter {@code requests}, a gauge {@code queue_size} and a 27-bucket histogram {@code
+ * The series every exposition comparison uses, with the same values on both sides: per label set a
+ * counter {@code requests}, a gauge {@code queue_size} and a 27-bucket histogram {@code
  * request_latency} of 200 log-uniform samples (1 .. 20000 ms).
  */
 public final class SameSeries {
   /** 27 bucket bounds (ms): the size the issue names. */
   public static final double[] BOUNDS = {
-    1, 2, 3, 5, 8, 10, 15, 20, 30, 40, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1000, 1500,
-    2000, 3000, 5000, 7500, 10000, 20000
+    1, 2, 3, 5, 8, 10, 15, 20, 30, 40, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000,
+    3000, 5000, 7500, 10000, 20000
   };
 
   /** Receives one label set for the coordinator's side. */
@@ -29,10 +29,16 @@ public final class SameSeries {
   /** Registers client_java's side in {@code registry} and hands ours each label set. */
   public static void populate(int labelSets, PrometheusRegistry registry, Ours ours) {
     Counter counter =
-        Counter.builder().name("requests").help("Requests.").labelNames("instance", "model_name")
+        Counter.builder()
+            .name("requests")
+            .help("Requests.")
+            .labelNames("instance", "model_name")
             .register(registry);
     Gauge gauge =
-        Gauge.builder().name("queue_size").help("Queue size.").labelNames("instance", "model_name")
+        Gauge.builder()
+            .name("queue_size")
+            .help("Queue size.")
+            .labelNames("instance", "model_name")
             .register(registry);
     Histogram histogram =
         Histogram.builder()
