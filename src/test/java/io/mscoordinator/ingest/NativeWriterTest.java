@@ -20,8 +20,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,12 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
 class NativeWriterTest {
   private static final Path NATIVE = Path.of("native");
   private static final Path BUILD = Path.of("target", "native-build");
-  private static final Path PRODUCER = BUILD.resolve("ms_metrics_test_producer");
   private static final int PROCESSES = 3;
   private static final int THREADS = 4;
   private static final int EVENTS = 50_000;
-  private static final Pattern RESULT =
-      Pattern.compile("written=(\\d+) failed=(\\d+) dropped_ring_full=(\\d+)");
 
   @TempDir Path dir;
 
@@ -89,14 +84,15 @@ class NativeWriterTest {
     try (Coordinator coordinator =
         Coordinator.start(
             TestCoordinators.config(TestCoordinators.shipped()).withMetrics(metrics))) {
-      List<Process> producers = new ArrayList<>();
+      List<CProducer> producers = new ArrayList<>();
       for (int p = 0; p < PROCESSES; p++) {
-        producers.add(startProducer(metrics.ringFile(), "p" + p, THREADS, EVENTS, "drop"));
+        producers.add(
+            CProducer.start(dir, metrics.ringFile(), "p" + p, THREADS, EVENTS, "drop", 0));
       }
       for (int p = 0; p < PROCESSES; p++) {
-        long[] result = awaitResult(producers.get(p), "p" + p);
-        assertThat("records refused by the C library, p" + p, result[1], is(0L));
-        assertThat("events written, p" + p, result[0], is(3L * THREADS * EVENTS));
+        CProducer.Result result = producers.get(p).await();
+        assertThat("records refused by the C library, p" + p, result.failed(), is(0L));
+        assertThat("events written, p" + p, result.written(), is(3L * THREADS * EVENTS));
       }
       long samples = (long) PROCESSES * THREADS * EVENTS;
       awaitCounter(coordinator.metrics(), "forward_req_total_num", samples);
@@ -135,10 +131,11 @@ class NativeWriterTest {
   void shouldCountEveryDropWhenTheRingIsFullAndDeliverEveryWrittenEvent() throws Exception {
     MetricsSettings metrics = settings(dir.resolve("full.ring"), 65536);
     MetricsCore.start(metrics).close();
-    long[] result = awaitResult(startProducer(metrics.ringFile(), "p0", 1, 10_000, "drop"), "p0");
-    long written = result[0];
-    long failed = result[1];
-    long dropped = result[2];
+    CProducer.Result result =
+        CProducer.start(dir, metrics.ringFile(), "p0", 1, 10_000, "drop", 0).await();
+    long written = result.written();
+    long failed = result.failed();
+    long dropped = result.droppedRingFull();
     assertThat(written + failed, is(30_000L));
     assertThat(failed, greaterThan(0L));
     assertThat(dropped, greaterThanOrEqualTo(failed));
@@ -197,39 +194,6 @@ class NativeWriterTest {
             .add("ring_capacity_bytes", capacity)
             .build(),
         "metrics_config");
-  }
-
-  private Process startProducer(Path ring, String id, int threads, int events, String mode)
-      throws IOException {
-    Path out = dir.resolve("producer-" + id + ".out");
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                PRODUCER.toAbsolutePath().toString(),
-                id,
-                Integer.toString(threads),
-                Integer.toString(events),
-                mode)
-            .redirectOutput(out.toFile())
-            .redirectError(dir.resolve("producer-" + id + ".err").toFile());
-    pb.environment().put("MS_COORDINATOR_METRICS_RING_FILE", ring.toAbsolutePath().toString());
-    pb.environment().put("MS_COORDINATOR_METRICS_LABELS", "instance=native");
-    return pb.start();
-  }
-
-  /** written, failed, dropped_ring_full of a finished producer. */
-  private long[] awaitResult(Process producer, String id) throws Exception {
-    if (!producer.waitFor(120, TimeUnit.SECONDS)) {
-      producer.destroyForcibly();
-      throw new AssertionError("C producer did not finish within 120 s: id=" + id);
-    }
-    String out = Files.readString(dir.resolve("producer-" + id + ".out"));
-    String err = Files.readString(dir.resolve("producer-" + id + ".err"));
-    assertThat("producer exit code, stderr: " + err, producer.exitValue(), is(0));
-    Matcher m = RESULT.matcher(out);
-    assertThat("producer output: " + out, m.find(), is(true));
-    return new long[] {
-      Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3))
-    };
   }
 
   private static void awaitCounter(MetricsCore core, String family, long expected)

@@ -12,15 +12,12 @@ import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
 import io.mscoordinator.store.MetricsSnapshot;
 import jakarta.json.Json;
-import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,10 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  * to write before it moved is lost. Real C writers (the test producer of {@link NativeWriterTest}).
  */
 class RingFileReplacementTest {
-  private static final Path PRODUCER =
-      Path.of("target", "native-build").resolve("ms_metrics_test_producer");
-  private static final Pattern RESULT =
-      Pattern.compile("written=(\\d+) failed=(\\d+) dropped_ring_full=(\\d+) reopens=(\\d+)");
 
   @TempDir Path dir;
 
@@ -49,13 +42,13 @@ class RingFileReplacementTest {
     try (MetricsCore core = MetricsCore.start(settings(ring))) {
       RingFile first = core.ringFile();
       // 2 threads x 20,000 events, pausing 10 ms every 100 events: about 2 s of writing.
-      Process writer = startProducer(ring, "a", 2, 20_000, 10_000);
+      CProducer writer = CProducer.start(dir, ring, "a", 2, 20_000, "retry", 10_000);
       await(() -> value(core.snapshot(), "forward_req_total_num", false), 4_000);
       Files.delete(ring);
 
-      long[] result = awaitResult(writer, "a");
-      assertThat("calls refused", result[1], is(0L));
-      assertThat("writer moved to the new file", result[3], is(1L));
+      CProducer.Result result = writer.await();
+      assertThat("calls refused", result.failed(), is(0L));
+      assertThat("writer moved to the new file", result.reopens(), is(1L));
       await(() -> value(core.snapshot(), "forward_req_total_num", false), 40_000);
       MetricsSnapshot s = core.snapshot();
       assertThat(value(s, "forward_req_total_num", false), is(40_000L));
@@ -68,8 +61,8 @@ class RingFileReplacementTest {
       assertThat(core.counters().drops(Transport.FILE, DropReason.MALFORMED), is(0L));
 
       // A writer started after the replacement finds the new file and is counted too.
-      long[] late = awaitResult(startProducer(ring, "b", 1, 5_000, 0), "b");
-      assertThat(late[3], is(0L));
+      CProducer.Result late = CProducer.start(dir, ring, "b", 1, 5_000, "retry", 0).await();
+      assertThat(late.reopens(), is(0L));
       await(() -> value(core.snapshot(), "forward_req_total_num", false), 45_000);
       assertThat(core.livenessCheck().call().status(), is(HealthCheckResponse.Status.UP));
     }
@@ -79,7 +72,7 @@ class RingFileReplacementTest {
   void shouldSurviveTheFileTruncatedUnderItAndServeTheNewOne() throws Exception {
     Path ring = dir.resolve("metrics.ring");
     try (MetricsCore core = MetricsCore.start(settings(ring))) {
-      awaitResult(startProducer(ring, "a", 1, 10_000, 0), "a");
+      CProducer.start(dir, ring, "a", 1, 10_000, "retry", 0).await();
       await(() -> value(core.snapshot(), "forward_req_total_num", false), 10_000);
 
       // Every page of the agent's mapping now faults when touched.
@@ -98,7 +91,7 @@ class RingFileReplacementTest {
       assertThat(core.livenessCheck().call().status(), is(HealthCheckResponse.Status.UP));
 
       // Writers started now use the new file; what was applied before stays.
-      awaitResult(startProducer(ring, "b", 2, 5_000, 0), "b");
+      CProducer.start(dir, ring, "b", 2, 5_000, "retry", 0).await();
       await(() -> value(core.snapshot(), "forward_req_total_num", false), 20_000);
       assertThat(value(core.snapshot(), "time_to_first_token_us", true), is(20_000L));
     }
@@ -111,42 +104,6 @@ class RingFileReplacementTest {
             .add("ring_capacity_bytes", 1 << 20)
             .build(),
         "metrics_config");
-  }
-
-  private Process startProducer(Path ring, String id, int threads, int events, long pauseUs)
-      throws IOException {
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                PRODUCER.toAbsolutePath().toString(),
-                id,
-                Integer.toString(threads),
-                Integer.toString(events),
-                "retry",
-                Long.toString(pauseUs))
-            .redirectOutput(dir.resolve("producer-" + id + ".out").toFile())
-            .redirectError(dir.resolve("producer-" + id + ".err").toFile());
-    pb.environment().put("MS_COORDINATOR_METRICS_RING_FILE", ring.toAbsolutePath().toString());
-    pb.environment().put("MS_COORDINATOR_METRICS_LABELS", "instance=native");
-    return pb.start();
-  }
-
-  /** written, failed, dropped_ring_full, reopens of a finished producer. */
-  private long[] awaitResult(Process producer, String id) throws Exception {
-    if (!producer.waitFor(60, TimeUnit.SECONDS)) {
-      producer.destroyForcibly();
-      throw new AssertionError("C producer did not finish within 60 s: id=" + id);
-    }
-    String out = Files.readString(dir.resolve("producer-" + id + ".out"));
-    String err = Files.readString(dir.resolve("producer-" + id + ".err"));
-    assertThat("producer exit code, stderr: " + err, producer.exitValue(), is(0));
-    Matcher m = RESULT.matcher(out);
-    assertThat("producer output: " + out, m.find(), is(true));
-    return new long[] {
-      Long.parseLong(m.group(1)),
-      Long.parseLong(m.group(2)),
-      Long.parseLong(m.group(3)),
-      Long.parseLong(m.group(4))
-    };
   }
 
   /** Waits up to 30 s for {@code figure} to reach {@code expected}; asserts it is exactly that. */

@@ -58,13 +58,67 @@ public final class ControllerLoad {
     LatencyRecorder churn = new LatencyRecorder("offline_online");
     LatencyRecorder recvs = new LatencyRecorder("recvs_info");
     LatencyRecorder ready = new LatencyRecorder("readiness");
-    String[] bodies = {body(instances, "model-a"), body(instances, "model-b")};
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    URI base = target;
+    List<Thread> threads =
+        start(client, target, instances, refreshPerSecond, end, refresh, churn, recvs, ready);
+    for (Thread thread : threads) {
+      thread.join();
+    }
+    if (local != null) {
+      local.close();
+    }
 
-    // Offline/online answer 503 until the first refresh; start the churn on a known cluster.
+    JsonObjectBuilder ops = Json.createObjectBuilder();
+    for (LatencyRecorder r : List.of(refresh, churn, recvs, ready)) {
+      ops.add(r.name(), r.summary());
+    }
+    JsonObject result =
+        Json.createObjectBuilder()
+            .add("scenario", "controller")
+            .add("date", Instant.now().toString())
+            .add("instances", instances)
+            .add("seconds", seconds)
+            .add("refresh_per_s", refreshPerSecond)
+            .add("target", local == null ? target.toString() : "in-process")
+            .add("operations", ops)
+            .build();
+    System.out.println(result);
+    String out = args.text("out", null);
+    if (out != null) {
+      Files.writeString(Path.of(out), result.toString() + "\n");
+      java.util.Map<String, org.HdrHistogram.Histogram> plot = new java.util.LinkedHashMap<>();
+      for (LatencyRecorder r : List.of(refresh, churn, recvs, ready)) {
+        plot.put(r.name(), r.histogram());
+      }
+      PercentilePlot.write(
+          Path.of(out.replaceFirst("\\.json$", "") + ".png"),
+          "Management API latency under controller load: "
+              + instances
+              + " instances, "
+              + seconds
+              + " s",
+          plot);
+    }
+  }
+
+  /**
+   * Refreshes once (offline/online answer 503 before the first refresh), then starts the
+   * controller's three loops on virtual threads until {@code end} (System.nanoTime): refresh at
+   * {@code refreshPerSecond}, offline + online of a random instance every 50 ms, {@code
+   * /recvs_info} and readiness every 100 ms.
+   */
+  static List<Thread> start(
+      HttpClient client,
+      URI base,
+      int instances,
+      int refreshPerSecond,
+      long end,
+      LatencyRecorder refresh,
+      LatencyRecorder churn,
+      LatencyRecorder recvs,
+      LatencyRecorder ready) {
+    String[] bodies = {body(instances, "model-a"), body(instances, "model-b")};
     post(client, base, "/v1/instances/refresh", bodies[1], refresh);
-
     List<Thread> threads = new ArrayList<>();
     threads.add(
         Thread.ofVirtual()
@@ -100,47 +154,10 @@ public final class ControllerLoad {
                     sleepUntil(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100));
                   }
                 }));
-    for (Thread thread : threads) {
-      thread.join();
-    }
-    if (local != null) {
-      local.close();
-    }
-
-    JsonObjectBuilder ops = Json.createObjectBuilder();
-    for (LatencyRecorder r : List.of(refresh, churn, recvs, ready)) {
-      ops.add(r.name(), r.summary());
-    }
-    JsonObject result =
-        Json.createObjectBuilder()
-            .add("scenario", "controller")
-            .add("date", Instant.now().toString())
-            .add("instances", instances)
-            .add("seconds", seconds)
-            .add("refresh_per_s", refreshPerSecond)
-            .add("target", local == null ? base.toString() : "in-process")
-            .add("operations", ops)
-            .build();
-    System.out.println(result);
-    String out = args.text("out", null);
-    if (out != null) {
-      Files.writeString(Path.of(out), result.toString() + "\n");
-      java.util.Map<String, org.HdrHistogram.Histogram> plot = new java.util.LinkedHashMap<>();
-      for (LatencyRecorder r : List.of(refresh, churn, recvs, ready)) {
-        plot.put(r.name(), r.histogram());
-      }
-      PercentilePlot.write(
-          Path.of(out.replaceFirst("\\.json$", "") + ".png"),
-          "Management API latency under controller load: "
-              + instances
-              + " instances, "
-              + seconds
-              + " s",
-          plot);
-    }
+    return threads;
   }
 
-  private static void post(
+  static void post(
       HttpClient client, URI base, String path, String body, LatencyRecorder recorder) {
     send(
         client,
@@ -148,7 +165,7 @@ public final class ControllerLoad {
         recorder);
   }
 
-  private static void get(HttpClient client, URI base, String path, LatencyRecorder recorder) {
+  static void get(HttpClient client, URI base, String path, LatencyRecorder recorder) {
     send(client, HttpRequest.newBuilder(base.resolve(path)).GET(), recorder);
   }
 

@@ -100,6 +100,7 @@ public final class ProductionDay {
       LatencyRecorder refresh = new LatencyRecorder("refresh");
       LatencyRecorder churn = new LatencyRecorder("offline_online");
       LatencyRecorder recvs = new LatencyRecorder("recvs_info");
+      LatencyRecorder ready = new LatencyRecorder("readiness");
       LatencyRecorder scrape = new LatencyRecorder("metrics_scrape");
       List<Thread> threads = new ArrayList<>();
       List<Engine> engineList = new ArrayList<>();
@@ -108,50 +109,15 @@ public final class ProductionDay {
         engineList.add(engine);
         threads.add(Thread.ofPlatform().name("engine-" + e).start(engine));
       }
-      String[] bodies = {
-        ControllerLoad.body(instances, "model-a"), ControllerLoad.body(instances, "model-b")
-      };
-      Http http = new Http(client, base);
-      http.post("/v1/instances/refresh", bodies[1], refresh);
-      threads.add(
-          Thread.ofVirtual()
-              .start(
-                  () -> {
-                    long next = System.nanoTime();
-                    for (int n = 0; System.nanoTime() < end; n++) {
-                      http.post("/v1/instances/refresh", bodies[n % 2], refresh);
-                      next += TimeUnit.SECONDS.toNanos(1);
-                      sleepUntil(next);
-                    }
-                  }));
-      threads.add(
-          Thread.ofVirtual()
-              .start(
-                  () -> {
-                    while (System.nanoTime() < end) {
-                      String ids =
-                          "{\"ids\":[" + ThreadLocalRandom.current().nextInt(instances) + "]}";
-                      http.post("/v1/instances/offline", ids, churn);
-                      http.post("/v1/instances/online", ids, churn);
-                      sleepUntil(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50));
-                    }
-                  }));
-      threads.add(
-          Thread.ofVirtual()
-              .start(
-                  () -> {
-                    while (System.nanoTime() < end) {
-                      http.get("/recvs_info", recvs);
-                      sleepUntil(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100));
-                    }
-                  }));
+      threads.addAll(
+          ControllerLoad.start(client, base, instances, 1, end, refresh, churn, recvs, ready));
       for (int s = 0; s < scrapers; s++) {
         threads.add(
             Thread.ofVirtual()
                 .start(
                     () -> {
                       while (System.nanoTime() < end) {
-                        http.get("/metrics", scrape);
+                        ControllerLoad.get(client, base, "/metrics", scrape);
                         sleepUntil(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(250));
                       }
                     }));
@@ -183,7 +149,8 @@ public final class ProductionDay {
         long shown = applied.getOrDefault(e.getKey(), 0L);
         lost += Math.max(0, e.getValue() - shown);
         perSeries.add(
-            e.getKey(), Json.createObjectBuilder().add("expected", e.getValue()).add("shown", shown));
+            e.getKey(),
+            Json.createObjectBuilder().add("expected", e.getValue()).add("shown", shown));
       }
       String body = fetch(client, base.resolve("/metrics"));
       long countedRingFull =
@@ -239,7 +206,7 @@ public final class ProductionDay {
                 + gc.heapAfterLastQuarterMb
                 + " MB");
       }
-      for (LatencyRecorder r : List.of(refresh, churn, recvs, scrape)) {
+      for (LatencyRecorder r : List.of(refresh, churn, recvs, ready, scrape)) {
         if (r.errors() > 0) {
           failures.add(r.name() + " errors: " + r.errors());
         }
@@ -279,6 +246,7 @@ public final class ProductionDay {
                       .add(refresh.name(), refresh.summary())
                       .add(churn.name(), churn.summary())
                       .add(recvs.name(), recvs.summary())
+                      .add(ready.name(), ready.summary())
                       .add(scrape.name(), scrape.summary()))
               .add("prometheus", prometheusResult)
               .add(
@@ -302,7 +270,7 @@ public final class ProductionDay {
       if (out != null) {
         Files.writeString(Path.of(out), result + "\n");
         Map<String, Histogram> plot = new LinkedHashMap<>();
-        for (LatencyRecorder r : List.of(scrape, refresh, churn, recvs)) {
+        for (LatencyRecorder r : List.of(scrape, refresh, churn, recvs, ready)) {
           plot.put(r.name(), r.histogram());
         }
         PercentilePlot.write(
@@ -560,33 +528,6 @@ public final class ProductionDay {
       }
     }
     return samples.get(samples.size() - 1);
-  }
-
-  /** Requests of the controller and scrapers; a status other than 200 counts as an error. */
-  record Http(HttpClient client, URI base) {
-    void post(String path, String body, LatencyRecorder r) {
-      send(
-          HttpRequest.newBuilder(base.resolve(path))
-              .POST(HttpRequest.BodyPublishers.ofString(body)),
-          r);
-    }
-
-    void get(String path, LatencyRecorder r) {
-      send(HttpRequest.newBuilder(base.resolve(path)).GET(), r);
-    }
-
-    private void send(HttpRequest.Builder request, LatencyRecorder r) {
-      long start = System.nanoTime();
-      try {
-        HttpResponse<Void> response =
-            client.send(
-                request.timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.discarding());
-        r.record(start, response.statusCode() == 200);
-      } catch (Exception e) {
-        r.record(start, false);
-      }
-    }
   }
 
   /** The coordinator process at one moment, from /proc. */
