@@ -1,5 +1,6 @@
 package io.mscoordinator;
 
+import io.mscoordinator.otlp.OtlpSink;
 import io.mscoordinator.server.ConfigLoader;
 import io.mscoordinator.server.Coordinator;
 import io.mscoordinator.server.CoordinatorConfig;
@@ -40,8 +41,17 @@ public final class TestCoordinators {
     return Coordinator.start(config(root));
   }
 
+  /** A coordinator whose OTLP receiver feeds {@code sink}. */
+  public static Coordinator start(JsonObject root, OtlpSink sink) {
+    return Coordinator.start(config(root), sink);
+  }
+
   public static Coordinator startShipped() {
     return start(shipped());
+  }
+
+  public static TestHttp otlp(Coordinator coordinator) {
+    return new TestHttp(coordinator.uri(Coordinator.OTLP));
   }
 
   public static TestHttp manage(Coordinator coordinator) {

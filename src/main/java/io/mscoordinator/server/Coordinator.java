@@ -8,6 +8,9 @@ import io.mscoordinator.cluster.InstanceRegistry;
 import io.mscoordinator.cluster.MasterState;
 import io.mscoordinator.cluster.RequestTracker;
 import io.mscoordinator.health.Probes;
+import io.mscoordinator.otlp.AccumulatingSink;
+import io.mscoordinator.otlp.OtlpService;
+import io.mscoordinator.otlp.OtlpSink;
 import java.net.InetAddress;
 import java.net.URI;
 import java.util.LinkedHashMap;
@@ -28,6 +31,7 @@ public final class Coordinator implements AutoCloseable {
 
   public static final String STATUS = "status";
   public static final String EXTERNAL = "external";
+  public static final String OTLP = "otlp";
 
   private static final Logger LOG = Logger.getLogger(Coordinator.class.getName());
 
@@ -39,7 +43,7 @@ public final class Coordinator implements AutoCloseable {
   private final WebServer server;
   private final Map<String, CoordinatorConfig.Listener> listeners = new LinkedHashMap<>();
 
-  private Coordinator(CoordinatorConfig config) {
+  private Coordinator(CoordinatorConfig config, OtlpSink otlpSink) {
     this.config = config;
     this.registry = new InstanceRegistry();
     this.tracker = new RequestTracker();
@@ -66,14 +70,29 @@ public final class Coordinator implements AutoCloseable {
         .ifPresent(
             l -> {
               listeners.put(STATUS, l);
-              builder.putSocket(STATUS, s -> socket(s, l, r -> Routes.status(r, probes)));
+              builder.putSocket(
+                  STATUS,
+                  s -> socket(s, l, config.bodyLimitBytes(), r -> Routes.status(r, probes)));
             });
     config
         .external()
         .ifPresent(
             l -> {
               listeners.put(EXTERNAL, l);
-              builder.putSocket(EXTERNAL, s -> socket(s, l, Routes::external));
+              builder.putSocket(
+                  EXTERNAL, s -> socket(s, l, config.bodyLimitBytes(), Routes::external));
+            });
+    config
+        .otlp()
+        .ifPresent(
+            l -> {
+              listeners.put(OTLP, l);
+              OtlpService otlp = new OtlpService(config.otlpSettings(), otlpSink);
+              builder.putSocket(
+                  OTLP,
+                  s ->
+                      socket(
+                          s, l, config.otlpSettings().bodyLimitBytes(), r -> Routes.otlp(r, otlp)));
             });
     this.server = builder.build();
   }
@@ -81,24 +100,35 @@ public final class Coordinator implements AutoCloseable {
   private void socket(
       io.helidon.webserver.ListenerConfig.Builder socket,
       CoordinatorConfig.Listener listener,
+      long maxPayloadBytes,
       java.util.function.Consumer<HttpRouting.Builder> routes) {
     HttpRouting.Builder routing = HttpRouting.builder();
     routes.accept(routing);
     socket
         .host(listener.host())
         .port(listener.port())
-        .maxPayloadSize(config.bodyLimitBytes())
+        .maxPayloadSize(maxPayloadBytes)
         .routing(routing);
     listener.tls().ifPresent(socket::tls);
   }
 
   /**
-   * Starts every listener.
+   * Starts every listener; the OTLP receiver feeds an in-heap {@link AccumulatingSink} until the
+   * metrics core provides the production sink.
    *
    * @throws IllegalStateException when a listener cannot bind; nothing is left running
    */
   public static Coordinator start(CoordinatorConfig config) {
-    Coordinator coordinator = new Coordinator(config);
+    return start(config, new AccumulatingSink(AccumulatingSink.DEFAULT_SERIES_LIMIT));
+  }
+
+  /**
+   * Starts every listener, the OTLP receiver feeding {@code otlpSink}.
+   *
+   * @throws IllegalStateException when a listener cannot bind; nothing is left running
+   */
+  public static Coordinator start(CoordinatorConfig config, OtlpSink otlpSink) {
+    Coordinator coordinator = new Coordinator(config, otlpSink);
     coordinator.server.start();
     for (Map.Entry<String, CoordinatorConfig.Listener> entry : coordinator.listeners.entrySet()) {
       // Helidon reports a port it could not bind as -1 instead of failing start().

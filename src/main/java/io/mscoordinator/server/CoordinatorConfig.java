@@ -2,6 +2,7 @@ package io.mscoordinator.server;
 
 import io.helidon.common.tls.Tls;
 import io.mscoordinator.cluster.DeployMode;
+import io.mscoordinator.otlp.OtlpSettings;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import java.nio.file.Path;
@@ -20,6 +21,8 @@ import java.util.Optional;
  * @param backupEnabled {@code backup_config.function_enable}: master/standby is on
  * @param scrapeTls TLS of the node scrape client ({@code tls_config.mindie_client_tls_*}), when on
  * @param root the whole parsed file, for sections that later capabilities read themselves
+ * @param otlp the OTLP/HTTP metrics listener ({@code otlp_config}), unless {@code enable} is false
+ * @param otlpSettings the OTLP receiver's limits and label rules ({@code otlp_config})
  */
 public record CoordinatorConfig(
     Path source,
@@ -33,7 +36,9 @@ public record CoordinatorConfig(
     boolean backupEnabled,
     Optional<Tls> scrapeTls,
     LogSettings log,
-    JsonObject root) {
+    JsonObject root,
+    Optional<Listener> otlp,
+    OtlpSettings otlpSettings) {
 
   /** One listener: where it binds and, when set, its TLS. */
   public record Listener(String host, int port, Optional<Tls> tls) {
@@ -74,6 +79,8 @@ public record CoordinatorConfig(
         backupEnabled,
         scrapeTls,
         log,
-        root);
+        root,
+        otlp.map(l -> l.withPort(0)),
+        otlpSettings);
   }
 }

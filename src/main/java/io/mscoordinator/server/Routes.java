@@ -3,6 +3,7 @@ package io.mscoordinator.server;
 import io.helidon.webserver.http.HttpRouting;
 import io.mscoordinator.cluster.ClusterService;
 import io.mscoordinator.health.Probes;
+import io.mscoordinator.otlp.OtlpService;
 
 /** The one place where routes meet listeners. */
 final class Routes {
@@ -21,5 +22,10 @@ final class Routes {
   /** {@code /metrics} alone, for {@code http_config.external_port}. */
   static void external(HttpRouting.Builder routing) {
     // The metrics exposition binds here once the metrics core exists.
+  }
+
+  /** POST {@code /v1/metrics} alone, for the OTLP/HTTP listener ({@code otlp_config}). */
+  static void otlp(HttpRouting.Builder routing, OtlpService otlp) {
+    routing.register(otlp);
   }
 }

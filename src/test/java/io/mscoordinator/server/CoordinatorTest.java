@@ -60,7 +60,9 @@ class CoordinatorTest {
               config.backupEnabled(),
               config.scrapeTls(),
               config.log(),
-              config.root());
+              config.root(),
+              config.otlp(),
+              config.otlpSettings());
 
       IllegalStateException e =
           assertThrows(IllegalStateException.class, () -> Coordinator.start(clashing));
