@@ -4,6 +4,7 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpMediaType;
 import io.helidon.http.Status;
+import io.helidon.http.encoding.ContentEncodingContext;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -53,6 +54,14 @@ public final class OtlpService implements HttpService {
     this.mapper =
         new ExportMapper(
             sink, new SeriesKeys(settings), new CumulativeStreams(MAX_CUMULATIVE_STREAMS));
+  }
+
+  /**
+   * The content encoding context the OTLP listener needs: request bodies handed over as sent, so
+   * this service bounds what gzip inflates to.
+   */
+  public static ContentEncodingContext contentEncoding() {
+    return PassThroughEncodings.context();
   }
 
   @Override
@@ -121,6 +130,8 @@ public final class OtlpService implements HttpService {
       return;
     }
     ExportMapper.Outcome outcome = mapper.map(export);
+    System.err.println(
+        "DEBUG " + outcome + " metrics=" + export.metrics.size() + " bytes=" + body.length);
     if (outcome.retryWhole()) {
       res.header(HeaderNames.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS));
       sendStatus(

@@ -90,9 +90,11 @@ public final class Coordinator implements AutoCloseable {
               OtlpService otlp = new OtlpService(config.otlpSettings(), otlpSink);
               builder.putSocket(
                   OTLP,
-                  s ->
-                      socket(
-                          s, l, config.otlpSettings().bodyLimitBytes(), r -> Routes.otlp(r, otlp)));
+                  s -> {
+                    socket(s, l, config.otlpSettings().bodyLimitBytes(), r -> Routes.otlp(r, otlp));
+                    // The receiver inflates gzip itself, within the body limit.
+                    s.contentEncoding(OtlpService.contentEncoding());
+                  });
             });
     this.server = builder.build();
   }

@@ -1,0 +1,119 @@
+package io.mscoordinator.otlp;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
+import io.mscoordinator.TestCoordinators;
+import io.mscoordinator.server.Coordinator;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.export.AggregationTemporalitySelector;
+import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
+import io.opentelemetry.sdk.resources.Resource;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The OpenTelemetry Java SDK's OTLP/HTTP exporter (protobuf, gzip, DELTA temporality) as the
+ * engine: what it records with KsanaLLM's names is what the sink holds, exactly.
+ */
+class OtelSdkExportTest {
+  private static final AttributeKey<String> INSTANCE = AttributeKey.stringKey("instance");
+
+  private static final String LABELS =
+      "container_name=\"ksana-0\",instance=\"10.0.0.7:8080\",service_name=\"ksana_llm\"";
+
+  /** Exports now; a failed export only logs, so the sink's content is what proves delivery. */
+  private static void flush(PeriodicMetricReader reader) {
+    reader.forceFlush().join(10, TimeUnit.SECONDS);
+  }
+
+  private static String bucket(String name, String le, long count) {
+    return name
+        + "_bucket{container_name=\"ksana-0\",instance=\"10.0.0.7:8080\",le=\""
+        + le
+        + "\",service_name=\"ksana_llm\"} "
+        + count
+        + "\n";
+  }
+
+  @Test
+  void shouldHoldExactlyWhatTheSdkRecordedOverTwoDeltaExports() {
+    AccumulatingSink sink = new AccumulatingSink(100);
+    try (Coordinator c = TestCoordinators.start(TestCoordinators.shipped(), sink)) {
+      OtlpHttpMetricExporter exporter =
+          OtlpHttpMetricExporter.builder()
+              .setEndpoint(c.uri(Coordinator.OTLP) + "/v1/metrics")
+              .setCompression("gzip")
+              .setAggregationTemporalitySelector(AggregationTemporalitySelector.deltaPreferred())
+              .build();
+      PeriodicMetricReader reader =
+          PeriodicMetricReader.builder(exporter).setInterval(Duration.ofHours(1)).build();
+      SdkMeterProvider provider =
+          SdkMeterProvider.builder()
+              .setResource(
+                  Resource.create(
+                      Attributes.of(
+                          AttributeKey.stringKey("service.name"), "ksana_llm",
+                          AttributeKey.stringKey("container_name"), "ksana-0",
+                          AttributeKey.stringKey("host.name"), "node-7")))
+              .registerMetricReader(reader)
+              .build();
+      try {
+        Meter meter = provider.get("ksana_llm");
+        DoubleHistogram ttft = meter.histogramBuilder("time_to_first_token_us").build();
+        LongCounter requests = meter.counterBuilder("forward_req_total_num").build();
+        Attributes engine = Attributes.of(INSTANCE, "10.0.0.7:8080");
+
+        ttft.record(3, engine);
+        ttft.record(12, engine);
+        ttft.record(12_000, engine);
+        requests.add(5, engine);
+        flush(reader);
+        ttft.record(600, engine);
+        ttft.record(4.5, engine);
+        requests.add(2, engine);
+        flush(reader);
+      } finally {
+        provider.shutdown().join(10, TimeUnit.SECONDS);
+      }
+
+      String h = "time_to_first_token_us";
+      String expected =
+          "forward_req_total_num{"
+              + LABELS
+              + "} 7.0\n"
+              + bucket(h, "0.0", 0)
+              + bucket(h, "5.0", 2)
+              + bucket(h, "10.0", 2)
+              + bucket(h, "25.0", 3)
+              + bucket(h, "50.0", 3)
+              + bucket(h, "75.0", 3)
+              + bucket(h, "100.0", 3)
+              + bucket(h, "250.0", 3)
+              + bucket(h, "500.0", 3)
+              + bucket(h, "750.0", 4)
+              + bucket(h, "1000.0", 4)
+              + bucket(h, "2500.0", 4)
+              + bucket(h, "5000.0", 4)
+              + bucket(h, "7500.0", 4)
+              + bucket(h, "10000.0", 4)
+              + bucket(h, "+Inf", 5)
+              + h
+              + "_sum{"
+              + LABELS
+              + "} 12619.5\n"
+              + h
+              + "_count{"
+              + LABELS
+              + "} 5\n";
+      assertThat(sink.text(), is(expected));
+    }
+  }
+}
