@@ -90,18 +90,39 @@ public final class ClusterService implements HttpService {
 
   private void setOffline(JsonObject body, ServerResponse res, boolean offline)
       throws InvalidRequestException {
+    boolean applied = registry.setOffline(decodeIds(body), offline);
+    res.status(applied ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503).send();
+  }
+
+  /** The {@code ids} of an offline or online body. */
+  static List<Long> decodeIds(JsonObject body) throws InvalidRequestException {
     JsonArray array = JsonFields.array(body, "ids", "ids", RefreshDecoder.MAX_INSTANCES);
     List<Long> ids = new ArrayList<>(array.size());
     for (int i = 0; i < array.size(); i++) {
       ids.add(JsonFields.uint64(array.get(i), "ids[" + i + "]"));
     }
-    boolean applied = registry.setOffline(ids, offline);
-    res.status(applied ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503).send();
+    return ids;
+  }
+
+  /** The prefill and decode ids of a query_tasks body. */
+  static long[] decodeTaskQuery(JsonObject body) throws InvalidRequestException {
+    return new long[] {
+      JsonFields.uint64(body, "p_id", "p_id"), JsonFields.uint64(body, "d_id", "d_id")
+    };
+  }
+
+  /** {@code is_master} and {@code is_abnormal} of a backup_info body. */
+  static boolean[] decodeBackup(JsonObject body) throws InvalidRequestException {
+    return new boolean[] {
+      JsonFields.bool(body, "is_master", "is_master"),
+      JsonFields.bool(body, "is_abnormal", "is_abnormal")
+    };
   }
 
   private void queryTasks(JsonObject body, ServerResponse res) throws InvalidRequestException {
-    long prefillId = JsonFields.uint64(body, "p_id", "p_id");
-    long decodeId = JsonFields.uint64(body, "d_id", "d_id");
+    long[] query = decodeTaskQuery(body);
+    long prefillId = query[0];
+    long decodeId = query[1];
     ClusterView view = registry.view();
     boolean known = view.instance(prefillId).isPresent() && view.instance(decodeId).isPresent();
     boolean isEnd = !known || !view.usable(deployMode) || !tracker.anyRunning(prefillId, decodeId);
@@ -120,8 +141,9 @@ public final class ClusterService implements HttpService {
   }
 
   private void backupInfo(JsonObject body, ServerResponse res) throws InvalidRequestException {
-    boolean isMaster = JsonFields.bool(body, "is_master", "is_master");
-    boolean abnormal = JsonFields.bool(body, "is_abnormal", "is_abnormal");
+    boolean[] backup = decodeBackup(body);
+    boolean isMaster = backup[0];
+    boolean abnormal = backup[1];
     if (!registry.view().refreshed()) {
       JsonBodies.sendJson(
           res,

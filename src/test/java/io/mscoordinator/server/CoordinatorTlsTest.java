@@ -33,7 +33,8 @@ class CoordinatorTlsTest {
     Files.copy(Path.of("config", "ms_coordinator_tls.json"), config);
     CoordinatorConfig loaded =
         ConfigLoader.load(Map.of(ConfigLoader.ENV_PATH, config.toString()), new String[0]);
-    coordinator = Coordinator.start(loaded.withEphemeralPorts());
+    coordinator =
+        Coordinator.start(loaded.withEphemeralPorts().withMetrics(TestCoordinators.NO_RING_FILE));
   }
 
   @AfterAll
