@@ -1,5 +1,6 @@
 package io.mscoordinator;
 
+import io.mscoordinator.ingest.MetricsCore;
 import io.mscoordinator.ingest.MetricsSettings;
 import io.mscoordinator.otlp.OtlpSink;
 import io.mscoordinator.server.ConfigLoader;
@@ -13,6 +14,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Function;
 
 /** Real coordinators on free loopback ports, from the shipped default config. */
 public final class TestCoordinators {
@@ -50,8 +52,8 @@ public final class TestCoordinators {
     return Coordinator.start(config(root));
   }
 
-  /** A coordinator whose OTLP receiver feeds {@code sink}. */
-  public static Coordinator start(JsonObject root, OtlpSink sink) {
+  /** A coordinator whose OTLP receiver feeds the sink {@code sink} makes from its core. */
+  public static Coordinator start(JsonObject root, Function<MetricsCore, OtlpSink> sink) {
     return Coordinator.start(config(root), sink);
   }
 

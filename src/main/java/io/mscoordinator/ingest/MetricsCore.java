@@ -122,6 +122,14 @@ public final class MetricsCore implements AutoCloseable {
     return producer;
   }
 
+  /**
+   * Series the store holds, as of the last registration the agent applied; with {@link
+   * MetricsSettings#seriesLimit()} it lets a producer refuse a new series up front.
+   */
+  public long seriesCount() {
+    return counters.series();
+  }
+
   /** The mapped ring file, or {@code null} when the file ring is off. */
   public RingFile ringFile() {
     return ringFile;

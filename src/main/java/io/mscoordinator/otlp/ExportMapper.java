@@ -102,6 +102,7 @@ final class ExportMapper {
           switch (offer) {
             case ACCEPTED -> accepted++;
             case SERIES_REFUSED -> seriesRefused++;
+            case INVALID -> invalid++;
             case RING_FULL -> {
               full = true;
               unoffered++;

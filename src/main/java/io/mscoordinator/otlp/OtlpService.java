@@ -33,7 +33,7 @@ public final class OtlpService implements HttpService {
   /** Seconds a sender should wait after a 503; OTLP SDKs honour the header. */
   static final int RETRY_AFTER_SECONDS = 1;
 
-  /** Streams kept for cumulative senders; ten times the interim sink's series limit. */
+  /** Streams kept for cumulative senders; ten times the core's default series limit. */
   static final int MAX_CUMULATIVE_STREAMS = 100_000;
 
   static final String JSON = "application/json";
@@ -130,8 +130,6 @@ public final class OtlpService implements HttpService {
       return;
     }
     ExportMapper.Outcome outcome = mapper.map(export);
-    System.err.println(
-        "DEBUG " + outcome + " metrics=" + export.metrics.size() + " bytes=" + body.length);
     if (outcome.retryWhole()) {
       res.header(HeaderNames.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS));
       sendStatus(

@@ -35,7 +35,9 @@ public interface OtlpSink {
     /** The ingest ring has no room now; retry later. Nothing was taken. */
     RING_FULL,
     /** Dropped for good: series limit, or a histogram whose bounds differ from its series'. */
-    SERIES_REFUSED
+    SERIES_REFUSED,
+    /** Dropped for good: a value the core cannot hold (e.g. a counter delta that is no integer). */
+    INVALID
   }
 
   /** Adds {@code delta} (finite, &gt;= 0) to a monotonic counter. */

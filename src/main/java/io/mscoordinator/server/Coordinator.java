@@ -10,7 +10,7 @@ import io.mscoordinator.cluster.MasterState;
 import io.mscoordinator.cluster.RequestTracker;
 import io.mscoordinator.health.Probes;
 import io.mscoordinator.ingest.MetricsCore;
-import io.mscoordinator.otlp.AccumulatingSink;
+import io.mscoordinator.otlp.CoreOtlpSink;
 import io.mscoordinator.otlp.OtlpService;
 import io.mscoordinator.otlp.OtlpSink;
 import java.net.InetAddress;
@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
@@ -134,25 +135,32 @@ public final class Coordinator implements AutoCloseable {
   }
 
   /**
-   * Starts every listener; the OTLP receiver feeds an in-heap {@link AccumulatingSink} until the
-   * metrics core provides the production sink.
+   * Starts every listener; the OTLP receiver offers into the metrics core's ingest ring.
    *
    * @throws IllegalStateException when a listener cannot bind; nothing is left running
    */
   public static Coordinator start(CoordinatorConfig config) {
-    return start(config, new AccumulatingSink(AccumulatingSink.DEFAULT_SERIES_LIMIT));
+    return start(config, Coordinator::coreSink);
+  }
+
+  /** The production OTLP sink: the core's in-process producer, under the core's series limit. */
+  public static OtlpSink coreSink(MetricsCore metrics) {
+    return new CoreOtlpSink(
+        metrics.producer(), metrics::seriesCount, metrics.settings().seriesLimit());
   }
 
   /**
-   * Starts every listener, the OTLP receiver feeding {@code otlpSink}.
+   * Starts every listener, the OTLP receiver feeding the sink {@code otlpSink} makes from the core
+   * (tests wrap {@link #coreSink} to provoke what a real ring does only under load).
    *
    * @throws IllegalStateException when a listener cannot bind; nothing is left running
    */
-  public static Coordinator start(CoordinatorConfig config, OtlpSink otlpSink) {
+  public static Coordinator start(
+      CoordinatorConfig config, Function<MetricsCore, OtlpSink> otlpSink) {
     MetricsCore metrics = MetricsCore.start(config.metrics());
     Coordinator coordinator;
     try {
-      coordinator = new Coordinator(config, metrics, otlpSink);
+      coordinator = new Coordinator(config, metrics, otlpSink.apply(metrics));
     } catch (RuntimeException e) {
       metrics.close();
       throw e;

@@ -13,13 +13,19 @@ public final class MetricsSnapshot {
   private final List<FamilySnapshot> families;
   private final long[] values;
   private final Histogram[] histograms;
+  private final long[][] buckets;
   private final long eventsApplied;
 
   MetricsSnapshot(
-      List<FamilySnapshot> families, long[] values, Histogram[] histograms, long eventsApplied) {
+      List<FamilySnapshot> families,
+      long[] values,
+      Histogram[] histograms,
+      long[][] buckets,
+      long eventsApplied) {
     this.families = families;
     this.values = values;
     this.histograms = histograms;
+    this.buckets = buckets;
     this.eventsApplied = eventsApplied;
   }
 
@@ -61,6 +67,19 @@ public final class MetricsSnapshot {
   /** Exact sum of the raw int64 samples of a histogram slot, in wire units. */
   public long histogramSum(int slot) {
     return values[slot];
+  }
+
+  /**
+   * Per-bucket (not cumulative) counts of a bucketed histogram slot, the last being +Inf; the
+   * family's bounds name the buckets. The internal array: never modify it.
+   */
+  public long[] buckets(int slot) {
+    return buckets[slot];
+  }
+
+  /** Sum of the observations of a bucketed histogram slot. */
+  public double bucketSum(int slot) {
+    return Double.longBitsToDouble(values[slot]);
   }
 
   /** The frozen histogram of a histogram slot (never {@code null} for one). */

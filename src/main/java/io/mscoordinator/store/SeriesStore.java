@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.HdrHistogram.Histogram;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -27,6 +28,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * previous frozen copy, which is never written again. The agent is paused only for those copies;
  * quantiles and buckets are computed afterwards by the reader on its own thread. Nothing on the
  * event path takes a lock or a barrier: only the agent touches live state.
+ *
+ * <p>A {@link MetricKind#BUCKETED_HISTOGRAM} series (OTLP explicit buckets) keeps per-bucket counts
+ * in a {@code long[]} with the bounds its family was registered with (the sender's) and its double
+ * sum in its value slot; {@link #freeze()} copies the counts of those that changed.
  *
  * <p>Interning (name plus sorted labels to a slot) and family bookkeeping allocate, but only when a
  * series is registered; {@link #counterAdd}, {@link #gaugeSet} and {@link #histogramRecord}
@@ -57,6 +62,7 @@ public final class SeriesStore {
   private final byte[] kinds;
   private final Histogram[] live;
   private final boolean[] histogramChanged;
+  private final long[][] buckets;
   private final Map<String, Integer> interned = new HashMap<>();
   private final TreeMap<String, FamilyState> families = new TreeMap<>();
   private final Set<String> takenNames = new HashSet<>();
@@ -65,6 +71,7 @@ public final class SeriesStore {
   private boolean structureChanged = true;
   private List<FamilySnapshot> frozenFamilies = List.of();
   private Histogram[] frozenHistograms = new Histogram[0];
+  private long[][] frozenBuckets = new long[0][];
   private MetricsSnapshot last;
 
   /**
@@ -78,6 +85,7 @@ public final class SeriesStore {
     this.kinds = new byte[limit];
     this.live = new Histogram[limit];
     this.histogramChanged = new boolean[limit];
+    this.buckets = new long[limit][];
   }
 
   /** Series interned so far. */
@@ -100,11 +108,26 @@ public final class SeriesStore {
    * @param labelPairs label names and values alternating, in any order
    */
   public int register(String name, MetricKind kind, MetricUnit unit, String[] labelPairs) {
+    return register(name, kind, unit, labelPairs, null);
+  }
+
+  /**
+   * As {@link #register(String, MetricKind, MetricUnit, String[])}, for every kind: a {@link
+   * MetricKind#BUCKETED_HISTOGRAM} names its bounds, which are its family's: the first series fixes
+   * them, and a series with other bounds is refused as a conflict.
+   *
+   * @param bounds strictly increasing finite upper bounds without +Inf, for a bucketed histogram
+   *     only (else {@code null})
+   */
+  public int register(
+      String name, MetricKind kind, MetricUnit unit, String[] labelPairs, double[] bounds) {
     if (!LabelText.isMetricName(name)
         || name.startsWith(RESERVED_PREFIX)
         || kind == null
         || unit == null
-        || labelPairs.length % 2 != 0) {
+        || labelPairs.length % 2 != 0
+        || (kind == MetricKind.BUCKETED_HISTOGRAM) != (bounds != null)
+        || bounds != null && !validBounds(bounds)) {
       return REFUSED_INVALID;
     }
     String family = name;
@@ -125,13 +148,16 @@ public final class SeriesStore {
     }
     String key = identity(family, sorted);
     Integer existing = interned.get(key);
-    if (existing != null) {
-      return kinds[existing] == kind.code() ? existing : REFUSED_CONFLICT;
-    }
     FamilyState state = families.get(family);
+    if (existing != null) {
+      return kinds[existing] == kind.code()
+              && (bounds == null || Arrays.equals(bounds, state.bounds))
+          ? existing
+          : REFUSED_CONFLICT;
+    }
     if (state == null) {
       KsanaCatalog.Entry entry = KsanaCatalog.lookup(family);
-      if (entry != null && entry.kind() != kind) {
+      if (entry != null && !compatible(entry.kind(), kind)) {
         return REFUSED_CONFLICT;
       }
       List<String> names = sampleNames(family, kind);
@@ -144,17 +170,17 @@ public final class SeriesStore {
         return REFUSED_LIMIT;
       }
       MetricUnit resolved = entry != null ? entry.unit() : MetricUnit.resolve(unit, family);
-      double[] bounds = bucketOverrides.get(family);
+      double[] override = bucketOverrides.get(family);
+      double[] familyBounds =
+          bounds != null
+              ? bounds.clone()
+              : override != null ? override.clone() : resolved.defaultBounds();
       state =
           new FamilyState(
-              family,
-              kind,
-              resolved,
-              entry != null ? entry.help() : UNKNOWN_HELP,
-              bounds != null ? bounds.clone() : resolved.defaultBounds());
+              family, kind, resolved, entry != null ? entry.help() : UNKNOWN_HELP, familyBounds);
       takenNames.addAll(names);
       families.put(family, state);
-    } else if (state.kind != kind) {
+    } else if (state.kind != kind || bounds != null && !Arrays.equals(bounds, state.bounds)) {
       return REFUSED_CONFLICT;
     }
     if (count >= limit) {
@@ -165,6 +191,10 @@ public final class SeriesStore {
     values.putLong(slot * Long.BYTES, kind == MetricKind.GAUGE ? Double.doubleToRawLongBits(0) : 0);
     if (kind == MetricKind.HISTOGRAM) {
       live[slot] = new Histogram(MetricUnit.SIGNIFICANT_DIGITS);
+      histogramChanged[slot] = true;
+    } else if (kind == MetricKind.BUCKETED_HISTOGRAM) {
+      values.putLong(slot * Long.BYTES, Double.doubleToRawLongBits(0));
+      buckets[slot] = new long[bounds.length + 1];
       histogramChanged[slot] = true;
     }
     interned.put(key, slot);
@@ -213,6 +243,61 @@ public final class SeriesStore {
   }
 
   /**
+   * Adds to a bucketed histogram slot: {@code n} int64 per-bucket deltas read from {@code buffer}
+   * at {@code index}, a count and a sum. Applied whole or not at all: false (nothing changed) when
+   * the slot is not a bucketed histogram, {@code n} is not its bucket count, a delta is negative,
+   * the deltas do not add up to {@code observations} or the sum is not finite. Allocation-free.
+   */
+  public boolean bucketAdd(
+      int slot, DirectBuffer buffer, int index, int n, long observations, double sum) {
+    if (slot < 0
+        || slot >= count
+        || kinds[slot] != MetricKind.BUCKETED_HISTOGRAM.code()
+        || buckets[slot].length != n
+        || !Double.isFinite(sum)) {
+      return false;
+    }
+    long total = 0;
+    for (int i = 0; i < n; i++) {
+      long d = buffer.getLong(index + i * Long.BYTES);
+      if (d < 0) {
+        return false;
+      }
+      total += d;
+      if (total < 0) {
+        return false;
+      }
+    }
+    if (total != observations) {
+      return false;
+    }
+    long[] live = buckets[slot];
+    for (int i = 0; i < n; i++) {
+      live[i] += buffer.getLong(index + i * Long.BYTES);
+    }
+    int offset = slot * Long.BYTES;
+    values.putLong(
+        offset, Double.doubleToRawLongBits(Double.longBitsToDouble(values.getLong(offset)) + sum));
+    histogramChanged[slot] = true;
+    eventsApplied++;
+    return true;
+  }
+
+  private static boolean compatible(MetricKind catalog, MetricKind reported) {
+    return catalog == reported
+        || catalog == MetricKind.HISTOGRAM && reported == MetricKind.BUCKETED_HISTOGRAM;
+  }
+
+  private static boolean validBounds(double[] bounds) {
+    for (int i = 0; i < bounds.length; i++) {
+      if (!Double.isFinite(bounds[i]) || i > 0 && !(bounds[i] > bounds[i - 1])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
    * A snapshot of every series now. Returns the previous snapshot object when nothing changed since
    * it was taken.
    */
@@ -241,7 +326,16 @@ public final class SeriesStore {
       }
     }
     frozenHistograms = frozen;
-    last = new MetricsSnapshot(frozenFamilies, copy, frozen, eventsApplied);
+    long[][] frozenCounts = new long[count][];
+    for (int i = 0; i < count; i++) {
+      if (buckets[i] != null) {
+        boolean reuse = !histogramChanged[i] && i < frozenBuckets.length;
+        frozenCounts[i] = reuse ? frozenBuckets[i] : buckets[i].clone();
+        histogramChanged[i] = false;
+      }
+    }
+    frozenBuckets = frozenCounts;
+    last = new MetricsSnapshot(frozenFamilies, copy, frozen, frozenCounts, eventsApplied);
     return last;
   }
 
@@ -250,6 +344,7 @@ public final class SeriesStore {
       case COUNTER:
         return List.of(family, family + "_total", family + "_created");
       case HISTOGRAM:
+      case BUCKETED_HISTOGRAM:
         return List.of(
             family,
             family + "_bucket",
@@ -272,7 +367,8 @@ public final class SeriesStore {
       if (!LabelText.isLabelName(label) || value == null) {
         return null;
       }
-      if (kind == MetricKind.HISTOGRAM && (label.equals("le") || label.equals("quantile"))) {
+      if ((kind == MetricKind.HISTOGRAM || kind == MetricKind.BUCKETED_HISTOGRAM)
+          && (label.equals("le") || label.equals("quantile"))) {
         return null;
       }
       order[i] = i;

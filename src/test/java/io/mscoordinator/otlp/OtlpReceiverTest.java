@@ -7,7 +7,9 @@ import static org.hamcrest.Matchers.startsWith;
 
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
+import io.mscoordinator.ingest.MetricsSettings;
 import io.mscoordinator.server.Coordinator;
+import jakarta.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,11 +23,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 
-/** The OTLP listener over a real socket, with the shipped config and an in-heap sink. */
+/**
+ * The OTLP listener over a real socket, with the shipped config and the real metrics core: every
+ * figure is read back through GET /metrics.
+ */
 class OtlpReceiverTest {
   private static final Path FIXTURES = Path.of("src", "test", "resources", "otlp", "cpp-1.16");
   private static final String JSON = "application/json";
@@ -39,8 +46,8 @@ class OtlpReceiverTest {
     }
   }
 
-  private static String expected() {
-    return new String(fixture("expected.txt"), StandardCharsets.UTF_8);
+  private static Map<String, Double> expected() {
+    return Samples.expected(new String(fixture("expected.txt"), StandardCharsets.UTF_8));
   }
 
   static byte[] gzip(byte[] bytes) {
@@ -76,41 +83,50 @@ class OtlpReceiverTest {
   }
 
   @Test
-  void shouldAccumulateCppJsonExportsIntoCumulativeSeries() {
-    AccumulatingSink sink = new AccumulatingSink(100);
-    try (Coordinator c = TestCoordinators.start(TestCoordinators.shipped(), sink)) {
+  void shouldExposeCppJsonExportsAsCumulativeSeries() throws Exception {
+    try (Coordinator c = TestCoordinators.startShipped()) {
       postFixtures(TestCoordinators.otlp(c), false);
 
-      assertThat(sink.text(), is(expected()));
+      assertThat(Samples.scrape(c), is(expected()));
+      Samples.assertReferenceToolsAccept(c);
     }
   }
 
   @Test
-  void shouldAccumulateGzippedJsonExportsLikePlainOnes() {
-    AccumulatingSink sink = new AccumulatingSink(100);
-    try (Coordinator c = TestCoordinators.start(TestCoordinators.shipped(), sink)) {
+  void shouldAddUpCppJsonExportsPostedTwice() {
+    try (Coordinator c = TestCoordinators.startShipped()) {
+      TestHttp otlp = TestCoordinators.otlp(c);
+      postFixtures(otlp, false);
+      postFixtures(otlp, false);
+
+      assertThat(Samples.scrape(c), is(Samples.times(expected(), 2)));
+    }
+  }
+
+  @Test
+  void shouldExposeGzippedJsonExportsLikePlainOnes() {
+    try (Coordinator c = TestCoordinators.startShipped()) {
       postFixtures(TestCoordinators.otlp(c), true);
 
-      assertThat(sink.text(), is(expected()));
+      assertThat(Samples.scrape(c), is(expected()));
     }
   }
 
   @Test
   void shouldAnswer415WhenContentTypeIsUnknown() {
-    try (Coordinator c =
-        TestCoordinators.start(TestCoordinators.shipped(), new AccumulatingSink(10))) {
+    try (Coordinator c = TestCoordinators.startShipped()) {
       HttpResponse<String> res =
           TestCoordinators.otlp(c).post("/v1/metrics", fixture("export-1.json"), "text/plain");
 
       assertThat(res.statusCode(), is(415));
       assertThat(res.body(), containsString("content_type=text/plain"));
+      assertThat(Samples.scrape(c), is(Map.of()));
     }
   }
 
   @Test
   void shouldAnswer415WhenContentTypeIsMissing() {
-    try (Coordinator c =
-        TestCoordinators.start(TestCoordinators.shipped(), new AccumulatingSink(10))) {
+    try (Coordinator c = TestCoordinators.startShipped()) {
       HttpResponse<String> res = TestCoordinators.otlp(c).post("/v1/metrics", "{}");
 
       assertThat(res.statusCode(), is(415));
@@ -119,20 +135,19 @@ class OtlpReceiverTest {
 
   @Test
   void shouldAnswer415WhenContentEncodingIsUnknown() {
-    try (Coordinator c =
-        TestCoordinators.start(TestCoordinators.shipped(), new AccumulatingSink(10))) {
+    try (Coordinator c = TestCoordinators.startShipped()) {
       HttpResponse<String> res =
           post(TestCoordinators.otlp(c), fixture("export-1.json"), JSON, Optional.of("br"));
 
       assertThat(res.body(), res.statusCode(), is(415));
       assertThat(res.body(), containsString("content_encoding=br"));
+      assertThat(Samples.scrape(c), is(Map.of()));
     }
   }
 
   @Test
   void shouldAnswer400AndKeepStoredSeriesWhenProtobufIsTruncated() {
-    AccumulatingSink sink = new AccumulatingSink(100);
-    try (Coordinator c = TestCoordinators.start(TestCoordinators.shipped(), sink)) {
+    try (Coordinator c = TestCoordinators.startShipped()) {
       TestHttp otlp = TestCoordinators.otlp(c);
       postFixtures(otlp, false);
       byte[] proto = ReferenceExports.ksanaRequest().toByteArray();
@@ -142,14 +157,13 @@ class OtlpReceiverTest {
 
       assertThat(res.statusCode(), is(400));
       assertThat(res.body(), containsString("truncated protobuf"));
-      assertThat(sink.text(), is(expected()));
+      assertThat(Samples.scrape(c), is(expected()));
     }
   }
 
   @Test
   void shouldAnswer400AndKeepStoredSeriesWhenJsonHasWrongType() {
-    AccumulatingSink sink = new AccumulatingSink(100);
-    try (Coordinator c = TestCoordinators.start(TestCoordinators.shipped(), sink)) {
+    try (Coordinator c = TestCoordinators.startShipped()) {
       TestHttp otlp = TestCoordinators.otlp(c);
       postFixtures(otlp, false);
       String wrong =
@@ -161,15 +175,15 @@ class OtlpReceiverTest {
 
       assertThat(res.statusCode(), is(400));
       assertThat(res.body(), containsString("field=asInt"));
-      assertThat(sink.text(), is(expected()));
+      assertThat(Samples.scrape(c), is(expected()));
     }
   }
 
   @Test
   void shouldAnswer413WithoutReadingA100MbBody() throws IOException {
-    AccumulatingSink sink = new AccumulatingSink(100);
-    try (Coordinator c = TestCoordinators.start(TestCoordinators.shipped(), sink);
+    try (Coordinator c = TestCoordinators.startShipped();
         Socket socket = new Socket(InetAddress.getLoopbackAddress(), c.port(Coordinator.OTLP))) {
+      postFixtures(TestCoordinators.otlp(c), false);
       socket.setSoTimeout(10_000);
       OutputStream out = socket.getOutputStream();
       out.write(
@@ -184,7 +198,7 @@ class OtlpReceiverTest {
       String status = statusLine(socket.getInputStream());
 
       assertThat(status, startsWith("HTTP/1.1 413"));
-      assertThat(sink.seriesCount(), is(0));
+      assertThat(Samples.scrape(c), is(expected()));
     }
   }
 
@@ -198,66 +212,103 @@ class OtlpReceiverTest {
 
   @Test
   void shouldAnswer413WhenGzipBodyInflatesPastLimit() {
-    AccumulatingSink sink = new AccumulatingSink(100);
-    try (Coordinator c = TestCoordinators.start(TestCoordinators.shipped(), sink)) {
+    try (Coordinator c = TestCoordinators.startShipped()) {
+      postFixtures(TestCoordinators.otlp(c), false);
       byte[] bomb = gzip(new byte[100 * 1024 * 1024]);
 
       HttpResponse<String> res =
           post(TestCoordinators.otlp(c), bomb, PROTOBUF, Optional.of("gzip"));
 
       assertThat(res.statusCode(), is(413));
-      assertThat(sink.seriesCount(), is(0));
+      assertThat(Samples.scrape(c), is(expected()));
     }
   }
 
+  /**
+   * The core's sink, answering RING_FULL to every offer while {@code full} is set: what the real
+   * in-process ring answers when the agent falls behind, which a test cannot provoke on demand.
+   */
+  private static OtlpSink fullWhile(OtlpSink real, AtomicBoolean full) {
+    return new OtlpSink() {
+      @Override
+      public Offer counterAdd(SeriesKey key, double delta) {
+        return full.get() ? Offer.RING_FULL : real.counterAdd(key, delta);
+      }
+
+      @Override
+      public Offer gaugeSet(SeriesKey key, double value) {
+        return full.get() ? Offer.RING_FULL : real.gaugeSet(key, value);
+      }
+
+      @Override
+      public Offer bucketHistogramAdd(
+          SeriesKey key, double[] bounds, long[] counts, double sum, long count) {
+        return full.get()
+            ? Offer.RING_FULL
+            : real.bucketHistogramAdd(key, bounds, counts, sum, count);
+      }
+    };
+  }
+
   @Test
-  void shouldAnswer503WithRetryAfterWhenRingIsFull() {
-    OtlpSink full =
-        new OtlpSink() {
-          @Override
-          public Offer counterAdd(SeriesKey key, double delta) {
-            return Offer.RING_FULL;
-          }
+  void shouldAnswer503WithRetryAfterWhenRingIsFullAndCountARetryOnce() {
+    AtomicBoolean full = new AtomicBoolean();
+    try (Coordinator c =
+        TestCoordinators.start(
+            TestCoordinators.shipped(), core -> fullWhile(Coordinator.coreSink(core), full))) {
+      TestHttp otlp = TestCoordinators.otlp(c);
+      assertThat(otlp.post("/v1/metrics", fixture("export-1.json"), JSON).statusCode(), is(200));
+      Map<String, Double> afterFirst = Samples.scrape(c);
+      full.set(true);
 
-          @Override
-          public Offer gaugeSet(SeriesKey key, double value) {
-            return Offer.RING_FULL;
-          }
-
-          @Override
-          public Offer bucketHistogramAdd(
-              SeriesKey key, double[] bounds, long[] counts, double sum, long count) {
-            return Offer.RING_FULL;
-          }
-        };
-    try (Coordinator c = TestCoordinators.start(TestCoordinators.shipped(), full)) {
-      HttpResponse<String> res =
-          TestCoordinators.otlp(c).post("/v1/metrics", fixture("export-1.json"), JSON);
+      HttpResponse<String> res = otlp.post("/v1/metrics", fixture("export-2.json"), JSON);
 
       assertThat(res.statusCode(), is(503));
       assertThat(res.headers().firstValue("Retry-After").orElse(""), is("1"));
+      assertThat(res.body(), containsString("ingest ring full"));
+      assertThat(Samples.scrape(c), is(afterFirst));
+      full.set(false);
+      assertThat(otlp.post("/v1/metrics", fixture("export-2.json"), JSON).statusCode(), is(200));
+      assertThat(otlp.post("/v1/metrics", fixture("export-3.json"), JSON).statusCode(), is(200));
+      assertThat(Samples.scrape(c), is(expected()));
     }
   }
 
   @Test
   void shouldReportRejectedPointsForSummaryInPartialSuccess() {
-    AccumulatingSink sink = new AccumulatingSink(100);
     String body =
         "{\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"name\":\"s\",\"summary\":"
             + "{\"dataPoints\":[{\"count\":\"1\"},{\"count\":\"2\"}]}}]}]}]}";
-    try (Coordinator c = TestCoordinators.start(TestCoordinators.shipped(), sink)) {
+    try (Coordinator c = TestCoordinators.startShipped()) {
       HttpResponse<String> res =
           TestCoordinators.otlp(c).post("/v1/metrics", body.getBytes(StandardCharsets.UTF_8), JSON);
 
       assertThat(res.statusCode(), is(200));
       assertThat(res.body(), containsString("\"rejectedDataPoints\":\"2\""));
       assertThat(res.body(), containsString("unsupported_type=2"));
+      assertThat(Samples.scrape(c), is(Map.of()));
+    }
+  }
+
+  @Test
+  void shouldRejectFractionalCounterDeltasAsInvalid() {
+    String body =
+        "{\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"name\":\"c\",\"sum\":"
+            + "{\"aggregationTemporality\":1,\"isMonotonic\":true,\"dataPoints\":"
+            + "[{\"asDouble\":1.5},{\"asDouble\":2}]}}]}]}]}";
+    try (Coordinator c = TestCoordinators.startShipped()) {
+      HttpResponse<String> res =
+          TestCoordinators.otlp(c).post("/v1/metrics", body.getBytes(StandardCharsets.UTF_8), JSON);
+
+      assertThat(res.statusCode(), is(200));
+      assertThat(res.body(), containsString("\"rejectedDataPoints\":\"1\""));
+      assertThat(res.body(), containsString("invalid=1"));
+      assertThat(Samples.scrape(c), is(Map.of("c", 2.0)));
     }
   }
 
   @Test
   void shouldHoldSeriesLimitAndStayHealthyWhen100kAttributeValuesArrive() {
-    AccumulatingSink sink = new AccumulatingSink(1_000);
     StringBuilder points = new StringBuilder();
     for (int i = 0; i < 100_000; i++) {
       points
@@ -271,7 +322,13 @@ class OtlpReceiverTest {
             + "\"sum\":{\"aggregationTemporality\":1,\"isMonotonic\":true,\"dataPoints\":["
             + points
             + "]}}]}]}]}";
-    try (Coordinator c = TestCoordinators.start(TestCoordinators.shipped(), sink)) {
+    MetricsSettings limit1000 =
+        MetricsSettings.parse(
+            Json.createObjectBuilder().add("ring_file", "").add("series_limit", 1000).build(),
+            "metrics_config");
+    try (Coordinator c =
+        Coordinator.start(
+            TestCoordinators.config(TestCoordinators.shipped()).withMetrics(limit1000))) {
       TestHttp otlp = TestCoordinators.otlp(c);
 
       HttpResponse<String> res =
@@ -279,20 +336,25 @@ class OtlpReceiverTest {
 
       assertThat(res.statusCode(), is(200));
       assertThat(res.body(), containsString("\"rejectedDataPoints\":\"99000\""));
-      assertThat(sink.seriesCount(), is(1_000));
+      assertThat(res.body(), containsString("series_refused=99000"));
+      Map<String, Double> first = Samples.scrape(c);
+      assertThat(first.size(), is(1_000));
+      assertThat(first.values().stream().allMatch(v -> v == 1.0), is(true));
       assertThat(TestCoordinators.manage(c).get("/v1/health").statusCode(), is(200));
       String again = body.replace("\"stringValue\":\"5\"", "\"stringValue\":\"x\"");
       HttpResponse<String> known =
           otlp.post("/v1/metrics", again.getBytes(StandardCharsets.UTF_8), JSON);
       assertThat(known.body(), containsString("\"rejectedDataPoints\":\"99001\""));
-      assertThat(sink.text(), containsString("forward_req_total_num{req=\"6\"} 2.0\n"));
+      Map<String, Double> second = Samples.scrape(c);
+      assertThat(second.size(), is(1_000));
+      assertThat(second.get("forward_req_total_num{req=\"6\"}"), is(2.0));
+      assertThat(second.get("forward_req_total_num{req=\"5\"}"), is(1.0));
     }
   }
 
   @Test
   void shouldServeNothingButMetricsOnOtlpListener() {
-    try (Coordinator c =
-        TestCoordinators.start(TestCoordinators.shipped(), new AccumulatingSink(10))) {
+    try (Coordinator c = TestCoordinators.startShipped()) {
       assertThat(TestCoordinators.otlp(c).get("/v1/health").statusCode(), is(404));
     }
   }

@@ -7,22 +7,19 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An in-heap {@link OtlpSink} that keeps cumulative series: the stand-in for the off-heap metrics
- * core until that lands, and the sink tests assert against. It never answers {@link
- * OtlpSink.Offer#RING_FULL}; past {@code seriesLimit} distinct series it refuses new ones.
+ * An in-heap {@link OtlpSink} that keeps cumulative series, for unit tests of the receiver's parts
+ * without a metrics core. It never answers {@link OtlpSink.Offer#RING_FULL}; past {@code
+ * seriesLimit} distinct series it refuses new ones.
  *
  * <p>Threadsafe: any request thread offers; each series is updated under its own lock; {@link
  * #text} reads a consistent value per series (not one snapshot of all).
  */
-public final class AccumulatingSink implements OtlpSink {
-  /** The limit the coordinator uses until the metrics core's own series limit applies. */
-  public static final int DEFAULT_SERIES_LIMIT = 10_000;
-
+final class AccumulatingSink implements OtlpSink {
   private final int seriesLimit;
   private final Map<SeriesKey, Series> series = new ConcurrentHashMap<>();
   private final AtomicLong refused = new AtomicLong();
 
-  public AccumulatingSink(int seriesLimit) {
+  AccumulatingSink(int seriesLimit) {
     this.seriesLimit = seriesLimit;
   }
 
