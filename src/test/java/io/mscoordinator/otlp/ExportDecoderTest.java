@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.google.protobuf.util.JsonFormat;
 import java.nio.charset.StandardCharsets;
@@ -72,6 +73,26 @@ class ExportDecoderTest {
           + " resource=[service.name, ksana_llm, container_name, ksana-0] counted=1\n"
           + "summary type=SUMMARY temporality=0 monotonic=false"
           + " resource=[service.name, ksana_llm, container_name, ksana-0] counted=2\n";
+
+  /** Parsson's skipObject/skipArray spin forever at the end of such a body (fuzzer finding). */
+  @Test
+  void shouldRefuseJsonThatEndsInsideASkippedValueQuickly() {
+    String[] bodies = {
+      "{\"unknown\":{\"a\":[1,{\"b\":2",
+      "{\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"name\":\"x\",\"other\":[[",
+    };
+    for (String body : bodies) {
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      OtlpDecodeException e =
+          assertTimeoutPreemptively(
+              java.time.Duration.ofSeconds(5),
+              () ->
+                  assertThrows(
+                      OtlpDecodeException.class,
+                      () -> JsonExportDecoder.decode(bytes, bytes.length)));
+      assertThat(e.getMessage(), containsString("JSON"));
+    }
+  }
 
   @Test
   void shouldDecodeReferenceProtobuf() throws Exception {
