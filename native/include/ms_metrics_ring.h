@@ -66,6 +66,17 @@
 #define MS_METRICS_MAX_LABEL_LENGTH       1024
 #define MS_METRICS_MAX_REGISTER_LENGTH    8192
 #define MS_METRICS_MIN_RING_CAPACITY      65536 /* 8 * MAX_REGISTER_LENGTH */
+/*
+ * BUCKET_ADD (OTLP explicit-bucket histograms; the C library does not write it): int64 handle,
+ * int64 count, double sum, int32 bucket count, int32 reserved, then int64 per-bucket deltas. A
+ * REGISTER of kind BUCKETED_HISTOGRAM ends with uint16 bound count and that many double bounds.
+ */
+#define MS_METRICS_BUCKET_ADD_TYPE_ID     5
+#define MS_METRICS_BUCKET_COUNT_OFFSET    8
+#define MS_METRICS_BUCKET_SUM_OFFSET      16
+#define MS_METRICS_BUCKET_LENGTH_OFFSET   24
+#define MS_METRICS_BUCKET_DELTAS_OFFSET   32
+#define MS_METRICS_MAX_BOUNDS             255
 
 /*
  * Agrona ManyToOneRingBuffer (org.agrona.concurrent.ringbuffer 2.6.0: RingBufferDescriptor,
@@ -94,6 +105,7 @@
 #define MS_METRICS_KIND_COUNTER           1
 #define MS_METRICS_KIND_GAUGE             2
 #define MS_METRICS_KIND_HISTOGRAM         3
+#define MS_METRICS_KIND_BUCKETED_HISTOGRAM 4
 #define MS_METRICS_UNIT_NONE              0
 #define MS_METRICS_UNIT_MICROSECONDS      1
 #define MS_METRICS_UNIT_MILLISECONDS      2

@@ -1,6 +1,8 @@
 package io.mscoordinator;
 
+import io.mscoordinator.ingest.MetricsCore;
 import io.mscoordinator.ingest.MetricsSettings;
+import io.mscoordinator.otlp.OtlpSink;
 import io.mscoordinator.server.ConfigLoader;
 import io.mscoordinator.server.Coordinator;
 import io.mscoordinator.server.CoordinatorConfig;
@@ -12,6 +14,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Function;
 
 /** Real coordinators on free loopback ports, from the shipped default config. */
 public final class TestCoordinators {
@@ -49,8 +52,17 @@ public final class TestCoordinators {
     return Coordinator.start(config(root));
   }
 
+  /** A coordinator whose OTLP receiver feeds the sink {@code sink} makes from its core. */
+  public static Coordinator start(JsonObject root, Function<MetricsCore, OtlpSink> sink) {
+    return Coordinator.start(config(root), sink);
+  }
+
   public static Coordinator startShipped() {
     return start(shipped());
+  }
+
+  public static TestHttp otlp(Coordinator coordinator) {
+    return new TestHttp(coordinator.uri(Coordinator.OTLP));
   }
 
   public static TestHttp manage(Coordinator coordinator) {

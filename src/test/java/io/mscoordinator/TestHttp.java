@@ -24,6 +24,10 @@ public final class TestHttp {
     this.client = client;
   }
 
+  public URI base() {
+    return base;
+  }
+
   public HttpResponse<String> get(String path) {
     return send(HttpRequest.newBuilder(base.resolve(path)).GET());
   }

@@ -76,9 +76,35 @@ public final class SnapshotFamilySource implements FamilySource {
             writer.gauge(family.name(), family.labelBlock(i), snapshot.gauge(family.slot(i)));
           }
           break;
+        case BUCKETED_HISTOGRAM:
+          writeBucketed(writer, snapshot, family);
+          break;
         default:
           writeHistogram(writer, snapshot, family);
       }
+    }
+  }
+
+  /**
+   * A histogram family with the sender's bounds (OTLP explicit buckets): cumulative {@code _bucket}
+   * counts, {@code _sum}, {@code _count}; values as the sender reported them, no unit scaling and
+   * no quantiles (the raw samples never reached the coordinator).
+   */
+  private static void writeBucketed(
+      ExpositionWriter writer, MetricsSnapshot snapshot, FamilySnapshot family) {
+    double[] bounds = family.bounds();
+    long[] cumulative = writer.scratch(bounds.length + 1);
+    writer.histogramFamily(family.name(), family.unit(), family.help());
+    for (int i = 0; i < family.size(); i++) {
+      int slot = family.slot(i);
+      long[] counts = snapshot.histogramBuckets(slot);
+      long total = 0;
+      for (int b = 0; b < counts.length; b++) {
+        total += counts[b];
+        cumulative[b] = total;
+      }
+      writer.histogram(
+          family.name(), family.labelBlock(i), bounds, cumulative, total, snapshot.bucketSum(slot));
     }
   }
 

@@ -390,6 +390,10 @@ final class IngestAgent implements Agent {
         register(buffer, index, length);
         return;
       }
+      if (typeId == BUCKET_ADD_TYPE_ID) {
+        bucketAdd(buffer, index, length);
+        return;
+      }
       if (length != EVENT_LENGTH
           || (typeId != HISTOGRAM_RECORD_TYPE_ID
               && typeId != COUNTER_ADD_TYPE_ID
@@ -409,6 +413,37 @@ final class IngestAgent implements Agent {
       }
       long value = buffer.getLong(index + VALUE_OFFSET);
       apply(typeId, slot, value);
+    }
+
+    /**
+     * A bucket add is applied whole or dropped whole. Events of unknown handles are not held for
+     * crash recovery (the in-process producer that writes them never outlives the agent).
+     */
+    private void bucketAdd(MutableDirectBuffer buffer, int index, int length) {
+      if (length < BUCKET_DELTAS_OFFSET) {
+        counters.drop(transport, DropReason.MALFORMED);
+        return;
+      }
+      int n = buffer.getInt(index + BUCKET_LENGTH_OFFSET);
+      if (n < 1 || n > MAX_BOUNDS + 1 || length != bucketAddLength(n)) {
+        counters.drop(transport, DropReason.MALFORMED);
+        return;
+      }
+      long slot = handles.get(buffer.getLong(index + HANDLE_OFFSET));
+      if (slot < 0) {
+        counters.drop(
+            transport, slot == MISSING ? DropReason.UNKNOWN_SERIES : DropReason.REFUSED_SERIES);
+        return;
+      }
+      if (!store.bucketAdd(
+          (int) slot,
+          buffer,
+          index + BUCKET_DELTAS_OFFSET,
+          n,
+          buffer.getLong(index + BUCKET_COUNT_OFFSET),
+          buffer.getDouble(index + BUCKET_SUM_OFFSET))) {
+        counters.drop(transport, DropReason.INVALID_VALUE);
+      }
     }
 
     private void apply(int typeId, long slot, long value) {
@@ -437,7 +472,9 @@ final class IngestAgent implements Agent {
         counters.drop(transport, DropReason.MALFORMED);
         return;
       }
-      int slot = store.register(decoder.name, decoder.kind, decoder.unit, decoder.labelPairs);
+      int slot =
+          store.register(
+              decoder.name, decoder.kind, decoder.unit, decoder.labelPairs, decoder.bounds);
       if (slot < 0) {
         counters.refuse(RefusalReason.fromCode(slot));
         handles.put(decoder.handle, REFUSED);

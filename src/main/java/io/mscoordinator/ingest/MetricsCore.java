@@ -126,6 +126,14 @@ public final class MetricsCore implements AutoCloseable {
   }
 
   /**
+   * Series the store holds, as of the last registration the agent applied; with {@link
+   * MetricsSettings#seriesLimit()} it lets a producer refuse a new series up front.
+   */
+  public long seriesCount() {
+    return counters.series();
+  }
+
+  /**
    * The mapped ring file, or {@code null} when the file ring is off. Another object after the file
    * was deleted, replaced or truncated and created again.
    */

@@ -35,16 +35,56 @@ public final class MetricsProducer {
    *     by the agent, and events on the handle are then dropped and counted)
    */
   public long registerSeries(String name, MetricKind kind, MetricUnit unit, String... labelPairs) {
+    long handle = register(name, kind, unit, null, labelPairs);
+    return handle < 0 ? -1 : handle;
+  }
+
+  /** {@link #register}: the ring is full. */
+  public static final long RING_FULL = -1;
+
+  /** {@link #register}: a field breaks a limit of {@link RecordDescriptor}. */
+  public static final long INVALID = -2;
+
+  /**
+   * Registers a series of any kind, {@link MetricKind#BUCKETED_HISTOGRAM} with its bounds, and
+   * tells a full ring from a bad field. Otherwise as {@link #registerSeries}.
+   *
+   * @param bounds upper bounds without +Inf for a bucketed histogram (at most {@link
+   *     RecordDescriptor#MAX_BOUNDS}); {@code null} for every other kind
+   * @return the handle, or {@link #RING_FULL} or {@link #INVALID}
+   */
+  public long register(
+      String name, MetricKind kind, MetricUnit unit, double[] bounds, String[] labelPairs) {
     long handle = nextHandle.getAndIncrement();
-    UnsafeBuffer record = RecordEncoder.encodeRegister(handle, name, kind, unit, labelPairs);
+    UnsafeBuffer record =
+        RecordEncoder.encodeRegister(handle, name, kind, unit, labelPairs, bounds);
     if (record == null) {
-      return -1;
+      return INVALID;
     }
     if (!RecordEncoder.offerRegister(ring, record)) {
       droppedRingFull.incrementAndGet();
-      return -1;
+      return RING_FULL;
     }
     return handle;
+  }
+
+  /**
+   * Adds to a bucketed histogram in one record: all of it is applied, or none. False when the ring
+   * is full or {@code deltas} has more buckets than a record carries.
+   *
+   * @param deltas per-bucket counts to add, the last being +Inf; as many as the series' bounds + 1
+   * @param sum the sum of the observations to add
+   * @param count the number of observations to add: the sum of {@code deltas}
+   */
+  public boolean bucketAdd(long handle, long[] deltas, double sum, long count) {
+    if (deltas.length == 0 || deltas.length > RecordDescriptor.MAX_BOUNDS + 1) {
+      return false;
+    }
+    if (RecordEncoder.offerBucketAdd(ring, handle, deltas, sum, count)) {
+      return true;
+    }
+    droppedRingFull.incrementAndGet();
+    return false;
   }
 
   /** Adds a non-negative delta to a counter; false when the ring is full. */

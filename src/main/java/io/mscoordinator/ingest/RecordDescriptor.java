@@ -27,6 +27,10 @@ package io.mscoordinator.ingest;
  *  +-------------------------------+-------------------------------+
  *  |  then per label pair: key length (uint16), key bytes,         |
  *  |  value length (uint16), value bytes                           |
+ *  +-------------------------------+-------------------------------+
+ *  |  kind BUCKETED_HISTOGRAM only: bound count (uint16), then     |
+ *  |  that many IEEE-754 double upper bounds, strictly increasing, |
+ *  |  finite, without +Inf (at most MAX_BOUNDS)                    |
  *  +---------------------------------------------------------------+
  *
  * HISTOGRAM_RECORD (type 2), COUNTER_ADD (type 3), GAUGE_SET (type 4), 16 bytes
@@ -37,7 +41,29 @@ package io.mscoordinator.ingest;
  *  |  value: int64 sample | int64 delta (&gt;= 0) | IEEE-754 double  |
  *  |                                                               |
  *  +---------------------------------------------------------------+
+ *
+ * BUCKET_ADD (type 5), 32 + 8 * bucket count bytes: deltas for a BUCKETED_HISTOGRAM series
+ *  +---------------------------------------------------------------+
+ *  |                        series handle (int64)                  |
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |  observation count to add (int64, = sum of the deltas)        |
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |  sum of the observations to add (IEEE-754 double, finite)     |
+ *  |                                                               |
+ *  +-------------------------------+-------------------------------+
+ *  |  bucket count (int32,         |  reserved (int32, 0)          |
+ *  |  = the series' bounds + 1)    |                               |
+ *  +-------------------------------+-------------------------------+
+ *  |  per bucket, the last being +Inf: count to add (int64, &gt;= 0)  |
+ *  |  ...                                                          |
+ *  +---------------------------------------------------------------+
  * </pre>
+ *
+ * <p>A BUCKET_ADD is one record, so the agent applies all of its buckets, sum and count or none of
+ * them (a record whose count is not the sum of its deltas, or whose bucket count does not match the
+ * series, is dropped whole as an invalid value).
  */
 public final class RecordDescriptor {
   /** Version of this record layout; bump on any incompatible change. */
@@ -54,6 +80,24 @@ public final class RecordDescriptor {
 
   /** Record type: set a gauge. */
   public static final int GAUGE_SET_TYPE_ID = 4;
+
+  /** Record type: add per-bucket deltas, a sum and a count to a bucketed histogram. */
+  public static final int BUCKET_ADD_TYPE_ID = 5;
+
+  /** Offset of the int64 observation count in a bucket add record. */
+  public static final int BUCKET_COUNT_OFFSET = 8;
+
+  /** Offset of the double sum in a bucket add record. */
+  public static final int BUCKET_SUM_OFFSET = 16;
+
+  /** Offset of the int32 bucket count in a bucket add record. */
+  public static final int BUCKET_LENGTH_OFFSET = 24;
+
+  /** Offset of the first int64 bucket delta in a bucket add record. */
+  public static final int BUCKET_DELTAS_OFFSET = 32;
+
+  /** Most bounds of a bucketed histogram (buckets are one more: +Inf). */
+  public static final int MAX_BOUNDS = 255;
 
   /** Offset of the series handle in every record. */
   public static final int HANDLE_OFFSET = 0;
@@ -106,5 +150,10 @@ public final class RecordDescriptor {
       length += 2 + l;
     }
     return length;
+  }
+
+  /** Length of a bucket add record with {@code buckets} buckets. */
+  public static int bucketAddLength(int buckets) {
+    return BUCKET_DELTAS_OFFSET + buckets * Long.BYTES;
   }
 }

@@ -30,18 +30,60 @@ final class RecordEncoder {
     return true;
   }
 
+  /**
+   * Claims, fills and commits a bucket add record. Allocation-free; never blocks.
+   *
+   * @return false when the ring is full
+   */
+  static boolean offerBucketAdd(
+      RingBuffer ring, long handle, long[] deltas, double sum, long count) {
+    int index = ring.tryClaim(BUCKET_ADD_TYPE_ID, bucketAddLength(deltas.length));
+    if (index < 0) {
+      return false;
+    }
+    AtomicBuffer buffer = ring.buffer();
+    buffer.putLong(index + HANDLE_OFFSET, handle);
+    buffer.putLong(index + BUCKET_COUNT_OFFSET, count);
+    buffer.putDouble(index + BUCKET_SUM_OFFSET, sum);
+    buffer.putInt(index + BUCKET_LENGTH_OFFSET, deltas.length);
+    buffer.putInt(index + BUCKET_LENGTH_OFFSET + Integer.BYTES, 0);
+    int at = index + BUCKET_DELTAS_OFFSET;
+    for (long d : deltas) {
+      buffer.putLong(at, d);
+      at += Long.BYTES;
+    }
+    ring.commit(index);
+    return true;
+  }
+
   /** Offers an encoded register record; false when the ring is full. */
   static boolean offerRegister(RingBuffer ring, UnsafeBuffer record) {
     return ring.write(REGISTER_TYPE_ID, record, 0, record.capacity());
   }
 
+  /** Encodes a register record of a kind without bounds. */
+  static UnsafeBuffer encodeRegister(
+      long handle, String name, MetricKind kind, MetricUnit unit, String[] labelPairs) {
+    return encodeRegister(handle, name, kind, unit, labelPairs, null);
+  }
+
   /**
    * Encodes a register record.
    *
+   * @param bounds the bounds of a {@code BUCKETED_HISTOGRAM}; {@code null} for every other kind
    * @return the record, or {@code null} when a field breaks a limit of {@link RecordDescriptor}
    */
   static UnsafeBuffer encodeRegister(
-      long handle, String name, MetricKind kind, MetricUnit unit, String[] labelPairs) {
+      long handle,
+      String name,
+      MetricKind kind,
+      MetricUnit unit,
+      String[] labelPairs,
+      double[] bounds) {
+    boolean bucketed = kind == MetricKind.BUCKETED_HISTOGRAM;
+    if (bucketed != (bounds != null) || bucketed && bounds.length > MAX_BOUNDS) {
+      return null;
+    }
     if (name == null
         || kind == null
         || unit == null
@@ -67,6 +109,9 @@ final class RecordEncoder {
       }
     }
     int length = registerLength(nameBytes.length, lengths);
+    if (bucketed) {
+      length += Short.BYTES + bounds.length * Double.BYTES;
+    }
     if (length > MAX_REGISTER_LENGTH) {
       return null;
     }
@@ -82,6 +127,14 @@ final class RecordEncoder {
       record.putShort(at, (short) label.length);
       record.putBytes(at + 2, label);
       at += 2 + label.length;
+    }
+    if (bucketed) {
+      record.putShort(at, (short) bounds.length);
+      at += Short.BYTES;
+      for (double b : bounds) {
+        record.putDouble(at, b);
+        at += Double.BYTES;
+      }
     }
     return record;
   }

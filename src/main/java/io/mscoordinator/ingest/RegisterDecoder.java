@@ -19,6 +19,9 @@ final class RegisterDecoder {
   String name;
   String[] labelPairs;
 
+  /** The bounds of a bucketed histogram; {@code null} for other kinds. */
+  double[] bounds;
+
   /**
    * Decodes the record at {@code index} of {@code length} bytes.
    *
@@ -57,6 +60,22 @@ final class RegisterDecoder {
       buffer.getBytes(at, bytes);
       labelPairs[i] = new String(bytes, StandardCharsets.UTF_8);
       at += l;
+    }
+    bounds = null;
+    if (kind == MetricKind.BUCKETED_HISTOGRAM) {
+      if (at + Short.BYTES > end) {
+        return false;
+      }
+      int n = buffer.getShort(at) & 0xFFFF;
+      at += Short.BYTES;
+      if (n > MAX_BOUNDS || at + (long) n * Double.BYTES > end) {
+        return false;
+      }
+      bounds = new double[n];
+      for (int i = 0; i < n; i++) {
+        bounds[i] = buffer.getDouble(at);
+        at += Double.BYTES;
+      }
     }
     return at == end;
   }

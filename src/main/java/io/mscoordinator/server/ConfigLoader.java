@@ -2,7 +2,9 @@ package io.mscoordinator.server;
 
 import io.mscoordinator.cluster.DeployMode;
 import io.mscoordinator.ingest.MetricsSettings;
+import io.mscoordinator.otlp.OtlpSettings;
 import jakarta.json.Json;
+import jakarta.json.JsonArray;
 import jakarta.json.JsonException;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
@@ -15,6 +17,7 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -124,6 +127,7 @@ public final class ConfigLoader {
     Optional<Integer> statusPort = optionalPort(http, "status_port");
     Optional<Integer> externalPort = optionalPort(http, "external_port");
     distinctPorts(predictPort, managePort, statusPort, externalPort);
+    JsonObject otlpConfig = object(root, "otlp_config", false);
 
     JsonObject limits = object(root, "request_limit", false);
     long bodyLimitMb = integer(limits, "request_limit.body_limit", "body_limit", 10, 1, 1024);
@@ -187,7 +191,95 @@ public final class ConfigLoader {
         MetricsSettings.parse(object(root, "metrics_config", false), "metrics_config"),
         ListenerTls.client(tls, "mindie_client", source),
         logSettings(object(root, "log_info", false)),
-        root);
+        root,
+        otlpListener(
+            otlpConfig, source, allZero, predictPort, managePort, statusPort, externalPort),
+        otlpSettings(otlpConfig));
+  }
+
+  /** The {@code otlp_config} listener, or empty when {@code enable} is false. */
+  private static Optional<CoordinatorConfig.Listener> otlpListener(
+      JsonObject otlp,
+      Path source,
+      boolean allZero,
+      int predictPort,
+      int managePort,
+      Optional<Integer> statusPort,
+      Optional<Integer> externalPort) {
+    if (!bool(otlp, "otlp_config.enable", "enable", true)) {
+      return Optional.empty();
+    }
+    String ip =
+        ip(otlp.getOrDefault("ip", Json.createValue("127.0.0.1")), "otlp_config.ip", allZero);
+    int port = port(otlp.getOrDefault("port", Json.createValue("4318")), "otlp_config.port");
+    Map<String, Integer> others = new java.util.LinkedHashMap<>();
+    others.put("predict_port", predictPort);
+    others.put("manage_port", managePort);
+    statusPort.ifPresent(p -> others.put("status_port", p));
+    externalPort.ifPresent(p -> others.put("external_port", p));
+    others.forEach(
+        (name, other) -> {
+          if (other == port) {
+            throw new ConfigException("otlp_config.port", "differs from http_config." + name, port);
+          }
+        });
+    Optional<io.helidon.common.tls.Tls> tls = Optional.empty();
+    if (bool(otlp, "otlp_config.tls_enable", "tls_enable", false)) {
+      JsonValue items = otlp.get("tls_items");
+      if (!(items instanceof JsonObject object)) {
+        throw new ConfigException(
+            "otlp_config.tls_items", "an object, required when tls_enable is true", items);
+      }
+      Path baseDir = source == null ? null : source.toAbsolutePath().getParent();
+      tls = Optional.of(TlsSettings.parse(object, "otlp_config.tls_items", baseDir).serverTls());
+    }
+    return Optional.of(new CoordinatorConfig.Listener(ip, port, tls));
+  }
+
+  private static OtlpSettings otlpSettings(JsonObject otlp) {
+    long limitMb =
+        integer(
+            otlp,
+            "otlp_config.body_limit_mb",
+            "body_limit_mb",
+            OtlpSettings.DEFAULT_BODY_LIMIT_MB,
+            1,
+            1024);
+    List<String> resource =
+        strings(
+            otlp,
+            "otlp_config.resource_attributes",
+            "resource_attributes",
+            OtlpSettings.DEFAULT_RESOURCE_ATTRIBUTES);
+    List<String> deny = strings(otlp, "otlp_config.attribute_deny", "attribute_deny", List.of());
+    long maxAttributes =
+        integer(
+            otlp,
+            "otlp_config.max_attributes_per_point",
+            "max_attributes_per_point",
+            OtlpSettings.DEFAULT_MAX_ATTRIBUTES_PER_POINT,
+            0,
+            256);
+    return new OtlpSettings(
+        limitMb * 1024 * 1024, resource, new java.util.HashSet<>(deny), (int) maxAttributes);
+  }
+
+  static List<String> strings(JsonObject parent, String path, String key, List<String> fallback) {
+    JsonValue value = parent.get(key);
+    if (value == null) {
+      return fallback;
+    }
+    if (!(value instanceof JsonArray array)) {
+      throw new ConfigException(path, "an array of non-empty strings", value);
+    }
+    List<String> out = new java.util.ArrayList<>();
+    for (JsonValue element : array) {
+      if (!(element instanceof JsonString text) || text.getString().isEmpty()) {
+        throw new ConfigException(path, "an array of non-empty strings", value);
+      }
+      out.add(text.getString());
+    }
+    return out;
   }
 
   private static CoordinatorConfig.LogSettings logSettings(JsonObject log) {

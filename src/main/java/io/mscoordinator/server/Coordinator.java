@@ -10,12 +10,16 @@ import io.mscoordinator.cluster.MasterState;
 import io.mscoordinator.cluster.RequestTracker;
 import io.mscoordinator.health.Probes;
 import io.mscoordinator.ingest.MetricsCore;
+import io.mscoordinator.otlp.CoreOtlpSink;
+import io.mscoordinator.otlp.OtlpService;
+import io.mscoordinator.otlp.OtlpSink;
 import java.net.InetAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
@@ -31,6 +35,7 @@ public final class Coordinator implements AutoCloseable {
 
   public static final String STATUS = "status";
   public static final String EXTERNAL = "external";
+  public static final String OTLP = "otlp";
 
   private static final Logger LOG = Logger.getLogger(Coordinator.class.getName());
 
@@ -43,7 +48,7 @@ public final class Coordinator implements AutoCloseable {
   private final WebServer server;
   private final Map<String, CoordinatorConfig.Listener> listeners = new LinkedHashMap<>();
 
-  private Coordinator(CoordinatorConfig config, MetricsCore metrics) {
+  private Coordinator(CoordinatorConfig config, MetricsCore metrics, OtlpSink otlpSink) {
     this.config = config;
     this.metrics = metrics;
     this.registry = new InstanceRegistry();
@@ -76,7 +81,9 @@ public final class Coordinator implements AutoCloseable {
         .ifPresent(
             l -> {
               listeners.put(STATUS, l);
-              builder.putSocket(STATUS, s -> socket(s, l, r -> Routes.status(r, probes)));
+              builder.putSocket(
+                  STATUS,
+                  s -> socket(s, l, config.bodyLimitBytes(), r -> Routes.status(r, probes)));
             });
     config
         .external()
@@ -84,7 +91,27 @@ public final class Coordinator implements AutoCloseable {
             l -> {
               listeners.put(EXTERNAL, l);
               builder.putSocket(
-                  EXTERNAL, s -> socket(s, l, r -> Routes.external(r, metrics.handler())));
+                  EXTERNAL,
+                  s ->
+                      socket(
+                          s,
+                          l,
+                          config.bodyLimitBytes(),
+                          r -> Routes.external(r, metrics.handler())));
+            });
+    config
+        .otlp()
+        .ifPresent(
+            l -> {
+              listeners.put(OTLP, l);
+              OtlpService otlp = new OtlpService(config.otlpSettings(), otlpSink);
+              builder.putSocket(
+                  OTLP,
+                  s -> {
+                    socket(s, l, config.otlpSettings().bodyLimitBytes(), r -> Routes.otlp(r, otlp));
+                    // The receiver inflates gzip itself, within the body limit.
+                    s.contentEncoding(OtlpService.contentEncoding());
+                  });
             });
     this.server = builder.build();
   }
@@ -92,13 +119,14 @@ public final class Coordinator implements AutoCloseable {
   private void socket(
       io.helidon.webserver.ListenerConfig.Builder socket,
       CoordinatorConfig.Listener listener,
+      long maxPayloadBytes,
       java.util.function.Consumer<HttpRouting.Builder> routes) {
     HttpRouting.Builder routing = HttpRouting.builder();
     routes.accept(routing);
     socket
         .host(listener.host())
         .port(listener.port())
-        .maxPayloadSize(config.bodyLimitBytes())
+        .maxPayloadSize(maxPayloadBytes)
         .maxConcurrentRequests(config.limits().maxConcurrentRequests())
         .maxTcpConnections(config.limits().maxConnections())
         .idleConnectionTimeout(Duration.ofSeconds(config.limits().idleTimeoutSeconds()))
@@ -107,15 +135,32 @@ public final class Coordinator implements AutoCloseable {
   }
 
   /**
-   * Starts every listener.
+   * Starts every listener; the OTLP receiver offers into the metrics core's ingest ring.
    *
    * @throws IllegalStateException when a listener cannot bind; nothing is left running
    */
   public static Coordinator start(CoordinatorConfig config) {
+    return start(config, Coordinator::coreSink);
+  }
+
+  /** The production OTLP sink: the core's in-process producer, under the core's series limit. */
+  public static OtlpSink coreSink(MetricsCore metrics) {
+    return new CoreOtlpSink(
+        metrics.producer(), metrics::seriesCount, metrics.settings().seriesLimit());
+  }
+
+  /**
+   * Starts every listener, the OTLP receiver feeding the sink {@code otlpSink} makes from the core
+   * (tests wrap {@link #coreSink} to provoke what a real ring does only under load).
+   *
+   * @throws IllegalStateException when a listener cannot bind; nothing is left running
+   */
+  public static Coordinator start(
+      CoordinatorConfig config, Function<MetricsCore, OtlpSink> otlpSink) {
     MetricsCore metrics = MetricsCore.start(config.metrics());
     Coordinator coordinator;
     try {
-      coordinator = new Coordinator(config, metrics);
+      coordinator = new Coordinator(config, metrics, otlpSink.apply(metrics));
     } catch (RuntimeException e) {
       metrics.close();
       throw e;

@@ -3,6 +3,7 @@ package io.mscoordinator.server;
 import io.helidon.common.tls.Tls;
 import io.mscoordinator.cluster.DeployMode;
 import io.mscoordinator.ingest.MetricsSettings;
+import io.mscoordinator.otlp.OtlpSettings;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import java.nio.file.Path;
@@ -23,6 +24,8 @@ import java.util.Optional;
  * @param metrics the metrics core's settings ({@code metrics_config})
  * @param scrapeTls TLS of the node scrape client ({@code tls_config.mindie_client_tls_*}), when on
  * @param root the whole parsed file, for sections that later capabilities read themselves
+ * @param otlp the OTLP/HTTP metrics listener ({@code otlp_config}), unless {@code enable} is false
+ * @param otlpSettings the OTLP receiver's limits and label rules ({@code otlp_config})
  */
 public record CoordinatorConfig(
     Path source,
@@ -38,7 +41,9 @@ public record CoordinatorConfig(
     MetricsSettings metrics,
     Optional<Tls> scrapeTls,
     LogSettings log,
-    JsonObject root) {
+    JsonObject root,
+    Optional<Listener> otlp,
+    OtlpSettings otlpSettings) {
 
   /** One listener: where it binds and, when set, its TLS. */
   public record Listener(String host, int port, Optional<Tls> tls) {
@@ -88,7 +93,9 @@ public record CoordinatorConfig(
         newMetrics,
         scrapeTls,
         log,
-        root);
+        root,
+        otlp,
+        otlpSettings);
   }
 
   /** The same configuration with every listener on port 0, for tests. */
@@ -107,6 +114,8 @@ public record CoordinatorConfig(
         metrics,
         scrapeTls,
         log,
-        root);
+        root,
+        otlp.map(l -> l.withPort(0)),
+        otlpSettings);
   }
 }

@@ -4,6 +4,7 @@ import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
 import io.mscoordinator.cluster.ClusterService;
 import io.mscoordinator.health.Probes;
+import io.mscoordinator.otlp.OtlpService;
 
 /** The one place where routes meet listeners. */
 final class Routes {
@@ -23,5 +24,10 @@ final class Routes {
   /** {@code /metrics} alone, for {@code http_config.external_port}. */
   static void external(HttpRouting.Builder routing, Handler metrics) {
     routing.get("/metrics", metrics);
+  }
+
+  /** POST {@code /v1/metrics} alone, for the OTLP/HTTP listener ({@code otlp_config}). */
+  static void otlp(HttpRouting.Builder routing, OtlpService otlp) {
+    routing.register(otlp);
   }
 }

@@ -7,7 +7,12 @@ public enum MetricKind {
   /** A double that is set, not added to. */
   GAUGE(2, "gauge"),
   /** Raw int64 samples recorded exactly in an HdrHistogram. */
-  HISTOGRAM(3, "histogram");
+  HISTOGRAM(3, "histogram"),
+  /**
+   * Cumulative counts in buckets whose bounds the sender chose (OTLP explicit-bucket histograms),
+   * plus a double sum; changed by adding per-bucket deltas. Exposed as a histogram family.
+   */
+  BUCKETED_HISTOGRAM(4, "histogram");
 
   private final int code;
   private final String typeName;
@@ -36,6 +41,8 @@ public enum MetricKind {
         return GAUGE;
       case 3:
         return HISTOGRAM;
+      case 4:
+        return BUCKETED_HISTOGRAM;
       default:
         return null;
     }

@@ -69,6 +69,11 @@ public final class MetricsSnapshot {
     return values[slot];
   }
 
+  /** Sum of the observations of a bucketed histogram slot. */
+  public double bucketSum(int slot) {
+    return Double.longBitsToDouble(values[slot]);
+  }
+
   /** The frozen histogram of a histogram slot (never {@code null} for one). */
   public Histogram histogram(int slot) {
     return histograms[slot];
@@ -78,8 +83,9 @@ public final class MetricsSnapshot {
    * The count per bucket of a histogram slot, not cumulative: {@code [b]} holds the samples above
    * bound {@code b-1} and at or below bound {@code b} of its family's {@link
    * FamilySnapshot#bounds}, in HdrHistogram's equivalence (the same counts a walk of {@link
-   * #histogram} gives), and the last entry those above every bound. Shared with later snapshots
-   * until the series changes: read it, never write it.
+   * #histogram} gives), and the last entry those above every bound. For a bucketed histogram slot
+   * (OTLP explicit buckets) the counts the senders reported against the family's bounds. Shared
+   * with later snapshots until the series changes: read it, never write it.
    */
   public long[] histogramBuckets(int slot) {
     return buckets[slot];

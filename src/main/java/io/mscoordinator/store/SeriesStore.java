@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.HdrHistogram.Histogram;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -34,6 +35,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * equivalent to the bound, so these counts equal a walk of the frozen copy's counts array (which a
  * render would otherwise do, over thousands of longs per series). Nothing on the event path takes a
  * lock or a barrier: only the agent touches live state.
+ *
+ * <p>A {@link MetricKind#BUCKETED_HISTOGRAM} series (OTLP explicit buckets) keeps per-bucket counts
+ * in a {@code long[]} with the bounds its family was registered with (the sender's) and its double
+ * sum in its value slot; {@link #freeze()} copies the counts of those that changed.
  *
  * <p>Interning (name plus sorted labels to a slot) and family bookkeeping allocate, but only when a
  * series is registered; {@link #counterAdd}, {@link #gaugeSet} and {@link #histogramRecord}
@@ -112,11 +117,26 @@ public final class SeriesStore {
    * @param labelPairs label names and values alternating, in any order
    */
   public int register(String name, MetricKind kind, MetricUnit unit, String[] labelPairs) {
+    return register(name, kind, unit, labelPairs, null);
+  }
+
+  /**
+   * As {@link #register(String, MetricKind, MetricUnit, String[])}, for every kind: a {@link
+   * MetricKind#BUCKETED_HISTOGRAM} names its bounds, which are its family's: the first series fixes
+   * them, and a series with other bounds is refused as a conflict.
+   *
+   * @param bounds strictly increasing finite upper bounds without +Inf, for a bucketed histogram
+   *     only (else {@code null})
+   */
+  public int register(
+      String name, MetricKind kind, MetricUnit unit, String[] labelPairs, double[] bounds) {
     if (!LabelText.isMetricName(name)
         || name.startsWith(RESERVED_PREFIX)
         || kind == null
         || unit == null
-        || labelPairs.length % 2 != 0) {
+        || labelPairs.length % 2 != 0
+        || (kind == MetricKind.BUCKETED_HISTOGRAM) != (bounds != null)
+        || bounds != null && !validBounds(bounds)) {
       return REFUSED_INVALID;
     }
     String family = name;
@@ -137,13 +157,16 @@ public final class SeriesStore {
     }
     String key = identity(family, sorted);
     Integer existing = interned.get(key);
-    if (existing != null) {
-      return kinds[existing] == kind.code() ? existing : REFUSED_CONFLICT;
-    }
     FamilyState state = families.get(family);
+    if (existing != null) {
+      return kinds[existing] == kind.code()
+              && (bounds == null || Arrays.equals(bounds, state.bounds))
+          ? existing
+          : REFUSED_CONFLICT;
+    }
     if (state == null) {
       KsanaCatalog.Entry entry = KsanaCatalog.lookup(family);
-      if (entry != null && entry.kind() != kind) {
+      if (entry != null && !compatible(entry.kind(), kind)) {
         return REFUSED_CONFLICT;
       }
       List<String> names = sampleNames(family, kind);
@@ -156,17 +179,17 @@ public final class SeriesStore {
         return REFUSED_LIMIT;
       }
       MetricUnit resolved = entry != null ? entry.unit() : MetricUnit.resolve(unit, family);
-      double[] bounds = bucketOverrides.get(family);
+      double[] override = bucketOverrides.get(family);
+      double[] familyBounds =
+          bounds != null
+              ? bounds.clone()
+              : override != null ? override.clone() : resolved.defaultBounds();
       state =
           new FamilyState(
-              family,
-              kind,
-              resolved,
-              entry != null ? entry.help() : UNKNOWN_HELP,
-              bounds != null ? bounds.clone() : resolved.defaultBounds());
+              family, kind, resolved, entry != null ? entry.help() : UNKNOWN_HELP, familyBounds);
       takenNames.addAll(names);
       families.put(family, state);
-    } else if (state.kind != kind) {
+    } else if (state.kind != kind || bounds != null && !Arrays.equals(bounds, state.bounds)) {
       return REFUSED_CONFLICT;
     }
     if (count >= limit) {
@@ -179,6 +202,10 @@ public final class SeriesStore {
       live[slot] = new Histogram(MetricUnit.SIGNIFICANT_DIGITS);
       bucketUppers[slot] = state.uppers;
       bucketCounts[slot] = new long[state.uppers.length + 1];
+      histogramChanged[slot] = true;
+    } else if (kind == MetricKind.BUCKETED_HISTOGRAM) {
+      values.putLong(slot * Long.BYTES, Double.doubleToRawLongBits(0));
+      bucketCounts[slot] = new long[bounds.length + 1];
       histogramChanged[slot] = true;
     }
     interned.put(key, slot);
@@ -266,6 +293,61 @@ public final class SeriesStore {
   }
 
   /**
+   * Adds to a bucketed histogram slot: {@code n} int64 per-bucket deltas read from {@code buffer}
+   * at {@code index}, a count and a sum. Applied whole or not at all: false (nothing changed) when
+   * the slot is not a bucketed histogram, {@code n} is not its bucket count, a delta is negative,
+   * the deltas do not add up to {@code observations} or the sum is not finite. Allocation-free.
+   */
+  public boolean bucketAdd(
+      int slot, DirectBuffer buffer, int index, int n, long observations, double sum) {
+    if (slot < 0
+        || slot >= count
+        || kinds[slot] != MetricKind.BUCKETED_HISTOGRAM.code()
+        || bucketCounts[slot].length != n
+        || !Double.isFinite(sum)) {
+      return false;
+    }
+    long total = 0;
+    for (int i = 0; i < n; i++) {
+      long d = buffer.getLong(index + i * Long.BYTES);
+      if (d < 0) {
+        return false;
+      }
+      total += d;
+      if (total < 0) {
+        return false;
+      }
+    }
+    if (total != observations) {
+      return false;
+    }
+    long[] counts = bucketCounts[slot];
+    for (int i = 0; i < n; i++) {
+      counts[i] += buffer.getLong(index + i * Long.BYTES);
+    }
+    int offset = slot * Long.BYTES;
+    values.putLong(
+        offset, Double.doubleToRawLongBits(Double.longBitsToDouble(values.getLong(offset)) + sum));
+    histogramChanged[slot] = true;
+    eventsApplied++;
+    return true;
+  }
+
+  private static boolean compatible(MetricKind catalog, MetricKind reported) {
+    return catalog == reported
+        || catalog == MetricKind.HISTOGRAM && reported == MetricKind.BUCKETED_HISTOGRAM;
+  }
+
+  private static boolean validBounds(double[] bounds) {
+    for (int i = 0; i < bounds.length; i++) {
+      if (!Double.isFinite(bounds[i]) || i > 0 && !(bounds[i] > bounds[i - 1])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
    * A snapshot of every series now. Returns the previous snapshot object when nothing changed since
    * it was taken.
    */
@@ -288,9 +370,11 @@ public final class SeriesStore {
     Histogram[] frozen = new Histogram[count];
     long[][] buckets = new long[count][];
     for (int i = 0; i < count; i++) {
-      if (live[i] != null) {
-        boolean reuse = !histogramChanged[i] && i < frozenHistograms.length;
-        frozen[i] = reuse ? frozenHistograms[i] : live[i].copy();
+      if (bucketCounts[i] != null) {
+        boolean reuse = !histogramChanged[i] && i < frozenBuckets.length;
+        if (live[i] != null) {
+          frozen[i] = reuse ? frozenHistograms[i] : live[i].copy();
+        }
         buckets[i] = reuse ? frozenBuckets[i] : bucketCounts[i].clone();
         histogramChanged[i] = false;
       }
@@ -306,6 +390,7 @@ public final class SeriesStore {
       case COUNTER:
         return List.of(family, family + "_total", family + "_created");
       case HISTOGRAM:
+      case BUCKETED_HISTOGRAM:
         return List.of(
             family,
             family + "_bucket",
@@ -328,7 +413,8 @@ public final class SeriesStore {
       if (!LabelText.isLabelName(label) || value == null) {
         return null;
       }
-      if (kind == MetricKind.HISTOGRAM && (label.equals("le") || label.equals("quantile"))) {
+      if ((kind == MetricKind.HISTOGRAM || kind == MetricKind.BUCKETED_HISTOGRAM)
+          && (label.equals("le") || label.equals("quantile"))) {
         return null;
       }
       order[i] = i;

@@ -62,6 +62,41 @@ class MetricsCoreTest {
   }
 
   @Test
+  void shouldApplyBucketAddsWholeWithTheSendersBounds() {
+    MetricsProducer producer = start(100).producer();
+    double[] bounds = {5, 10};
+    long h =
+        producer.register(
+            "ttft_custom", MetricKind.BUCKETED_HISTOGRAM, MetricUnit.NONE, bounds, new String[0]);
+    long other =
+        producer.register(
+            "ttft_custom",
+            MetricKind.BUCKETED_HISTOGRAM,
+            MetricUnit.NONE,
+            new double[] {1},
+            new String[] {"instance", "b"});
+    assertThat(producer.bucketAdd(h, new long[] {1, 2, 3}, 40.5, 6), is(true));
+    assertThat(producer.bucketAdd(h, new long[] {0, 1, 0}, 7, 1), is(true));
+    // Count that is not the sum of the buckets, and a wrong bucket count: dropped whole.
+    assertThat(producer.bucketAdd(h, new long[] {1, 1, 1}, 1, 4), is(true));
+    assertThat(producer.bucketAdd(h, new long[] {1, 1}, 1, 2), is(true));
+    assertThat(producer.bucketAdd(other, new long[] {1, 1}, 1, 2), is(true));
+
+    MetricsSnapshot snapshot = core.snapshot();
+    FamilySnapshot family = snapshot.family("ttft_custom");
+    assertThat(family.kind(), is(MetricKind.BUCKETED_HISTOGRAM));
+    assertThat(family.bounds(), is(bounds));
+    assertThat(family.size(), is(1));
+    assertThat(snapshot.histogramBuckets(family.slot(0)), is(new long[] {1, 3, 3}));
+    assertThat(snapshot.bucketSum(family.slot(0)), is(47.5));
+    assertThat(core.counters().series(), is(1L));
+    String body = new String(core.render(ExpositionFormat.PROMETHEUS_TEXT), StandardCharsets.UTF_8);
+    assertThat(body, containsString("ttft_custom_bucket{le=\"10.0\"} 4\n"));
+    assertThat(body, containsString("ttft_custom_bucket{le=\"+Inf\"} 7\n"));
+    assertThat(body, containsString("ttft_custom_count 7\n"));
+  }
+
+  @Test
   void shouldApplyEventsOfOneProducerInOfferOrder() {
     MetricsProducer producer = start(100).producer();
     long gauge = producer.registerSeries("queue_depth", MetricKind.GAUGE, MetricUnit.COUNT);

@@ -41,6 +41,46 @@ class RecordFormatTest {
   }
 
   @Test
+  void shouldRoundTripABucketedRegisterRecordAndRefuseATruncatedOne() {
+    double[] bounds = {0.5, 1, 2.5};
+    UnsafeBuffer record =
+        RecordEncoder.encodeRegister(
+            9, "ttft", MetricKind.BUCKETED_HISTOGRAM, MetricUnit.NONE, new String[0], bounds);
+    assertThat(record.capacity(), is(RecordDescriptor.registerLength(4, new int[0]) + 2 + 24));
+    RegisterDecoder decoder = new RegisterDecoder();
+    assertThat(decoder.wrap(record, 0, record.capacity()), is(true));
+    assertThat(decoder.kind, is(MetricKind.BUCKETED_HISTOGRAM));
+    assertThat(decoder.bounds, is(bounds));
+    assertThat(decoder.wrap(record, 0, record.capacity() - 8), is(false));
+    assertThat(
+        RecordEncoder.encodeRegister(
+            9, "ttft", MetricKind.BUCKETED_HISTOGRAM, MetricUnit.NONE, new String[0], null),
+        nullValue());
+    assertThat(
+        RecordEncoder.encodeRegister(
+            9, "ttft", MetricKind.COUNTER, MetricUnit.NONE, new String[0], bounds),
+        nullValue());
+  }
+
+  @Test
+  void shouldPutBucketAddFieldsAtTheDocumentedOffsets() {
+    ManyToOneRingBuffer ring = ring(RecordDescriptor.MIN_RING_CAPACITY);
+    assertThat(RecordEncoder.offerBucketAdd(ring, 77, new long[] {4, 0, 2}, 12.25, 6), is(true));
+    List<Integer> lengths = new ArrayList<>();
+    ring.read(
+        (type, buffer, index, length) -> {
+          assertThat(type, is(RecordDescriptor.BUCKET_ADD_TYPE_ID));
+          assertThat(buffer.getLong(index + RecordDescriptor.HANDLE_OFFSET), is(77L));
+          assertThat(buffer.getLong(index + RecordDescriptor.BUCKET_COUNT_OFFSET), is(6L));
+          assertThat(buffer.getDouble(index + RecordDescriptor.BUCKET_SUM_OFFSET), is(12.25));
+          assertThat(buffer.getInt(index + RecordDescriptor.BUCKET_LENGTH_OFFSET), is(3));
+          assertThat(buffer.getLong(index + RecordDescriptor.BUCKET_DELTAS_OFFSET + 16), is(2L));
+          lengths.add(length);
+        });
+    assertThat(lengths, is(List.of(RecordDescriptor.bucketAddLength(3))));
+  }
+
+  @Test
   void shouldPutTheDocumentedFieldsAtTheDocumentedOffsets() {
     UnsafeBuffer record =
         RecordEncoder.encodeRegister(

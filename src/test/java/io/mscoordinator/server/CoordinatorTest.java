@@ -62,7 +62,9 @@ class CoordinatorTest {
               config.metrics(),
               config.scrapeTls(),
               config.log(),
-              config.root());
+              config.root(),
+              config.otlp(),
+              config.otlpSettings());
 
       IllegalStateException e =
           assertThrows(IllegalStateException.class, () -> Coordinator.start(clashing));

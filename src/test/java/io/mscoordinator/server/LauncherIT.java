@@ -48,8 +48,16 @@ class LauncherIT {
     int predict = freePort();
     int manage = freePort();
     Path log = dir.resolve("coordinator.log");
-    Process process =
-        launcher(log, List.of("127.0.0.1", "" + predict, "127.0.0.1", "" + manage)).start();
+    // The positional arguments cannot move the OTLP listener; a free port keeps 4318 untouched.
+    Path config = dir.resolve("ms_coordinator.json");
+    Files.writeString(
+        config,
+        Files.readString(Path.of("config", "ms_coordinator.json"))
+            .replace("\"port\": \"4318\"", "\"port\": \"" + freePort() + "\""));
+    ProcessBuilder builder =
+        launcher(log, List.of("127.0.0.1", "" + predict, "127.0.0.1", "" + manage));
+    builder.environment().put(ConfigLoader.ENV_PATH, config.toString());
+    Process process = builder.start();
     try {
       TestHttp http = new TestHttp(URI.create("http://127.0.0.1:" + manage));
       int status = 0;

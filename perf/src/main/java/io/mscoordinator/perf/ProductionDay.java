@@ -75,7 +75,7 @@ public final class ProductionDay {
     int managePort = freePort();
     Path ring = dir.resolve("metrics.ring");
     Path config = dir.resolve("ms_coordinator.json");
-    Files.writeString(config, config(home, managePort, freePort(), ring).toString());
+    Files.writeString(config, config(home, managePort, freePort(), freePort(), ring).toString());
     Path gcLog = dir.resolve("gc.log");
     ProcessBuilder pb =
         new ProcessBuilder(home.resolve("bin/ms-coordinator").toString())
@@ -459,8 +459,8 @@ public final class ProductionDay {
         .start();
   }
 
-  private static JsonObject config(Path home, int managePort, int predictPort, Path ring)
-      throws IOException {
+  private static JsonObject config(
+      Path home, int managePort, int predictPort, int otlpPort, Path ring) throws IOException {
     JsonObject shipped;
     try (InputStream in = Files.newInputStream(home.resolve("config/ms_coordinator.json"))) {
       shipped = Json.createReader(in).readObject();
@@ -471,6 +471,10 @@ public final class ProductionDay {
             Json.createObjectBuilder(shipped.getJsonObject("http_config"))
                 .add("manage_port", Integer.toString(managePort))
                 .add("predict_port", Integer.toString(predictPort)))
+        .add(
+            "otlp_config",
+            Json.createObjectBuilder(shipped.getJsonObject("otlp_config"))
+                .add("port", Integer.toString(otlpPort)))
         .add(
             "metrics_config",
             Json.createObjectBuilder(shipped.getJsonObject("metrics_config"))
