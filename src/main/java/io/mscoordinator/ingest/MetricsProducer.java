@@ -2,7 +2,10 @@ package io.mscoordinator.ingest;
 
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
@@ -12,16 +15,47 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
  *
  * <p>Threadsafe: any number of threads may call every method concurrently. No method blocks: a full
  * ring makes the call return false (or -1) at once, and the drop is counted. The event methods
- * allocate nothing. The ingest agent applies events in ring order, so events of one thread are
- * applied in the order that thread offered them, after the register record of their handle.
+ * allocate nothing. A {@link #waiting} view is the exception, for callers that may wait a little
+ * rather than lose an event (the OTLP receiver's request threads). The ingest agent applies events
+ * in ring order, so events of one thread are applied in the order that thread offered them, after
+ * the register record of their handle.
  */
 public final class MetricsProducer {
+  /** How long a waiting producer parks between two offers into a full ring. */
+  static final long WAIT_STEP_NANOS = 20_000;
+
   private final RingBuffer ring;
-  private final AtomicLong nextHandle = new AtomicLong();
-  private final AtomicLong droppedRingFull = new AtomicLong();
+  private final AtomicLong nextHandle;
+  private final AtomicLong droppedRingFull;
+  private final AtomicLong ringFullWaits;
+  private final long waitNanos;
 
   MetricsProducer(RingBuffer ring) {
+    this(ring, new AtomicLong(), new AtomicLong(), new AtomicLong(), 0);
+  }
+
+  private MetricsProducer(
+      RingBuffer ring,
+      AtomicLong nextHandle,
+      AtomicLong droppedRingFull,
+      AtomicLong ringFullWaits,
+      long waitNanos) {
     this.ring = ring;
+    this.nextHandle = nextHandle;
+    this.droppedRingFull = droppedRingFull;
+    this.ringFullWaits = ringFullWaits;
+    this.waitNanos = waitNanos;
+  }
+
+  /**
+   * A view of this producer (same ring, handles, counters) whose calls, finding the ring full, park
+   * and offer again until the ring takes the record or {@code budget} has passed; only then is the
+   * record dropped and counted. The ingest agent empties a ring in microseconds once awake, so a
+   * short budget turns a burst's refusals into short waits; a ring still full after it means the
+   * agent is behind, and the caller hears so. Allocates only when the ring was full.
+   */
+  public MetricsProducer waiting(Duration budget) {
+    return new MetricsProducer(ring, nextHandle, droppedRingFull, ringFullWaits, budget.toNanos());
   }
 
   /**
@@ -61,11 +95,12 @@ public final class MetricsProducer {
     if (record == null) {
       return INVALID;
     }
-    if (!RecordEncoder.offerRegister(ring, record)) {
-      droppedRingFull.incrementAndGet();
-      return RING_FULL;
+    if (RecordEncoder.offerRegister(ring, record)
+        || waitNanos > 0 && waitFor(() -> RecordEncoder.offerRegister(ring, record))) {
+      return handle;
     }
-    return handle;
+    droppedRingFull.incrementAndGet();
+    return RING_FULL;
   }
 
   /**
@@ -80,7 +115,9 @@ public final class MetricsProducer {
     if (deltas.length == 0 || deltas.length > RecordDescriptor.MAX_BOUNDS + 1) {
       return false;
     }
-    if (RecordEncoder.offerBucketAdd(ring, handle, deltas, sum, count)) {
+    if (RecordEncoder.offerBucketAdd(ring, handle, deltas, sum, count)
+        || waitNanos > 0
+            && waitFor(() -> RecordEncoder.offerBucketAdd(ring, handle, deltas, sum, count))) {
       return true;
     }
     droppedRingFull.incrementAndGet();
@@ -107,11 +144,33 @@ public final class MetricsProducer {
     return droppedRingFull.get();
   }
 
+  /**
+   * Records a waiting view (any view of this producer) found the ring full and then got into it by
+   * waiting.
+   */
+  public long ringFullWaits() {
+    return ringFullWaits.get();
+  }
+
   private boolean offer(int typeId, long handle, long bits) {
-    if (RecordEncoder.offerEvent(ring, typeId, handle, bits)) {
+    if (RecordEncoder.offerEvent(ring, typeId, handle, bits)
+        || waitNanos > 0 && waitFor(() -> RecordEncoder.offerEvent(ring, typeId, handle, bits))) {
       return true;
     }
     droppedRingFull.incrementAndGet();
+    return false;
+  }
+
+  /** After a refused offer: offers again until taken or the wait budget has passed. */
+  private boolean waitFor(BooleanSupplier offer) {
+    long deadline = System.nanoTime() + waitNanos;
+    do {
+      LockSupport.parkNanos(WAIT_STEP_NANOS);
+      if (offer.getAsBoolean()) {
+        ringFullWaits.incrementAndGet();
+        return true;
+      }
+    } while (System.nanoTime() - deadline < 0);
     return false;
   }
 }

@@ -48,9 +48,14 @@ public final class OtlpService implements HttpService {
 
   private final long limitBytes;
   private final ExportMapper mapper;
+  private final OtlpStats stats;
 
-  public OtlpService(OtlpSettings settings, OtlpSink sink) {
+  /**
+   * @param stats counts every answer and what became of every point
+   */
+  public OtlpService(OtlpSettings settings, OtlpSink sink, OtlpStats stats) {
     this.limitBytes = settings.bodyLimitBytes();
+    this.stats = stats;
     this.mapper =
         new ExportMapper(
             sink, new SeriesKeys(settings), new CumulativeStreams(MAX_CUMULATIVE_STREAMS));
@@ -130,6 +135,7 @@ public final class OtlpService implements HttpService {
       return;
     }
     ExportMapper.Outcome outcome = mapper.map(export);
+    stats.mapped(outcome);
     if (outcome.retryWhole()) {
       res.header(HeaderNames.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS));
       sendStatus(
@@ -147,17 +153,18 @@ public final class OtlpService implements HttpService {
         json
             ? OtlpResponses.json(outcome.rejected(), outcome.message())
             : OtlpResponses.protobuf(outcome.rejected(), outcome.message());
+    stats.answered(Status.OK_200.code());
     res.status(Status.OK_200).header(HeaderNames.CONTENT_TYPE, json ? JSON : PROTOBUF).send(answer);
   }
 
-  private static void refuse(
-      ServerRequest req, ServerResponse res, boolean json, OtlpDecodeException e) {
+  private void refuse(ServerRequest req, ServerResponse res, boolean json, OtlpDecodeException e) {
     LOG.log(Level.INFO, "otlp export refused: path={0} {1}", new Object[] {req.path(), e});
     sendStatus(res, Status.BAD_REQUEST_400, json, INVALID_ARGUMENT, e.getMessage());
   }
 
-  private static void sendStatus(
+  private void sendStatus(
       ServerResponse res, Status status, boolean json, int code, String message) {
+    stats.answered(status.code());
     if (json) {
       res.status(status)
           .header(HeaderValues.CONTENT_TYPE_JSON)

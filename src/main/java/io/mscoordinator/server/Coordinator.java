@@ -13,6 +13,7 @@ import io.mscoordinator.ingest.MetricsCore;
 import io.mscoordinator.otlp.CoreOtlpSink;
 import io.mscoordinator.otlp.OtlpService;
 import io.mscoordinator.otlp.OtlpSink;
+import io.mscoordinator.otlp.OtlpStats;
 import java.net.InetAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -104,7 +105,9 @@ public final class Coordinator implements AutoCloseable {
         .ifPresent(
             l -> {
               listeners.put(OTLP, l);
-              OtlpService otlp = new OtlpService(config.otlpSettings(), otlpSink);
+              OtlpStats stats = new OtlpStats(metrics.producer()::ringFullWaits);
+              metrics.addFamilySource(stats);
+              OtlpService otlp = new OtlpService(config.otlpSettings(), otlpSink, stats);
               builder.putSocket(
                   OTLP,
                   s -> {
@@ -143,10 +146,20 @@ public final class Coordinator implements AutoCloseable {
     return start(config, Coordinator::coreSink);
   }
 
+  /**
+   * How long an OTLP request thread waits for room in a full ingest ring before it gives up on the
+   * rest of the export (then answered with {@code partialSuccess}, or 503 and {@code Retry-After}
+   * when nothing was taken). The agent drains a ring in microseconds once awake, so a burst waits
+   * instead of losing points; a ring still full after this means the agent is behind.
+   */
+  public static final Duration OTLP_RING_WAIT = Duration.ofMillis(50);
+
   /** The production OTLP sink: the core's in-process producer, under the core's series limit. */
   public static OtlpSink coreSink(MetricsCore metrics) {
     return new CoreOtlpSink(
-        metrics.producer(), metrics::seriesCount, metrics.settings().seriesLimit());
+        metrics.producer().waiting(OTLP_RING_WAIT),
+        metrics::seriesCount,
+        metrics.settings().seriesLimit());
   }
 
   /**

@@ -8,6 +8,8 @@ import static org.hamcrest.Matchers.lessThan;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.junit.jupiter.api.Test;
@@ -41,6 +43,70 @@ class RingFullTest {
     // Once the consumer drains, offers succeed again.
     ring.read((type, buffer, index, length) -> {}, Integer.MAX_VALUE);
     assertThat(producer.gaugeSet(handle, 1), is(true));
+  }
+
+  @Test
+  void shouldGetIntoAFullRingByWaitingWhenTheConsumerDrainsWithinTheBudget() throws Exception {
+    ManyToOneRingBuffer ring = RecordFormatTest.ring(RecordDescriptor.MIN_RING_CAPACITY);
+    MetricsProducer plain = new MetricsProducer(ring);
+    MetricsProducer waiting = plain.waiting(Duration.ofSeconds(30));
+    long handle = plain.registerSeries("g", MetricKind.GAUGE, MetricUnit.NONE);
+    int filled = 0;
+    while (plain.gaugeSet(handle, filled)) {
+      filled++;
+    }
+    assertThat(plain.droppedRingFull(), is(1L));
+    CountDownLatch waitingStarted = new CountDownLatch(1);
+    Thread drainer =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    waitingStarted.await();
+                    Thread.sleep(50);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  ring.read((type, buffer, index, length) -> {}, Integer.MAX_VALUE);
+                });
+    waitingStarted.countDown();
+
+    boolean taken = waiting.gaugeSet(handle, -1);
+    drainer.join();
+
+    assertThat(taken, is(true));
+    assertThat(plain.ringFullWaits(), is(1L));
+    assertThat(plain.droppedRingFull(), is(1L));
+    assertThat(waiting.registerSeries("h", MetricKind.GAUGE, MetricUnit.NONE), greaterThan(handle));
+  }
+
+  @Test
+  void shouldDropAndCountOnceWhenTheRingStaysFullPastTheWaitBudget() {
+    ManyToOneRingBuffer ring = RecordFormatTest.ring(RecordDescriptor.MIN_RING_CAPACITY);
+    MetricsProducer waiting = new MetricsProducer(ring).waiting(Duration.ofMillis(20));
+    long handle = waiting.registerSeries("g", MetricKind.GAUGE, MetricUnit.NONE);
+    while (ring.size() + 64 < ring.capacity()) {
+      assertThat(waiting.counterAdd(handle, 1), is(true));
+    }
+    long before = waiting.droppedRingFull();
+
+    long start = System.nanoTime();
+    boolean taken = waiting.counterAdd(handle, 1);
+    long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    while (taken) {
+      start = System.nanoTime();
+      taken = waiting.counterAdd(handle, 1);
+      waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    }
+
+    assertThat(waitedMs, greaterThan(19L));
+    assertThat(waiting.droppedRingFull(), is(before + 1));
+    assertThat(waiting.ringFullWaits(), is(0L));
+    assertThat(waiting.bucketAdd(handle, new long[] {1, 0}, 1.0, 1), is(false));
+    assertThat(
+        waiting.register("h", MetricKind.GAUGE, MetricUnit.NONE, null, new String[0]),
+        is(MetricsProducer.RING_FULL));
+    assertThat(waiting.droppedRingFull(), is(before + 3));
   }
 
   @Test
