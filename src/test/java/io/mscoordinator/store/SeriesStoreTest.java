@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.sameInstance;
 
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class SeriesStoreTest {
@@ -125,5 +126,30 @@ class SeriesStoreTest {
     MetricsSnapshot second = store.freeze();
     assertThat(second.histogram(b), sameInstance(first.histogram(b)));
     assertThat(second.histogram(a), not(sameInstance(first.histogram(a))));
+  }
+
+  @Test
+  void shouldFindTheSameBucketAsALinearScanForEveryBoundCount() {
+    SplittableRandom random = new SplittableRandom(7);
+    for (int n = 0; n <= 70; n++) {
+      long[] uppers = new long[n];
+      long at = -1;
+      for (int b = 0; b < n; b++) {
+        at += random.nextInt(3) == 0 ? 0 : 1 + random.nextLong(1_000);
+        uppers[b] = at;
+      }
+      if (n > 2) {
+        uppers[n - 1] = Long.MAX_VALUE;
+      }
+      long[] padded = SeriesStore.searchable(uppers);
+      for (int k = 0; k < 2_000; k++) {
+        long value = k < n ? Math.max(0, uppers[k]) : random.nextLong(Math.max(1, at + 2) + 1_000);
+        int expected = 0;
+        while (expected < n && uppers[expected] < value) {
+          expected++;
+        }
+        assertThat("n=" + n + " value=" + value, SeriesStore.bucketOf(padded, value), is(expected));
+      }
+    }
   }
 }
