@@ -3,6 +3,7 @@ package io.mscoordinator.perf;
 import io.mscoordinator.ingest.RingFileProducer;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
@@ -42,15 +43,20 @@ import org.HdrHistogram.Histogram;
  * counted, and that memory, threads and descriptors stayed flat. This is the soak as well: the same
  * scenario, longer.
  *
- * <p>Run: {@code perf/run day [--seconds 120] [--engines 4] [--events-per-s 25000] [--instances
- * 512] [--scrapers 2] [--prometheus 1] [--check 1]}; soak: {@code perf/run day --seconds 1800}. The
+ * <p>Run: {@code perf/run day [--seconds 120] [--engines 4] [--events-per-s 25000] [--otlp-engines
+ * 2] [--otlp-points-per-s 10000] [--instances 512] [--scrapers 2] [--prometheus 1] [--check 1]}; soak: {@code perf/run day --seconds 1800}. The
  * coordinator runs with {@code -Xmx512m} and a GC log, on free loopback ports, with its ring file
  * in a temporary directory. Writes a JSON summary to {@code --out}, a latency PNG and the process
  * samples beside it; with {@code --check 1} exits 1 when a check fails.
  *
+ * <p>OTLP engines ({@code --otlp-engines}, {@code --otlp-points-per-s} each) post protobuf
+ * exports of 1,000 points (the {@code perf/run otlp} body: delta counters and explicit-bucket
+ * histograms) to the OTLP listener, paced; the check wants every point accepted and the
+ * receiver's {@code ms_coordinator_otlp_points_total{outcome="accepted"}} equal to what the
+ * senders were told.
+ *
  * <p>Compares against: nothing side by side; these are the coordinator's own figures under the
- * combined load. Not in it yet: OTLP engine streams and the node fleet (they land with the OTLP
- * receiver and node scraping).
+ * combined load. Not in it yet: the node fleet (it lands with node scraping).
  */
 public final class ProductionDay {
   private static final String[] HISTOGRAMS = {"time_to_first_token_us", "inter_token_latency_us"};
@@ -64,6 +70,8 @@ public final class ProductionDay {
     int seconds = args.integer("seconds", 120, 30, LoadArgs.MAX_SECONDS);
     int engines = args.integer("engines", 4, 1, 64);
     int eventsPerSecond = args.integer("events-per-s", 25_000, 1_000, 5_000_000);
+    int otlpEngines = args.integer("otlp-engines", 2, 0, 16);
+    int otlpPointsPerSecond = args.integer("otlp-points-per-s", 10_000, 1_000, 1_000_000);
     int instances = args.integer("instances", 512, 2, 4096);
     int scrapers = args.integer("scrapers", 2, 0, 16);
     boolean prometheus = args.integer("prometheus", 1, 0, 1) == 1;
@@ -73,9 +81,10 @@ public final class ProductionDay {
 
     Path dir = Files.createTempDirectory("ms-day-");
     int managePort = freePort();
+    int otlpPort = freePort();
     Path ring = dir.resolve("metrics.ring");
     Path config = dir.resolve("ms_coordinator.json");
-    Files.writeString(config, config(home, managePort, freePort(), freePort(), ring).toString());
+    Files.writeString(config, config(home, managePort, freePort(), otlpPort, ring).toString());
     Path gcLog = dir.resolve("gc.log");
     ProcessBuilder pb =
         new ProcessBuilder(home.resolve("bin/ms-coordinator").toString())
@@ -102,12 +111,22 @@ public final class ProductionDay {
       LatencyRecorder recvs = new LatencyRecorder("recvs_info");
       LatencyRecorder ready = new LatencyRecorder("readiness");
       LatencyRecorder scrape = new LatencyRecorder("metrics_scrape");
+      LatencyRecorder otlpExport = new LatencyRecorder("otlp_export");
       List<Thread> threads = new ArrayList<>();
       List<Engine> engineList = new ArrayList<>();
       for (int e = 0; e < engines; e++) {
         Engine engine = new Engine("e" + e, ring, eventsPerSecond, end);
         engineList.add(engine);
         threads.add(Thread.ofPlatform().name("engine-" + e).start(engine));
+      }
+      byte[] export = OtlpLoad.request(OtlpEngine.POINTS).toByteArray();
+      URI otlpUri = URI.create("http://127.0.0.1:" + otlpPort + "/v1/metrics");
+      List<OtlpEngine> otlpList = new ArrayList<>();
+      for (int e = 0; e < otlpEngines; e++) {
+        OtlpEngine engine =
+            new OtlpEngine(client, otlpUri, export, otlpPointsPerSecond, end, otlpExport);
+        otlpList.add(engine);
+        threads.add(Thread.ofPlatform().name("otlp-engine-" + e).start(engine));
       }
       threads.addAll(
           ControllerLoad.start(client, base, instances, 1, end, refresh, churn, recvs, ready));
@@ -155,6 +174,16 @@ public final class ProductionDay {
       String body = fetch(client, base.resolve("/metrics"));
       long countedRingFull =
           sample(body, "ms_coordinator_ingest_dropped_total", "reason=\"ring_full\"", "file");
+      long otlpAccepted = 0;
+      long otlpRefused = 0;
+      for (OtlpEngine engine : otlpList) {
+        otlpAccepted += engine.accepted.get();
+        otlpRefused += engine.refused.get();
+      }
+      long otlpCounted =
+          otlpEngines == 0
+              ? 0
+              : sample(body, "ms_coordinator_otlp_points_total", "outcome=\"accepted\"", null);
 
       JsonObjectBuilder prometheusResult = Json.createObjectBuilder().add("ran", prom != null);
       if (prom != null) {
@@ -189,6 +218,12 @@ public final class ProductionDay {
       if (lost > 0) {
         failures.add("events lost: " + lost);
       }
+      if (otlpRefused > 0) {
+        failures.add("otlp points refused: " + otlpRefused);
+      }
+      if (otlpCounted != otlpAccepted) {
+        failures.add("otlp points accepted " + otlpAccepted + " but counted " + otlpCounted);
+      }
       if (countedRingFull != refused) {
         failures.add("ring-full refusals " + refused + " but counted " + countedRingFull);
       }
@@ -206,7 +241,7 @@ public final class ProductionDay {
                 + gc.heapAfterLastQuarterMb
                 + " MB");
       }
-      for (LatencyRecorder r : List.of(refresh, churn, recvs, ready, scrape)) {
+      for (LatencyRecorder r : List.of(refresh, churn, recvs, ready, scrape, otlpExport)) {
         if (r.errors() > 0) {
           failures.add(r.name() + " errors: " + r.errors());
         }
@@ -241,13 +276,23 @@ public final class ProductionDay {
                       .add("per_series", perSeries)
                       .add("rate_per_s", offered / Math.max(1.0, wallSeconds)))
               .add(
+                  "otlp",
+                  Json.createObjectBuilder()
+                      .add("engines", otlpEngines)
+                      .add("points_per_s_per_engine", otlpPointsPerSecond)
+                      .add("accepted", otlpAccepted)
+                      .add("refused", otlpRefused)
+                      .add("counted_accepted", otlpCounted)
+                      .add("rate_per_s", otlpAccepted / Math.max(1.0, wallSeconds)))
+              .add(
                   "latency",
                   Json.createObjectBuilder()
                       .add(refresh.name(), refresh.summary())
                       .add(churn.name(), churn.summary())
                       .add(recvs.name(), recvs.summary())
                       .add(ready.name(), ready.summary())
-                      .add(scrape.name(), scrape.summary()))
+                      .add(scrape.name(), scrape.summary())
+                      .add(otlpExport.name(), otlpExport.summary()))
               .add("prometheus", prometheusResult)
               .add(
                   "process",
@@ -270,7 +315,7 @@ public final class ProductionDay {
       if (out != null) {
         Files.writeString(Path.of(out), result + "\n");
         Map<String, Histogram> plot = new LinkedHashMap<>();
-        for (LatencyRecorder r : List.of(scrape, refresh, churn, recvs, ready)) {
+        for (LatencyRecorder r : List.of(scrape, otlpExport, refresh, churn, recvs, ready)) {
           plot.put(r.name(), r.histogram());
         }
         PercentilePlot.write(
@@ -282,6 +327,10 @@ public final class ProductionDay {
                 + " engines x "
                 + eventsPerSecond
                 + " events/s, "
+                + otlpEngines
+                + " OTLP engines x "
+                + otlpPointsPerSecond
+                + " points/s, "
                 + instances
                 + " instances, "
                 + scrapers
@@ -380,6 +429,73 @@ public final class ProductionDay {
       }
       for (int i = 0; i < COUNTERS.length; i++) {
         into.put(COUNTERS[i] + "_total|" + name, counterSums[i]);
+      }
+    }
+  }
+
+  /**
+   * One simulated engine exporting over OTLP/HTTP: the same protobuf export of {@link #POINTS}
+   * points, paced to {@code perSecond} points; counts the points the answers accepted and refused.
+   */
+  static final class OtlpEngine implements Runnable {
+    static final int POINTS = 1000;
+
+    final HttpClient client;
+    final URI uri;
+    final byte[] export;
+    final long periodNanos;
+    final long endNanos;
+    final LatencyRecorder latency;
+    final AtomicLong accepted = new AtomicLong();
+    final AtomicLong refused = new AtomicLong();
+
+    OtlpEngine(
+        HttpClient client,
+        URI uri,
+        byte[] export,
+        int perSecond,
+        long endNanos,
+        LatencyRecorder latency) {
+      this.client = client;
+      this.uri = uri;
+      this.export = export;
+      this.periodNanos = TimeUnit.SECONDS.toNanos(1) * POINTS / perSecond;
+      this.endNanos = endNanos;
+      this.latency = latency;
+    }
+
+    @Override
+    public void run() {
+      long next = System.nanoTime();
+      while (System.nanoTime() < endNanos) {
+        long start = System.nanoTime();
+        boolean ok = false;
+        try {
+          HttpResponse<byte[]> res =
+              client.send(
+                  HttpRequest.newBuilder(uri)
+                      .timeout(Duration.ofSeconds(10))
+                      .header("Content-Type", "application/x-protobuf")
+                      .POST(HttpRequest.BodyPublishers.ofByteArray(export))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofByteArray());
+          if (res.statusCode() == 200) {
+            long rejected =
+                ExportMetricsServiceResponse.parseFrom(res.body())
+                    .getPartialSuccess()
+                    .getRejectedDataPoints();
+            accepted.addAndGet(POINTS - rejected);
+            refused.addAndGet(rejected);
+            ok = true;
+          } else {
+            refused.addAndGet(POINTS);
+          }
+        } catch (Exception e) {
+          refused.addAndGet(POINTS);
+        }
+        latency.record(start, ok);
+        next += periodNanos;
+        sleepUntil(next);
       }
     }
   }
