@@ -70,7 +70,7 @@ class PrometheusScrapeIT {
   void shouldPassPromtoolCheckOfShippedConfigAndRules() throws Exception {
     assertThat(
         promtool("check", "config", PROMETHEUS_DIR.resolve("prometheus.yml").toString()),
-        containsString("SUCCESS: 10 rules found"));
+        containsString("SUCCESS: 12 rules found"));
   }
 
   @Test
@@ -132,7 +132,7 @@ class PrometheusScrapeIT {
             rules++;
           }
         }
-        assertThat(rules, is(10));
+        assertThat(rules, is(12));
       } finally {
         prometheus.destroy();
         if (!prometheus.waitFor(20, TimeUnit.SECONDS)) {
