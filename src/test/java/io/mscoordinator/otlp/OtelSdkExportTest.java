@@ -11,6 +11,7 @@ import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
+import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.export.AggregationTemporalitySelector;
 import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
@@ -31,9 +32,13 @@ class OtelSdkExportTest {
   private static final String LABELS =
       "container_name=\"ksana-0\",instance=\"10.0.0.7:8080\",service_name=\"ksana_llm\"";
 
-  /** Exports now; a failed export only logs, so /metrics is what proves delivery. */
+  /**
+   * Exports now and fails the test when the SDK says the export failed (it only logs that), so a
+   * wrong /metrics below is the coordinator's doing.
+   */
   private static void flush(PeriodicMetricReader reader) {
-    reader.forceFlush().join(10, TimeUnit.SECONDS);
+    CompletableResultCode result = reader.forceFlush().join(10, TimeUnit.SECONDS);
+    assertThat("the SDK's export succeeded", result.isSuccess(), is(true));
   }
 
   private static void bucket(Map<String, Double> out, String name, String le, long count) {
