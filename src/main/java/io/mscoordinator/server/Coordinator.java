@@ -1,5 +1,6 @@
 package io.mscoordinator.server;
 
+import io.helidon.common.socket.SocketOptions;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
@@ -74,6 +75,7 @@ public final class Coordinator implements AutoCloseable {
             .maxConcurrentRequests(config.limits().maxConcurrentRequests())
             .maxTcpConnections(config.limits().maxConnections())
             .idleConnectionTimeout(Duration.ofSeconds(config.limits().idleTimeoutSeconds()))
+            .connectionOptions(Coordinator::connectionOptions)
             .routing(r -> Routes.manage(r, probes, cluster, metrics.handler()));
     config.manage().tls().ifPresent(builder::tls);
     listeners.put(MANAGE, config.manage());
@@ -133,8 +135,18 @@ public final class Coordinator implements AutoCloseable {
         .maxConcurrentRequests(config.limits().maxConcurrentRequests())
         .maxTcpConnections(config.limits().maxConnections())
         .idleConnectionTimeout(Duration.ofSeconds(config.limits().idleTimeoutSeconds()))
+        .connectionOptions(Coordinator::connectionOptions)
         .routing(routing);
     listener.tls().ifPresent(socket::tls);
+  }
+
+  /**
+   * Options of every accepted connection: TCP_NODELAY, because Helidon writes an answer's headers
+   * and body in separate segments and, with Nagle's algorithm on, the body waited for the client's
+   * delayed ACK: every 14 KB {@code /metrics} answer on a kept-alive connection took 44 ms.
+   */
+  private static void connectionOptions(SocketOptions.Builder options) {
+    options.tcpNoDelay(true);
   }
 
   /**
