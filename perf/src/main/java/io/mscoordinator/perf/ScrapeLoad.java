@@ -79,6 +79,8 @@ public final class ScrapeLoad {
         WebServer.builder()
             .host("127.0.0.1")
             .port(0)
+            // as the coordinator's listeners: without it Nagle delays every answer's body
+            .connectionOptions(o -> o.tcpNoDelay(true))
             .routing(
                 r ->
                     r.get(
