@@ -1,0 +1,119 @@
+package io.mscoordinator.scrape;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class TextParserTest {
+  private static final Path FUZZ =
+      Corpus.ROOT.resolve("conformance/prometheus-common/expfmt/fuzz/corpus");
+  private static final Path OPENMETRICS =
+      Corpus.ROOT.resolve("conformance/openmetrics/tests/testdata/parsers");
+
+  static Stream<Path> realBodies() throws IOException {
+    try (Stream<Path> files = Files.walk(Corpus.NODES)) {
+      List<Path> list =
+          files
+              .filter(p -> p.toString().endsWith(".prom"))
+              .filter(p -> !p.getFileName().toString().contains("INVALID"))
+              .sorted()
+              .toList();
+      assertTrue(list.size() >= 18, "corpus bodies found: " + list.size());
+      return list.stream();
+    }
+  }
+
+  static Stream<Path> fuzzGood() throws IOException {
+    return fuzz(false);
+  }
+
+  static Stream<Path> fuzzBad() throws IOException {
+    return fuzz(true);
+  }
+
+  private static Stream<Path> fuzz(boolean bad) throws IOException {
+    try (Stream<Path> files = Files.list(FUZZ)) {
+      List<Path> list =
+          files
+              .filter(p -> p.getFileName().toString().startsWith("from_test_parse_"))
+              .filter(p -> p.getFileName().toString().contains("error") == bad)
+              .sorted()
+              .toList();
+      assertTrue(list.size() >= 5);
+      return list.stream();
+    }
+  }
+
+  static Stream<Path> openMetricsCases() throws IOException {
+    try (Stream<Path> dirs = Files.list(OPENMETRICS)) {
+      List<Path> list = dirs.sorted().toList();
+      assertEquals(211, list.size());
+      return list.stream();
+    }
+  }
+
+  private static List<ParsedFamily> parse(byte[] body, boolean openMetrics) throws ParseException {
+    return new TextParser(100_000).parse(body, body.length, openMetrics);
+  }
+
+  private static List<ParsedFamily> parse(String body) throws ParseException {
+    return parse(body.getBytes(StandardCharsets.UTF_8), false);
+  }
+
+  @ParameterizedTest
+  @MethodSource("realBodies")
+  void shouldAcceptEveryRealNodeBody(Path body) throws ParseException {
+    List<ParsedFamily> families = parse(Corpus.bytes(body), false);
+    assertTrue(!families.isEmpty(), body.toString());
+  }
+
+  @Test
+  void shouldRejectTheInvalidTritonSnippets() {
+    byte[] body = Corpus.bytes(Corpus.NODES.resolve("triton_docs_snippets_INVALID.prom"));
+    assertThrows(ParseException.class, () -> parse(body, false));
+  }
+
+  @ParameterizedTest
+  @MethodSource("fuzzGood")
+  void shouldAcceptTheExpfmtParseCases(Path body) throws ParseException {
+    parse(Corpus.bytes(body), false);
+  }
+
+  @ParameterizedTest
+  @MethodSource("fuzzBad")
+  void shouldRejectTheExpfmtErrorCases(Path body) {
+    assertThrows(ParseException.class, () -> parse(Corpus.bytes(body), false));
+  }
+
+  @ParameterizedTest
+  @MethodSource("openMetricsCases")
+  void shouldJudgeTheOpenMetricsCasesAsTheSuiteSays(Path dir) throws IOException {
+    JsonObject test =
+        Json.createReader(new StringReader(Files.readString(dir.resolve("test.json"))))
+            .readObject();
+    byte[] body = Files.readAllBytes(dir.resolve(test.getString("file")));
+    boolean shouldParse = test.getBoolean("shouldParse");
+    if (shouldParse) {
+      try {
+        parse(body, true);
+      } catch (ParseException e) {
+        throw new AssertionError(dir.getFileName() + " should parse: " + e.getMessage(), e);
+      }
+    } else {
+      assertThrows(ParseException.class, () -> parse(body, true), dir.getFileName().toString());
+    }
+  }
+}
