@@ -2,7 +2,11 @@ package io.mscoordinator.scrape;
 
 import java.util.Arrays;
 
-/** One family of one parsed body: metadata and its samples, in body order. */
+/**
+ * One family of one parsed body: metadata and its samples, in body order. Built and compensated by
+ * the node's scrape thread, then published inside an immutable {@code NodeResult} and never
+ * changed.
+ */
 final class ParsedFamily {
   final String name;
   MetricType type;
@@ -12,6 +16,12 @@ final class ParsedFamily {
   Series[] series = new Series[4];
   double[] values = new double[4];
   int size;
+
+  /**
+   * The values after reset compensation: equal to {@link #values} for gauges, and for cumulative
+   * samples the value plus what the node lost in earlier resets. Set once before publication.
+   */
+  double[] adjusted;
 
   ParsedFamily(String name, MetricType type) {
     this.name = name;
