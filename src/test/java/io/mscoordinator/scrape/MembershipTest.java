@@ -131,4 +131,51 @@ class MembershipTest {
                   f -> f.samples().stream().allMatch(x -> "0".equals(x.label("instance_id")))));
     }
   }
+
+  @Test
+  void shouldStopScrapingAnOfflineNodeButKeepItsCounters() throws Exception {
+    try (Fleet fleet = new Fleet()) {
+      Instance a =
+          fleet.add(
+              FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_0.prom")),
+              Role.UNDEF,
+              1024,
+              "m");
+      Instance b =
+          fleet.add(
+              FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_1.prom")),
+              Role.UNDEF,
+              1024,
+              "m");
+      fleet.start(Fleet.fast(100, 80, false));
+      fleet.await(s -> tokens(s) == 78800 + 28800, 2000, "both merged");
+
+      fleet.registry.setOffline(List.of(b.id()), true);
+
+      assertEquals(Set.of(a.id()), fleet.scraper.scrapedIds());
+      MergedSnapshot after = fleet.await(s -> Fleet.upCount(s) == 1, 2000, "b offline");
+      assertEquals(78800 + 28800, tokens(after));
+    }
+  }
+
+  @Test
+  void shouldParseOpenMetricsWhenANodeAnswersInIt() {
+    byte[] body =
+        // read as text 0.0.4 this body is rejected: the TYPE of c would get no samples
+        "# TYPE c counter\nc_total 5\n# EOF\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    try (Fleet fleet = new Fleet()) {
+      fleet.add(
+          FakeNode.serving(body)
+              .contentType("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+          Role.UNDEF,
+          1024,
+          "m");
+      fleet.start(Fleet.fast(100, 80, false));
+
+      MergedSnapshot s = fleet.awaitAllUp(2000);
+
+      assertEquals(MetricType.COUNTER, s.family("c").type());
+      assertEquals(5.0, s.family("c").samples().get(0).value());
+    }
+  }
 }

@@ -1,6 +1,7 @@
 package io.mscoordinator.scrape;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -114,6 +115,88 @@ class TextParserTest {
       }
     } else {
       assertThrows(ParseException.class, () -> parse(body, true), dir.getFileName().toString());
+    }
+  }
+
+  @Test
+  void shouldReuseTheSameSeriesObjectsWhenTheNextScrapeHasTheSameBytes() throws ParseException {
+    TextParser parser = new TextParser(100_000);
+    byte[] body = Corpus.bytes(Corpus.NODES.resolve("tgi.prom"));
+    ParsedFamily first = parser.parse(body, body.length, false).get(0);
+
+    ParsedFamily second = parser.parse(body, body.length, false).get(0);
+
+    assertSame(first.series[0], second.series[0]);
+  }
+
+  @Test
+  void shouldRejectABodyOverTheSeriesLimit() {
+    byte[] body = "a 1\nb 2\nc 3\n".getBytes(StandardCharsets.UTF_8);
+
+    ParseException e =
+        assertThrows(ParseException.class, () -> new TextParser(2).parse(body, body.length, false));
+
+    assertTrue(e.getMessage().contains("series limit reached: limit=2"), e.getMessage());
+  }
+
+  @Test
+  void shouldRejectASeriesThatAppearsTwice() {
+    assertThrows(ParseException.class, () -> parse("x{a=\"1\",b=\"2\"} 1\nx{b=\"2\",a=\"1\"} 2\n"));
+  }
+
+  @Test
+  void shouldReadMindieHistogramsWrittenCountSumThenBuckets() throws ParseException {
+    ParsedFamily h =
+        parse(
+                "# TYPE h histogram\nh_count 2\nh_sum 3\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\n")
+            .get(0);
+
+    assertEquals(MetricType.HISTOGRAM, h.type);
+    assertEquals(4, h.size);
+    assertEquals(Double.POSITIVE_INFINITY, h.series[3].bound);
+  }
+
+  @Test
+  void shouldReadTgiLabelsWithLeLast() throws ParseException {
+    ParsedFamily h =
+        parse(
+                "# TYPE h histogram\nh_bucket{method=\"x\",le=\"0.5\"} 1\nh_bucket{le=\"+Inf\",method=\"x\"} 2\n")
+            .get(0);
+
+    assertEquals(h.series[0].labels, h.series[1].labels);
+    assertEquals(0.5, h.series[0].bound);
+  }
+
+  @Test
+  void shouldReadACounterNamedLikeAHistogramCount() throws ParseException {
+    List<ParsedFamily> families = parse("# TYPE tgi_request_count counter\ntgi_request_count 5\n");
+
+    assertEquals(MetricType.COUNTER, families.get(0).type);
+    assertEquals("tgi_request_count", families.get(0).name);
+  }
+
+  @Test
+  void shouldParseDecimalValuesExactlyAsJavaDoes() throws ParseException {
+    String[] values = {
+      "0.1",
+      "29497.504006",
+      "1.7560473e+06",
+      "0.4400000000000001",
+      "-3e3",
+      "08",
+      "123456789012345678901",
+      "4.9e-324",
+      "1e22",
+      "1e23"
+    };
+    StringBuilder body = new StringBuilder();
+    for (int i = 0; i < values.length; i++) {
+      body.append("v").append(i).append(' ').append(values[i]).append('\n');
+    }
+    List<ParsedFamily> families = parse(body.toString());
+
+    for (int i = 0; i < values.length; i++) {
+      assertEquals(Double.parseDouble(values[i]), families.get(i).values[0], values[i]);
     }
   }
 }
