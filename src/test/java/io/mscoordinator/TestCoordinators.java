@@ -1,5 +1,6 @@
 package io.mscoordinator;
 
+import io.mscoordinator.ingest.MetricsSettings;
 import io.mscoordinator.server.ConfigLoader;
 import io.mscoordinator.server.Coordinator;
 import io.mscoordinator.server.CoordinatorConfig;
@@ -32,8 +33,16 @@ public final class TestCoordinators {
     return Json.createPointer(pointer).replace(shipped(), value);
   }
 
+  /** Metrics settings without the file ring, so coordinators of concurrent tests never share it. */
+  public static final MetricsSettings NO_RING_FILE =
+      MetricsSettings.parse(
+          Json.createObjectBuilder().add("ring_file", "").build(), "metrics_config");
+
+  /** {@code root} on free ports, without the shared-memory ring file. */
   public static CoordinatorConfig config(JsonObject root) {
-    return ConfigLoader.parse(root, SHIPPED, new String[0]).withEphemeralPorts();
+    return ConfigLoader.parse(root, SHIPPED, new String[0])
+        .withEphemeralPorts()
+        .withMetrics(NO_RING_FILE);
   }
 
   public static Coordinator start(JsonObject root) {

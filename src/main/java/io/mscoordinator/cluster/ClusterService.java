@@ -1,6 +1,7 @@
 package io.mscoordinator.cluster;
 
 import io.helidon.http.Status;
+import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -10,6 +11,7 @@ import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -43,26 +45,41 @@ public final class ClusterService implements HttpService {
   @Override
   public void routing(HttpRules rules) {
     rules
-        .post("/v1/instances/refresh", this::refresh)
-        .post("/v1/instances/offline", (req, res) -> setOffline(req, res, true))
-        .post("/v1/instances/online", (req, res) -> setOffline(req, res, false))
-        .post("/v1/instances/query_tasks", this::queryTasks)
+        .post("/v1/instances/refresh", json(this::refresh, JsonBodies::sendError))
+        .post(
+            "/v1/instances/offline",
+            json((body, res) -> setOffline(body, res, true), JsonBodies::sendError))
+        .post(
+            "/v1/instances/online",
+            json((body, res) -> setOffline(body, res, false), JsonBodies::sendError))
+        .post("/v1/instances/query_tasks", json(this::queryTasks, JsonBodies::sendError))
         .get("/recvs_info", this::recvsInfo)
-        .post("/backup_info", this::backupInfo);
+        .post("/backup_info", json(this::backupInfo, ClusterService::backupRefused));
   }
 
-  private void refresh(ServerRequest req, ServerResponse res) {
-    List<Instance> desired;
-    try {
-      desired = RefreshDecoder.decode(bodies.read(req));
-    } catch (InvalidRequestException e) {
-      LOG.log(Level.INFO, "refresh refused: {0}", e.getMessage());
-      JsonBodies.sendError(res, e);
-      return;
-    } catch (JsonBodies.TooLargeException e) {
-      JsonBodies.sendTooLarge(res, bodies.limitBytes());
-      return;
-    }
+  /** A handler of a JSON body that may refuse it. */
+  @FunctionalInterface
+  private interface BodyHandler {
+    void handle(JsonObject body, ServerResponse res) throws InvalidRequestException;
+  }
+
+  /** Reads the body within the limits, then hands it on; 413 past the size limit. */
+  private Handler json(
+      BodyHandler handler, BiConsumer<ServerResponse, InvalidRequestException> refuse) {
+    return (req, res) -> {
+      try {
+        handler.handle(bodies.read(req), res);
+      } catch (InvalidRequestException e) {
+        LOG.log(Level.INFO, "request refused: path={0} {1}", new Object[] {req.path(), e});
+        refuse.accept(res, e);
+      } catch (JsonBodies.TooLargeException e) {
+        JsonBodies.sendTooLarge(res, bodies.limitBytes());
+      }
+    };
+  }
+
+  private void refresh(JsonObject body, ServerResponse res) throws InvalidRequestException {
+    List<Instance> desired = RefreshDecoder.decode(body);
     InstanceRegistry.RefreshResult result = registry.refresh(desired);
     LOG.log(
         Level.FINE,
@@ -71,42 +88,41 @@ public final class ClusterService implements HttpService {
     res.status(Status.OK_200).send();
   }
 
-  private void setOffline(ServerRequest req, ServerResponse res, boolean offline) {
-    List<Long> ids = new ArrayList<>();
-    try {
-      JsonArray array =
-          JsonFields.array(bodies.read(req), "ids", "ids", RefreshDecoder.MAX_INSTANCES);
-      for (int i = 0; i < array.size(); i++) {
-        ids.add(JsonFields.uint64(array.get(i), "ids[" + i + "]"));
-      }
-    } catch (InvalidRequestException e) {
-      JsonBodies.sendError(res, e);
-      return;
-    } catch (JsonBodies.TooLargeException e) {
-      JsonBodies.sendTooLarge(res, bodies.limitBytes());
-      return;
-    }
-    if (!registry.setOffline(ids, offline)) {
-      res.status(Status.SERVICE_UNAVAILABLE_503).send();
-      return;
-    }
-    res.status(Status.OK_200).send();
+  private void setOffline(JsonObject body, ServerResponse res, boolean offline)
+      throws InvalidRequestException {
+    boolean applied = registry.setOffline(decodeIds(body), offline);
+    res.status(applied ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503).send();
   }
 
-  private void queryTasks(ServerRequest req, ServerResponse res) {
-    long prefillId;
-    long decodeId;
-    try {
-      JsonObject body = bodies.read(req);
-      prefillId = JsonFields.uint64(body, "p_id", "p_id");
-      decodeId = JsonFields.uint64(body, "d_id", "d_id");
-    } catch (InvalidRequestException e) {
-      JsonBodies.sendError(res, e);
-      return;
-    } catch (JsonBodies.TooLargeException e) {
-      JsonBodies.sendTooLarge(res, bodies.limitBytes());
-      return;
+  /** The {@code ids} of an offline or online body. */
+  static List<Long> decodeIds(JsonObject body) throws InvalidRequestException {
+    JsonArray array = JsonFields.array(body, "ids", "ids", RefreshDecoder.MAX_INSTANCES);
+    List<Long> ids = new ArrayList<>(array.size());
+    for (int i = 0; i < array.size(); i++) {
+      ids.add(JsonFields.uint64(array.get(i), "ids[" + i + "]"));
     }
+    return ids;
+  }
+
+  /** The prefill and decode ids of a query_tasks body. */
+  static long[] decodeTaskQuery(JsonObject body) throws InvalidRequestException {
+    return new long[] {
+      JsonFields.uint64(body, "p_id", "p_id"), JsonFields.uint64(body, "d_id", "d_id")
+    };
+  }
+
+  /** {@code is_master} and {@code is_abnormal} of a backup_info body. */
+  static boolean[] decodeBackup(JsonObject body) throws InvalidRequestException {
+    return new boolean[] {
+      JsonFields.bool(body, "is_master", "is_master"),
+      JsonFields.bool(body, "is_abnormal", "is_abnormal")
+    };
+  }
+
+  private void queryTasks(JsonObject body, ServerResponse res) throws InvalidRequestException {
+    long[] query = decodeTaskQuery(body);
+    long prefillId = query[0];
+    long decodeId = query[1];
     ClusterView view = registry.view();
     boolean known = view.instance(prefillId).isPresent() && view.instance(decodeId).isPresent();
     boolean isEnd = !known || !view.usable(deployMode) || !tracker.anyRunning(prefillId, decodeId);
@@ -124,27 +140,10 @@ public final class ClusterService implements HttpService {
             .build());
   }
 
-  private void backupInfo(ServerRequest req, ServerResponse res) {
-    boolean isMaster;
-    boolean abnormal;
-    try {
-      JsonObject body = bodies.read(req);
-      isMaster = JsonFields.bool(body, "is_master", "is_master");
-      abnormal = JsonFields.bool(body, "is_abnormal", "is_abnormal");
-    } catch (InvalidRequestException e) {
-      JsonBodies.sendJson(
-          res,
-          Status.BAD_REQUEST_400,
-          Json.createObjectBuilder()
-              .add("update_successfully", false)
-              .add("field", e.field())
-              .add("rule", e.rule())
-              .build());
-      return;
-    } catch (JsonBodies.TooLargeException e) {
-      JsonBodies.sendTooLarge(res, bodies.limitBytes());
-      return;
-    }
+  private void backupInfo(JsonObject body, ServerResponse res) throws InvalidRequestException {
+    boolean[] backup = decodeBackup(body);
+    boolean isMaster = backup[0];
+    boolean abnormal = backup[1];
     if (!registry.view().refreshed()) {
       JsonBodies.sendJson(
           res,
@@ -155,5 +154,17 @@ public final class ClusterService implements HttpService {
     master.update(isMaster, abnormal);
     JsonBodies.sendJson(
         res, Status.OK_200, Json.createObjectBuilder().add("update_successfully", true).build());
+  }
+
+  /** {@code /backup_info} answers a bad body in its own shape. */
+  private static void backupRefused(ServerResponse res, InvalidRequestException e) {
+    JsonBodies.sendJson(
+        res,
+        Status.BAD_REQUEST_400,
+        Json.createObjectBuilder()
+            .add("update_successfully", false)
+            .add("field", e.field())
+            .add("rule", e.rule())
+            .build());
   }
 }

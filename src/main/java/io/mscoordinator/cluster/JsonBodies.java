@@ -57,7 +57,11 @@ final class JsonBodies {
 
   /** Reads and parses the body; the caller answers 400 or 413 from the exceptions. */
   JsonObject read(ServerRequest req) throws InvalidRequestException, TooLargeException {
-    byte[] bytes = bytes(req);
+    return parse(bytes(req));
+  }
+
+  /** Parses a whole body as one JSON object within the depth and duplicate-key rules. */
+  static JsonObject parse(byte[] bytes) throws InvalidRequestException {
     if (bytes.length == 0) {
       throw new InvalidRequestException("body", "a JSON object");
     }

@@ -1,6 +1,7 @@
 package io.mscoordinator.server;
 
 import io.mscoordinator.cluster.DeployMode;
+import io.mscoordinator.ingest.MetricsSettings;
 import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.JsonNumber;
@@ -126,6 +127,21 @@ public final class ConfigLoader {
 
     JsonObject limits = object(root, "request_limit", false);
     long bodyLimitMb = integer(limits, "request_limit.body_limit", "body_limit", 10, 1, 1024);
+    CoordinatorConfig.Limits listenerLimits =
+        new CoordinatorConfig.Limits(
+            (int)
+                integer(
+                    limits,
+                    "request_limit.max_concurrent_requests",
+                    "max_concurrent_requests",
+                    1024,
+                    1,
+                    1_000_000),
+            (int)
+                integer(
+                    limits, "request_limit.max_connections", "max_connections", 4096, 1, 1_000_000),
+            (int)
+                integer(limits, "request_limit.idle_timeout_s", "idle_timeout_s", 300, 1, 86_400));
 
     JsonObject scheduler = object(root, "digs_scheduler_config", false);
     String modeText =
@@ -165,8 +181,11 @@ public final class ConfigLoader {
         predictIp,
         predictPort,
         bodyLimitMb * 1024 * 1024,
+        listenerLimits,
         mode,
         backupEnabled,
+        MetricsSettings.parse(object(root, "metrics_config", false), "metrics_config"),
+        ListenerTls.client(tls, "mindie_client", source),
         logSettings(object(root, "log_info", false)),
         root);
   }

@@ -3,13 +3,16 @@ package io.mscoordinator.server;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
+import io.mscoordinator.cluster.ClusterFamilySource;
 import io.mscoordinator.cluster.ClusterService;
 import io.mscoordinator.cluster.InstanceRegistry;
 import io.mscoordinator.cluster.MasterState;
 import io.mscoordinator.cluster.RequestTracker;
 import io.mscoordinator.health.Probes;
+import io.mscoordinator.ingest.MetricsCore;
 import java.net.InetAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -36,11 +39,13 @@ public final class Coordinator implements AutoCloseable {
   private final RequestTracker tracker;
   private final MasterState master;
   private final Probes probes;
+  private final MetricsCore metrics;
   private final WebServer server;
   private final Map<String, CoordinatorConfig.Listener> listeners = new LinkedHashMap<>();
 
-  private Coordinator(CoordinatorConfig config) {
+  private Coordinator(CoordinatorConfig config, MetricsCore metrics) {
     this.config = config;
+    this.metrics = metrics;
     this.registry = new InstanceRegistry();
     this.tracker = new RequestTracker();
     this.master = new MasterState(config.backupEnabled());
@@ -49,6 +54,8 @@ public final class Coordinator implements AutoCloseable {
             () -> registry.view().usable(config.deployMode()),
             master::master,
             model -> registry.view().servesModel(model));
+    probes.addLivenessCheck(metrics.livenessCheck());
+    metrics.addFamilySource(new ClusterFamilySource(registry, master, config.deployMode()));
     ClusterService cluster =
         new ClusterService(registry, tracker, master, config.deployMode(), config.bodyLimitBytes());
 
@@ -58,7 +65,10 @@ public final class Coordinator implements AutoCloseable {
             .host(config.manage().host())
             .port(config.manage().port())
             .maxPayloadSize(config.bodyLimitBytes())
-            .routing(r -> Routes.manage(r, probes, cluster));
+            .maxConcurrentRequests(config.limits().maxConcurrentRequests())
+            .maxTcpConnections(config.limits().maxConnections())
+            .idleConnectionTimeout(Duration.ofSeconds(config.limits().idleTimeoutSeconds()))
+            .routing(r -> Routes.manage(r, probes, cluster, metrics.handler()));
     config.manage().tls().ifPresent(builder::tls);
     listeners.put(MANAGE, config.manage());
     config
@@ -73,7 +83,8 @@ public final class Coordinator implements AutoCloseable {
         .ifPresent(
             l -> {
               listeners.put(EXTERNAL, l);
-              builder.putSocket(EXTERNAL, s -> socket(s, l, Routes::external));
+              builder.putSocket(
+                  EXTERNAL, s -> socket(s, l, r -> Routes.external(r, metrics.handler())));
             });
     this.server = builder.build();
   }
@@ -88,6 +99,9 @@ public final class Coordinator implements AutoCloseable {
         .host(listener.host())
         .port(listener.port())
         .maxPayloadSize(config.bodyLimitBytes())
+        .maxConcurrentRequests(config.limits().maxConcurrentRequests())
+        .maxTcpConnections(config.limits().maxConnections())
+        .idleConnectionTimeout(Duration.ofSeconds(config.limits().idleTimeoutSeconds()))
         .routing(routing);
     listener.tls().ifPresent(socket::tls);
   }
@@ -98,7 +112,14 @@ public final class Coordinator implements AutoCloseable {
    * @throws IllegalStateException when a listener cannot bind; nothing is left running
    */
   public static Coordinator start(CoordinatorConfig config) {
-    Coordinator coordinator = new Coordinator(config);
+    MetricsCore metrics = MetricsCore.start(config.metrics());
+    Coordinator coordinator;
+    try {
+      coordinator = new Coordinator(config, metrics);
+    } catch (RuntimeException e) {
+      metrics.close();
+      throw e;
+    }
     coordinator.server.start();
     for (Map.Entry<String, CoordinatorConfig.Listener> entry : coordinator.listeners.entrySet()) {
       // Helidon reports a port it could not bind as -1 instead of failing start().
@@ -173,11 +194,18 @@ public final class Coordinator implements AutoCloseable {
     return probes;
   }
 
-  /** Stops the listeners; in-flight requests get the grace period to finish. */
+  public MetricsCore metrics() {
+    return metrics;
+  }
+
+  /**
+   * Stops the listeners (in-flight requests get the grace period to finish), then the ingest agent.
+   */
   @Override
   public void close() {
     if (server.isRunning()) {
       server.stop();
     }
+    metrics.close();
   }
 }

@@ -2,6 +2,7 @@ package io.mscoordinator.server;
 
 import io.helidon.common.tls.Tls;
 import io.mscoordinator.cluster.DeployMode;
+import io.mscoordinator.ingest.MetricsSettings;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import java.nio.file.Path;
@@ -17,7 +18,10 @@ import java.util.Optional;
  * @param external an extra listener for {@code /metrics}, when {@code external_port} is set
  * @param predictIp the inference data plane address (validated; the data plane is not built yet)
  * @param bodyLimitBytes {@code request_limit.body_limit}, converted from MB
+ * @param limits connection and request limits applied to every listener
  * @param backupEnabled {@code backup_config.function_enable}: master/standby is on
+ * @param metrics the metrics core's settings ({@code metrics_config})
+ * @param scrapeTls TLS of the node scrape client ({@code tls_config.mindie_client_tls_*}), when on
  * @param root the whole parsed file, for sections that later capabilities read themselves
  */
 public record CoordinatorConfig(
@@ -28,8 +32,11 @@ public record CoordinatorConfig(
     String predictIp,
     int predictPort,
     long bodyLimitBytes,
+    Limits limits,
     DeployMode deployMode,
     boolean backupEnabled,
+    MetricsSettings metrics,
+    Optional<Tls> scrapeTls,
     LogSettings log,
     JsonObject root) {
 
@@ -47,6 +54,13 @@ public record CoordinatorConfig(
   }
 
   /**
+   * Limits of every listener: past {@code maxConcurrentRequests} a request is answered 503 at once;
+   * past {@code maxConnections} a new connection is closed; an idle connection is closed after
+   * {@code idleTimeoutSeconds}.
+   */
+  public record Limits(int maxConcurrentRequests, int maxConnections, int idleTimeoutSeconds) {}
+
+  /**
    * @param level a {@link java.util.logging.Level} name
    * @param file the run log file when logging to a file is on
    */
@@ -56,6 +70,25 @@ public record CoordinatorConfig(
   public JsonObject section(String name) {
     JsonValue value = root.get(name);
     return value instanceof JsonObject object ? object : JsonValue.EMPTY_JSON_OBJECT;
+  }
+
+  /** The same configuration with other metrics settings (tests give each its own ring file). */
+  public CoordinatorConfig withMetrics(MetricsSettings newMetrics) {
+    return new CoordinatorConfig(
+        source,
+        manage,
+        status,
+        external,
+        predictIp,
+        predictPort,
+        bodyLimitBytes,
+        limits,
+        deployMode,
+        backupEnabled,
+        newMetrics,
+        scrapeTls,
+        log,
+        root);
   }
 
   /** The same configuration with every listener on port 0, for tests. */
@@ -68,8 +101,11 @@ public record CoordinatorConfig(
         predictIp,
         predictPort,
         bodyLimitBytes,
+        limits,
         deployMode,
         backupEnabled,
+        metrics,
+        scrapeTls,
         log,
         root);
   }

@@ -1,5 +1,6 @@
 package io.mscoordinator.server;
 
+import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
 import io.mscoordinator.cluster.ClusterService;
 import io.mscoordinator.health.Probes;
@@ -9,8 +10,9 @@ final class Routes {
   private Routes() {}
 
   /** Everything of the management API. */
-  static void manage(HttpRouting.Builder routing, Probes probes, ClusterService cluster) {
-    routing.register(probes).register(cluster);
+  static void manage(
+      HttpRouting.Builder routing, Probes probes, ClusterService cluster, Handler metrics) {
+    routing.register(probes).register(cluster).get("/metrics", metrics);
   }
 
   /** The probes alone, for {@code http_config.status_port}. */
@@ -19,7 +21,7 @@ final class Routes {
   }
 
   /** {@code /metrics} alone, for {@code http_config.external_port}. */
-  static void external(HttpRouting.Builder routing) {
-    // The metrics exposition binds here once the metrics core exists.
+  static void external(HttpRouting.Builder routing, Handler metrics) {
+    routing.get("/metrics", metrics);
   }
 }

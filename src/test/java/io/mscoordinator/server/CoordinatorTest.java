@@ -56,8 +56,11 @@ class CoordinatorTest {
               config.predictIp(),
               config.predictPort(),
               config.bodyLimitBytes(),
+              config.limits(),
               config.deployMode(),
               config.backupEnabled(),
+              config.metrics(),
+              config.scrapeTls(),
               config.log(),
               config.root());
 

@@ -1,0 +1,226 @@
+package io.mscoordinator.ingest;
+
+import io.helidon.health.HealthCheck;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
+import io.helidon.webserver.http.Handler;
+import io.mscoordinator.exposition.ExpositionFormat;
+import io.mscoordinator.exposition.ExpositionWriter;
+import io.mscoordinator.exposition.FamilySource;
+import io.mscoordinator.exposition.MetricsHandler;
+import io.mscoordinator.exposition.SnapshotFamilySource;
+import io.mscoordinator.store.MetricsSnapshot;
+import io.mscoordinator.store.SeriesStore;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+/**
+ * The metrics core: the rings, the ingest agent on its own thread, the series store and the GET
+ * /metrics handler. The one public entry point the server wires.
+ *
+ * <p>Threadsafe: {@link #producer()}, {@link #snapshot()}, {@link #handler()}, {@link
+ * #livenessCheck()} and {@link #addFamilySource} may be called from any thread; the agent thread
+ * {@code ms-metrics-ingest} is the only writer of metric state.
+ *
+ * <p>{@link #close()} stops the agent but unmaps nothing: handlers that still hold the producer may
+ * offer into the in-process ring (a heap-independent direct buffer that is simply never read again)
+ * and other processes may keep writing the file ring, whose records the next coordinator reads.
+ */
+public final class MetricsCore implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(MetricsCore.class.getName());
+  private static final long SNAPSHOT_TIMEOUT_MS = 5_000;
+  private static final long STALL_NS = TimeUnit.SECONDS.toNanos(5);
+
+  private final MetricsSettings settings;
+  private final RingFile ringFile;
+  private final IngestAgent agent;
+  private final AgentRunner runner;
+  private final IngestCounters counters;
+  private final MetricsProducer producer;
+  private final CopyOnWriteArrayList<FamilySource> sources = new CopyOnWriteArrayList<>();
+  private final MetricsHandler handler;
+  private final Liveness liveness = new Liveness();
+
+  private MetricsCore(MetricsSettings settings) {
+    this.settings = settings;
+    this.counters = new IngestCounters();
+    RingBuffer inProcess =
+        new ManyToOneRingBuffer(
+            new UnsafeBuffer(
+                ByteBuffer.allocateDirect(
+                    settings.inProcessRingCapacityBytes() + RingBufferDescriptor.TRAILER_LENGTH)));
+    this.ringFile =
+        settings.ringFile() == null
+            ? null
+            : RingFile.openForConsumer(settings.ringFile(), settings.ringCapacityBytes());
+    if (ringFile != null && ringFile.ring().capacity() != settings.ringCapacityBytes()) {
+      LOG.log(
+          Level.WARNING,
+          "reusing ring file with its own capacity: path={0} file_capacity={1} configured={2}",
+          ringFile.path(),
+          ringFile.ring().capacity(),
+          settings.ringCapacityBytes());
+    }
+    this.producer = new MetricsProducer(inProcess);
+    SeriesStore store = new SeriesStore(settings.seriesLimit(), settings.histogramBuckets());
+    this.agent = new IngestAgent(store, counters, inProcess, ringFile);
+    this.runner =
+        new AgentRunner(
+            new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1), 1_000_000),
+            e -> LOG.log(Level.ERROR, "metrics ingest agent error", e),
+            null,
+            agent);
+    RingBuffer[] rings = new RingBuffer[Transport.values().length];
+    LongSupplier[] ringFull = new LongSupplier[rings.length];
+    rings[Transport.IN_PROCESS.ordinal()] = inProcess;
+    ringFull[Transport.IN_PROCESS.ordinal()] = producer::droppedRingFull;
+    if (ringFile != null) {
+      rings[Transport.FILE.ordinal()] = ringFile.ring();
+      ringFull[Transport.FILE.ordinal()] = ringFile::droppedRingFull;
+    }
+    sources.add(new SnapshotFamilySource(this::snapshot));
+    sources.add(
+        new IngestFamilySource(
+            counters, rings, ringFull, counters::series, settings.seriesLimit()));
+    this.handler = new MetricsHandler(sources);
+  }
+
+  /**
+   * Maps (or creates) the ring file, starts the ingest agent thread {@code ms-metrics-ingest}.
+   *
+   * @throws IllegalStateException when the ring file exists but is not a ring file of this layout
+   */
+  public static MetricsCore start(MetricsSettings settings) {
+    MetricsCore core = new MetricsCore(settings);
+    AgentRunner.startOnThread(core.runner);
+    // The runner publishes its thread once the thread runs; liveness needs it from the start.
+    long deadline = System.nanoTime() + STALL_NS;
+    while (core.runner.thread() == null && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    return core;
+  }
+
+  /** The settings this core runs with. */
+  public MetricsSettings settings() {
+    return settings;
+  }
+
+  /** The in-process producer for request threads. */
+  public MetricsProducer producer() {
+    return producer;
+  }
+
+  /** The mapped ring file, or {@code null} when the file ring is off. */
+  public RingFile ringFile() {
+    return ringFile;
+  }
+
+  /**
+   * A consistent snapshot containing every event offered (into either ring) before this call.
+   *
+   * @throws IllegalStateException when the agent does not answer within 5 s or has stopped
+   */
+  public MetricsSnapshot snapshot() {
+    if (runner.isClosed()) {
+      throw new IllegalStateException("metrics core closed");
+    }
+    try {
+      return agent.requestSnapshot().get(SNAPSHOT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted waiting for a metrics snapshot", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("no metrics snapshot: timeout_ms=" + SNAPSHOT_TIMEOUT_MS, e);
+    }
+  }
+
+  /** GET /metrics: engine families, the coordinator's ingest figures, then added sources. */
+  public Handler handler() {
+    return handler;
+  }
+
+  /**
+   * Adds families to GET /metrics, rendered after the core's own (e.g. the merged node families).
+   */
+  public void addFamilySource(FamilySource source) {
+    sources.add(source);
+  }
+
+  /** Renders the body GET /metrics would serve; for tests and tools. */
+  public byte[] render(ExpositionFormat format) {
+    ExpositionWriter writer = new ExpositionWriter();
+    MetricsHandler.render(sources, format, writer);
+    return java.util.Arrays.copyOf(writer.array(), writer.length());
+  }
+
+  /** Liveness: the agent thread runs and its duty-cycle count advanced within the last 5 s. */
+  public HealthCheck livenessCheck() {
+    return liveness;
+  }
+
+  /** The agent thread, once started; for tests that measure it. */
+  Thread agentThread() {
+    return runner.thread();
+  }
+
+  /** The agent's figures; for tests in this package. */
+  IngestCounters counters() {
+    return counters;
+  }
+
+  /** Stops the agent (waits for its thread); unmaps nothing. Idempotent. */
+  @Override
+  public void close() {
+    runner.close();
+    if (ringFile != null) {
+      ringFile.releaseConsumer();
+    }
+    agent.failPendingRequest();
+  }
+
+  /** Threadsafe: the check's state is guarded by its monitor; checks are rare. */
+  private final class Liveness implements HealthCheck {
+    private long lastCycles = -1;
+    private long lastAdvanceNs = System.nanoTime();
+
+    @Override
+    public HealthCheckType type() {
+      return HealthCheckType.LIVENESS;
+    }
+
+    @Override
+    public String name() {
+      return "metrics-ingest";
+    }
+
+    @Override
+    public synchronized HealthCheckResponse call() {
+      long cycles = counters.dutyCycles();
+      long now = System.nanoTime();
+      if (cycles != lastCycles) {
+        lastCycles = cycles;
+        lastAdvanceNs = now;
+      }
+      Thread thread = runner.thread();
+      boolean alive = thread != null && thread.isAlive() && !runner.isClosed();
+      boolean advancing = now - lastAdvanceNs < STALL_NS;
+      return HealthCheckResponse.builder()
+          .status(alive && advancing)
+          .detail("thread_alive", alive)
+          .detail("duty_cycles", cycles)
+          .build();
+    }
+  }
+}

@@ -1,0 +1,165 @@
+package io.mscoordinator.server;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+
+import io.mscoordinator.TestCoordinators;
+import io.mscoordinator.TestHttp;
+import jakarta.json.Json;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Prometheus side of the shipped ecosystem files ({@code config/prometheus}, {@code
+ * config/grafana}): promtool accepts them, and a real Prometheus server (Debian's) scrapes a
+ * running coordinator on loopback and evaluates the shipped rules without error.
+ */
+class PrometheusScrapeIT {
+  private static final Path PROMETHEUS_DIR = Path.of("config", "prometheus");
+  private static final Path DASHBOARD =
+      Path.of("config", "grafana", "ms-coordinator-dashboard.json");
+
+  @TempDir Path dir;
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private Process run(Path log, String... command) throws IOException {
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+        .start();
+  }
+
+  private String promtool(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("promtool"));
+    command.addAll(List.of(args));
+    Path log = Files.createTempFile(dir, "promtool", ".log");
+    Process process = run(log, command.toArray(new String[0]));
+    assertThat(process.waitFor(60, TimeUnit.SECONDS), is(true));
+    String output = Files.readString(log);
+    assertThat(output, process.exitValue(), is(0));
+    return output;
+  }
+
+  @Test
+  void shouldPassPromtoolCheckOfShippedConfigAndRules() throws Exception {
+    assertThat(
+        promtool("check", "config", PROMETHEUS_DIR.resolve("prometheus.yml").toString()),
+        containsString("SUCCESS: 10 rules found"));
+  }
+
+  @Test
+  void shouldHaveValidPromqlInEveryDashboardPanel() throws Exception {
+    JsonObject dashboard;
+    try (InputStream in = Files.newInputStream(DASHBOARD)) {
+      dashboard = Json.createReader(in).readObject();
+    }
+    StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
+    int n = 0;
+    for (JsonValue panel : dashboard.getJsonArray("panels")) {
+      for (JsonValue target : panel.asJsonObject().getJsonArray("targets")) {
+        String expr = target.asJsonObject().getString("expr");
+        rules.append("      - record: dashboard:expr_").append(n++).append('\n');
+        rules.append("        expr: '").append(expr.replace("'", "''")).append("'\n");
+      }
+    }
+    Path file = dir.resolve("dashboard-rules.yml");
+    Files.writeString(file, rules);
+
+    assertThat(promtool("check", "rules", file.toString()), containsString("SUCCESS: " + n));
+  }
+
+  @Test
+  void shouldBeScrapedByARealPrometheusThatEvaluatesTheShippedRules() throws Exception {
+    try (Coordinator coordinator = TestCoordinators.startShipped()) {
+      Files.copy(PROMETHEUS_DIR.resolve("rules.yml"), dir.resolve("rules.yml"));
+      String config =
+          Files.readString(PROMETHEUS_DIR.resolve("prometheus.yml"))
+              .replace("scrape_interval: 5s", "scrape_interval: 1s")
+              .replace("evaluation_interval: 5s", "evaluation_interval: 1s")
+              .replace("127.0.0.1:1026", "127.0.0.1:" + coordinator.port(Coordinator.MANAGE));
+      Files.writeString(dir.resolve("prometheus.yml"), config);
+      int webPort = freePort();
+      Process prometheus =
+          run(
+              dir.resolve("prometheus.log"),
+              "prometheus",
+              "--config.file=" + dir.resolve("prometheus.yml"),
+              "--storage.tsdb.path=" + dir.resolve("data"),
+              "--web.listen-address=127.0.0.1:" + webPort);
+      try {
+        TestHttp api = new TestHttp(URI.create("http://127.0.0.1:" + webPort));
+        String up = awaitValue(api, "up{job=\"ms-coordinator\"}", prometheus);
+        assertThat(Files.readString(dir.resolve("prometheus.log")), up, is("1"));
+        assertThat(awaitValue(api, "ms_coordinator_series_limit", prometheus), is("10000"));
+        assertThat(awaitValue(api, "ms_coordinator_ready", prometheus), is("0"));
+
+        JsonArray groups =
+            Json.createReader(new StringReader(api.get("/api/v1/rules").body()))
+                .readObject()
+                .getJsonObject("data")
+                .getJsonArray("groups");
+        int rules = 0;
+        for (JsonValue group : groups) {
+          for (JsonValue rule : group.asJsonObject().getJsonArray("rules")) {
+            JsonObject r = rule.asJsonObject();
+            assertThat(r.getString("name") + " " + r, r.getString("health"), is("ok"));
+            rules++;
+          }
+        }
+        assertThat(rules, is(10));
+      } finally {
+        prometheus.destroy();
+        if (!prometheus.waitFor(20, TimeUnit.SECONDS)) {
+          prometheus.destroyForcibly();
+        }
+      }
+    }
+  }
+
+  /** The value of an instant query once it has one (and every rule was evaluated once). */
+  private static String awaitValue(TestHttp api, String query, Process prometheus)
+      throws InterruptedException {
+    String path = "/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline && prometheus.isAlive()) {
+      try {
+        JsonObject body = Json.createReader(new StringReader(api.get(path).body())).readObject();
+        JsonArray result = body.getJsonObject("data").getJsonArray("result");
+        if (!result.isEmpty()) {
+          Thread.sleep(2000); // one more evaluation round, so every rule has run
+          return result.getJsonObject(0).getJsonArray("value").getString(1);
+        }
+      } catch (UncheckedIOException | NullPointerException | ClassCastException e) {
+        // Not listening yet, or no data yet.
+      }
+      Thread.sleep(250);
+    }
+    return "no value: query=" + query + " alive=" + prometheus.isAlive();
+  }
+}
