@@ -34,6 +34,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.zip.GZIPInputStream;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
  * Scrapes every online registered instance's {@code /metrics} in the background and keeps one
@@ -101,6 +102,19 @@ public final class NodeScraper implements AutoCloseable {
    */
   public static NodeScraper start(
       ScrapeSettings settings, InstanceRegistry registry, SSLContext tls) {
+    return start(settings, registry, tls, null);
+  }
+
+  /**
+   * As {@link #start(ScrapeSettings, InstanceRegistry, SSLContext)}, with the client's TLS
+   * parameters (protocols). Hostname verification stays on whatever {@code parameters} say: a node
+   * certificate must match the address the node is scraped at.
+   */
+  public static NodeScraper start(
+      ScrapeSettings settings,
+      InstanceRegistry registry,
+      SSLContext tls,
+      SSLParameters parameters) {
     ExecutorService clientThreads = Executors.newVirtualThreadPerTaskExecutor();
     HttpClient.Builder builder =
         HttpClient.newBuilder()
@@ -110,6 +124,10 @@ public final class NodeScraper implements AutoCloseable {
             .executor(clientThreads);
     if (tls != null) {
       builder.sslContext(tls);
+      SSLParameters p = parameters == null ? tls.getDefaultSSLParameters() : parameters;
+      SSLParameters verified = new SSLParameters(p.getCipherSuites(), p.getProtocols());
+      verified.setEndpointIdentificationAlgorithm("HTTPS");
+      builder.sslParameters(verified);
     }
     NodeScraper scraper = new NodeScraper(settings, builder.build(), tls != null);
     scraper.clientThreads = clientThreads;

@@ -2,6 +2,7 @@ package io.mscoordinator.server;
 
 import io.mscoordinator.cluster.DeployMode;
 import io.mscoordinator.ingest.MetricsSettings;
+import io.mscoordinator.scrape.ScrapeSettings;
 import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.JsonNumber;
@@ -186,6 +187,8 @@ public final class ConfigLoader {
         backupEnabled,
         MetricsSettings.parse(object(root, "metrics_config", false), "metrics_config"),
         ListenerTls.client(tls, "mindie_client", source),
+        ScrapeSettings.parse(
+            object(root, "prometheus_metrics_config", false), "prometheus_metrics_config"),
         logSettings(object(root, "log_info", false)),
         root);
   }

@@ -1,19 +1,26 @@
 package io.mscoordinator.server;
 
+import io.helidon.common.tls.Tls;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
 import io.mscoordinator.cluster.ClusterFamilySource;
 import io.mscoordinator.cluster.ClusterService;
 import io.mscoordinator.cluster.InstanceRegistry;
 import io.mscoordinator.cluster.MasterState;
 import io.mscoordinator.cluster.RequestTracker;
+import io.mscoordinator.exposition.MetricsHandler;
 import io.mscoordinator.health.Probes;
 import io.mscoordinator.ingest.MetricsCore;
+import io.mscoordinator.scrape.NodeScraper;
+import io.mscoordinator.scrape.ScrapeFamilySource;
+import io.mscoordinator.scrape.StrictMetricsHandler;
 import java.net.InetAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -40,6 +47,7 @@ public final class Coordinator implements AutoCloseable {
   private final MasterState master;
   private final Probes probes;
   private final MetricsCore metrics;
+  private final NodeScraper scraper;
   private final WebServer server;
   private final Map<String, CoordinatorConfig.Listener> listeners = new LinkedHashMap<>();
 
@@ -56,6 +64,16 @@ public final class Coordinator implements AutoCloseable {
             model -> registry.view().servesModel(model));
     probes.addLivenessCheck(metrics.livenessCheck());
     metrics.addFamilySource(new ClusterFamilySource(registry, master, config.deployMode()));
+    this.scraper =
+        NodeScraper.start(
+            config.scrape(),
+            registry,
+            config.scrapeTls().map(Tls::sslContext).orElse(null),
+            config.scrapeTls().map(Tls::sslParameters).orElse(null));
+    metrics.addFamilySource(ScrapeFamilySource.cluster(scraper::snapshot));
+    Handler metricsHandler = new StrictMetricsHandler(metrics.handler(), scraper::snapshot);
+    Handler instancesHandler =
+        new MetricsHandler(List.of(ScrapeFamilySource.instances(scraper::snapshot)));
     ClusterService cluster =
         new ClusterService(registry, tracker, master, config.deployMode(), config.bodyLimitBytes());
 
@@ -68,7 +86,7 @@ public final class Coordinator implements AutoCloseable {
             .maxConcurrentRequests(config.limits().maxConcurrentRequests())
             .maxTcpConnections(config.limits().maxConnections())
             .idleConnectionTimeout(Duration.ofSeconds(config.limits().idleTimeoutSeconds()))
-            .routing(r -> Routes.manage(r, probes, cluster, metrics.handler()));
+            .routing(r -> Routes.manage(r, probes, cluster, metricsHandler, instancesHandler));
     config.manage().tls().ifPresent(builder::tls);
     listeners.put(MANAGE, config.manage());
     config
@@ -84,9 +102,15 @@ public final class Coordinator implements AutoCloseable {
             l -> {
               listeners.put(EXTERNAL, l);
               builder.putSocket(
-                  EXTERNAL, s -> socket(s, l, r -> Routes.external(r, metrics.handler())));
+                  EXTERNAL,
+                  s -> socket(s, l, r -> Routes.external(r, metricsHandler, instancesHandler)));
             });
-    this.server = builder.build();
+    try {
+      this.server = builder.build();
+    } catch (RuntimeException e) {
+      scraper.close();
+      throw e;
+    }
   }
 
   private void socket(
@@ -198,6 +222,11 @@ public final class Coordinator implements AutoCloseable {
     return metrics;
   }
 
+  /** The node scraper: every online instance's {@code /metrics}, merged. */
+  public NodeScraper scraper() {
+    return scraper;
+  }
+
   /**
    * Stops the listeners (in-flight requests get the grace period to finish), then the ingest agent.
    */
@@ -206,6 +235,7 @@ public final class Coordinator implements AutoCloseable {
     if (server.isRunning()) {
       server.stop();
     }
+    scraper.close();
     metrics.close();
   }
 }

@@ -3,6 +3,7 @@ package io.mscoordinator.server;
 import io.helidon.common.tls.Tls;
 import io.mscoordinator.cluster.DeployMode;
 import io.mscoordinator.ingest.MetricsSettings;
+import io.mscoordinator.scrape.ScrapeSettings;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import java.nio.file.Path;
@@ -22,6 +23,7 @@ import java.util.Optional;
  * @param backupEnabled {@code backup_config.function_enable}: master/standby is on
  * @param metrics the metrics core's settings ({@code metrics_config})
  * @param scrapeTls TLS of the node scrape client ({@code tls_config.mindie_client_tls_*}), when on
+ * @param scrape node scraping and merging ({@code prometheus_metrics_config})
  * @param root the whole parsed file, for sections that later capabilities read themselves
  */
 public record CoordinatorConfig(
@@ -37,6 +39,7 @@ public record CoordinatorConfig(
     boolean backupEnabled,
     MetricsSettings metrics,
     Optional<Tls> scrapeTls,
+    ScrapeSettings scrape,
     LogSettings log,
     JsonObject root) {
 
@@ -87,6 +90,7 @@ public record CoordinatorConfig(
         backupEnabled,
         newMetrics,
         scrapeTls,
+        scrape,
         log,
         root);
   }
@@ -106,6 +110,27 @@ public record CoordinatorConfig(
         backupEnabled,
         metrics,
         scrapeTls,
+        scrape,
+        log,
+        root);
+  }
+
+  /** The same configuration with other scrape settings (tests use short intervals). */
+  public CoordinatorConfig withScrape(ScrapeSettings newScrape) {
+    return new CoordinatorConfig(
+        source,
+        manage,
+        status,
+        external,
+        predictIp,
+        predictPort,
+        bodyLimitBytes,
+        limits,
+        deployMode,
+        backupEnabled,
+        metrics,
+        scrapeTls,
+        newScrape,
         log,
         root);
   }

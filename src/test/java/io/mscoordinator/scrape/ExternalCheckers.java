@@ -49,6 +49,16 @@ final class ExternalCheckers {
     return run(body, List.of("/usr/bin/python3", "-c", script));
   }
 
+  /** OpenMetrics: the strict Python parser; prints the sample count, exit 1 on a parse error. */
+  static Result pythonOpenMetrics(Path body) throws IOException, InterruptedException {
+    String script =
+        "import sys\n"
+            + "from prometheus_client.openmetrics.parser import"
+            + " text_string_to_metric_families as p\n"
+            + "print(sum(len(f.samples) for f in p(sys.stdin.read())))\n";
+    return run(body, List.of("/usr/bin/python3", "-c", script));
+  }
+
   private static String tool(String name) {
     for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
       File f = new File(dir, name);

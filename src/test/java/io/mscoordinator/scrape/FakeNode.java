@@ -2,6 +2,9 @@ package io.mscoordinator.scrape;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -18,6 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.zip.GZIPOutputStream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
  * A fake inference server on a loopback port: answers {@code GET /metrics} with a corpus body, a
@@ -48,9 +53,32 @@ public final class FakeNode implements AutoCloseable {
 
   /** A node whose environment is {@code env}; pass {@code System.getenv()} to use the real one. */
   public FakeNode(Map<String, String> env) {
+    this(env, null, false);
+  }
+
+  /**
+   * A node serving HTTPS with {@code tls} (its key manager holds the node certificate); with {@code
+   * needClientAuth} it refuses a client without a certificate its trust managers accept.
+   */
+  public FakeNode(Map<String, String> env, SSLContext tls, boolean needClientAuth) {
     this.monitorMode = "1".equals(env.get("MIES_SERVICE_MONITOR_MODE"));
+    InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     try {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+      if (tls == null) {
+        server = HttpServer.create(address, 64);
+      } else {
+        HttpsServer https = HttpsServer.create(address, 64);
+        https.setHttpsConfigurator(
+            new HttpsConfigurator(tls) {
+              @Override
+              public void configure(HttpsParameters params) {
+                SSLParameters p = tls.getDefaultSSLParameters();
+                p.setNeedClientAuth(needClientAuth);
+                params.setSSLParameters(p);
+              }
+            });
+        server = https;
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

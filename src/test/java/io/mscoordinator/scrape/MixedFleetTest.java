@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mscoordinator.cluster.Role;
+import io.mscoordinator.exposition.ExpositionFormat;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,7 +48,12 @@ class MixedFleetTest {
 
   @Test
   void shouldPassPromtoolWithoutParseErrorsWhenMerged() throws Exception {
-    Path body = write("merged.prom", TestTextRenderer.render(snapshot.families()));
+    Path body =
+        write(
+            "merged.prom",
+            new String(
+                SnapshotEncoder.encode(snapshot.families(), ExpositionFormat.PROMETHEUS_TEXT),
+                StandardCharsets.UTF_8));
 
     ExternalCheckers.Result result = ExternalCheckers.promtool(body);
 
@@ -61,7 +68,12 @@ class MixedFleetTest {
     for (MergedSnapshot.Family f : snapshot.families()) {
       ours += f.samples().size();
     }
-    Path body = write("merged.prom", TestTextRenderer.render(snapshot.families()));
+    Path body =
+        write(
+            "merged.prom",
+            new String(
+                SnapshotEncoder.encode(snapshot.families(), ExpositionFormat.PROMETHEUS_TEXT),
+                StandardCharsets.UTF_8));
 
     ExternalCheckers.Result result = ExternalCheckers.python(body);
 
@@ -73,7 +85,12 @@ class MixedFleetTest {
   void shouldPassPromtoolWithTheInstanceViewAndStatusFamilies() throws Exception {
     List<MergedSnapshot.Family> all = new ArrayList<>(snapshot.instanceFamilies());
     all.addAll(snapshot.statusFamilies());
-    Path body = write("instances.prom", TestTextRenderer.render(all));
+    Path body =
+        write(
+            "instances.prom",
+            new String(
+                SnapshotEncoder.encode(all, ExpositionFormat.PROMETHEUS_TEXT),
+                StandardCharsets.UTF_8));
 
     ExternalCheckers.Result result = ExternalCheckers.promtool(body);
 
