@@ -577,9 +577,11 @@ final class TextParser {
     }
     ParsedFamily family = families.get(e.family);
     if (family == null) {
-      // first sample of an untyped family in this body: the slow path would create it
+      // first sample of an untyped family in this body: the slow path would create it, unless
+      // the name now belongs to a histogram or summary declared earlier in this body
       return e.type == MetricType.UNKNOWN
           && e.series.suffix == Series.Suffix.NONE
+          && typedBase(e.family) == null
           && claimFamily(e.family);
     }
     if (family.type != e.type) {
@@ -613,6 +615,17 @@ final class TextParser {
     if (family != null) {
       return family;
     }
+    ParsedFamily base = typedBase(name);
+    if (base != null) {
+      return base;
+    }
+    family = new ParsedFamily(name, MetricType.UNKNOWN);
+    families.put(name, family);
+    return family;
+  }
+
+  /** Text format: the histogram or summary of this body that a suffixed name belongs to. */
+  private ParsedFamily typedBase(String name) {
     for (String suffix : new String[] {"_bucket", "_sum", "_count"}) {
       if (name.endsWith(suffix)) {
         ParsedFamily base = families.get(name.substring(0, name.length() - suffix.length()));
@@ -623,9 +636,7 @@ final class TextParser {
         }
       }
     }
-    family = new ParsedFamily(name, MetricType.UNKNOWN);
-    families.put(name, family);
-    return family;
+    return null;
   }
 
   private static boolean belongsOm(ParsedFamily family, String name) {

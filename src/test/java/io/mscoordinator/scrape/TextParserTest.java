@@ -129,6 +129,25 @@ class TextParserTest {
     assertSame(first.series[0], second.series[0]);
   }
 
+  /** Found by TextParserFuzzTest: an interned untyped key must not bypass a histogram's TYPE. */
+  @Test
+  void shouldPutBucketsUnderTheirHistogramAfterAScrapeWhereTheyCameWithoutType()
+      throws ParseException {
+    TextParser parser = new TextParser(100);
+    byte[] untyped = "x_bucket{le=\"1\"} 2\n".getBytes(StandardCharsets.UTF_8);
+    parser.parse(untyped, untyped.length, false);
+    byte[] typed =
+        ("# TYPE x histogram\nx_bucket{le=\"1\"} 2\nx_bucket{le=\"+Inf\"} 3\n"
+                + "x_sum 4\nx_count 3\n")
+            .getBytes(StandardCharsets.UTF_8);
+
+    List<ParsedFamily> families = parser.parse(typed, typed.length, false);
+
+    assertEquals(1, families.size(), "one family, no stray untyped x_bucket");
+    assertEquals(MetricType.HISTOGRAM, families.get(0).type);
+    assertEquals(4, families.get(0).size);
+  }
+
   @Test
   void shouldRejectABodyOverTheSeriesLimit() {
     byte[] body = "a 1\nb 2\nc 3\n".getBytes(StandardCharsets.UTF_8);
