@@ -406,7 +406,7 @@ public final class NodeScraper implements AutoCloseable {
         if (cause instanceof ScrapeException s) {
           throw new ScrapeException(s.getMessage() + " url=" + uri);
         }
-        throw new ScrapeException("scrape failed: url=" + uri + " reason=" + cause);
+        throw new ScrapeException("scrape failed: url=" + uri + " reason=" + describe(cause));
       }
       if (response.statusCode() != 200) {
         throw new ScrapeException("scrape failed: url=" + uri + " status=" + response.statusCode());
@@ -424,6 +424,16 @@ public final class NodeScraper implements AutoCloseable {
       sizeHint = Math.max(4096, Math.min(max, body.length + body.length / 4));
       return body;
     }
+  }
+
+  /** The exception and the first message along its causes (a refused connection has none). */
+  private static String describe(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c.getMessage() != null && !c.getMessage().isEmpty()) {
+        return c == t ? t.toString() : t + ": " + c.getMessage();
+      }
+    }
+    return t.toString();
   }
 
   private static String host(String ip) {

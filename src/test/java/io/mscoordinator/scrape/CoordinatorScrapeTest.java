@@ -309,6 +309,27 @@ class CoordinatorScrapeTest {
   }
 
   @Test
+  void shouldServeTheReasonWhenANodeRefusesTheConnection() throws Exception {
+    try (ScrapedCoordinator c =
+        new ScrapedCoordinator(ScrapedCoordinator.settings(200, 150, false))) {
+      FakeNode gone = FakeNode.serving(new byte[0]);
+      ScrapedCoordinator.Node node = c.node(0, gone, Role.UNDEF, 1024, MODEL);
+      gone.close(); // nothing listens on its port any more
+
+      c.refresh(List.of(node));
+      String body =
+          c.await(
+                  "/metrics",
+                  r -> r.body().contains("ms_coordinator_node_last_error{"),
+                  5000,
+                  "the node's last error")
+              .body();
+
+      assertTrue(body.contains("reason=java.net.ConnectException"), body);
+    }
+  }
+
+  @Test
   void shouldNeverLowerAClusterCounterInMetricsWhenANodeRestarts() throws Exception {
     FakeNode.Generated restarting = new FakeNode.Generated(3);
     FakeNode.Generated steady = new FakeNode.Generated(3);
