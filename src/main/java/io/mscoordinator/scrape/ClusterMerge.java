@@ -67,6 +67,15 @@ final class ClusterMerge {
   }
 
   MergedSnapshot merge(List<NodeResult> nodes, long nowMillis) {
+    return merge(nodes, List.of(), nowMillis);
+  }
+
+  /**
+   * As {@link #merge(List, long)}, with the last results of nodes removed from the registry that
+   * may come back: their cumulative values stay in the cluster sums, but they are neither listed in
+   * the status families nor in the per-instance view.
+   */
+  MergedSnapshot merge(List<NodeResult> nodes, List<NodeResult> removed, long nowMillis) {
     String joined = settings.joinedModelNames() ? joinedModelName(nodes) : null;
     Map<String, Group> groups = new LinkedHashMap<>();
     int failed = 0;
@@ -86,6 +95,15 @@ final class ClusterMerge {
         }
         if (g.unit == null) {
           g.unit = family.unit;
+        }
+      }
+    }
+    for (NodeResult node : removed) {
+      for (ParsedFamily family : node.families()) {
+        if (family.type.cumulative()) {
+          Group g = groups.computeIfAbsent(family.name, Group::new);
+          g.types.merge(family.type, 1, Integer::sum);
+          g.parts.add(new Part(node.instance(), family, false));
         }
       }
     }

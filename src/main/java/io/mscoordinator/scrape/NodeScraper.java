@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -66,10 +68,14 @@ import javax.net.ssl.SSLParameters;
  *       ms_coordinator_merge_type_conflict}.
  *   <li>cumulative samples never go down: a node restart is compensated per series, a failed node
  *       keeps contributing its last good cumulative values, a removed node's last values stay in
- *       the cluster sums.
+ *       the cluster sums, and a node removed and named again (same id and address) continues where
+ *       it left off instead of counting twice.
  * </ul>
  */
 public final class NodeScraper implements AutoCloseable {
+  /** Removed nodes kept with their state in case they come back; the registry's own limit. */
+  static final int MAX_PARKED = 4096;
+
   private static final Logger LOG = Logger.getLogger(NodeScraper.class.getName());
   private static final String ACCEPT =
       "text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.5,*/*;q=0.1";
@@ -80,6 +86,7 @@ public final class NodeScraper implements AutoCloseable {
   private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
   private ExecutorService clientThreads;
   private final Map<Long, Node> nodes = new ConcurrentHashMap<>();
+  private final LinkedHashMap<Long, Node> parked = new LinkedHashMap<>();
   private final ConcurrentLinkedQueue<NodeResult> departed = new ConcurrentLinkedQueue<>();
   private final Semaphore dirty = new Semaphore(0);
   private final ClusterMerge merge;
@@ -184,6 +191,9 @@ public final class NodeScraper implements AutoCloseable {
           retire(node); // a new address is a new node
           node = null;
         }
+        if (parked.remove(instance.id()) != null) {
+          node.removed = false; // named again: the same node continues
+        }
         if (node == null) {
           node = new Node(instance);
           nodes.put(instance.id(), node);
@@ -195,18 +205,35 @@ public final class NodeScraper implements AutoCloseable {
         if (online.contains(node.instance.id())) {
           continue;
         }
-        if (view.instance(node.instance.id()).isPresent()) {
-          node.stop(); // offline: keep its state, it may come back
-        } else {
-          retire(node);
+        node.stop(); // offline or removed: keep its state, it may come back
+        if (view.instance(node.instance.id()).isEmpty()) {
+          park(node);
         }
       }
     }
     dirty.release();
   }
 
+  /**
+   * Keeps a removed node as if offline, its compensator and last values intact, so that a refresh
+   * that drops it and a later one that names it again (a controller flapping) continue one node
+   * instead of adding its whole counters a second time. Past {@link #MAX_PARKED} removed nodes the
+   * oldest is folded into the merge's departed sums for good.
+   */
+  private void park(Node node) {
+    node.removed = true;
+    parked.putIfAbsent(node.instance.id(), node);
+    if (parked.size() > MAX_PARKED) {
+      Iterator<Node> oldest = parked.values().iterator();
+      Node folded = oldest.next();
+      oldest.remove();
+      retire(folded);
+    }
+  }
+
   private void retire(Node node) {
     node.stop();
+    parked.remove(node.instance.id(), node);
     nodes.remove(node.instance.id(), node);
     departed.add(node.result);
   }
@@ -241,8 +268,11 @@ public final class NodeScraper implements AutoCloseable {
       merge.retire(gone);
     }
     List<NodeResult> results = new ArrayList<>(nodes.size());
+    List<NodeResult> removed = new ArrayList<>();
     for (Node node : nodes.values()) {
-      if (node.running()) {
+      if (node.removed) {
+        removed.add(node.result); // its cumulative values only, unlisted
+      } else if (node.running()) {
         results.add(node.result);
       } else if (!node.result.families().isEmpty()) {
         // offline: its cumulative values stay, its gauges and status go
@@ -260,7 +290,7 @@ public final class NodeScraper implements AutoCloseable {
       }
     }
     results.sort((a, b) -> Long.compareUnsigned(a.instance().id(), b.instance().id()));
-    snapshot = merge.merge(results, System.currentTimeMillis());
+    snapshot = merge.merge(results, removed, System.currentTimeMillis());
   }
 
   // ------------------------------------------------------------------ one node
@@ -269,6 +299,10 @@ public final class NodeScraper implements AutoCloseable {
   private final class Node {
     volatile Instance instance;
     volatile NodeResult result;
+
+    /** Removed from the registry and parked: not scraped, not listed, its counters kept. */
+    volatile boolean removed;
+
     private volatile Thread thread;
     private volatile boolean running;
     private final TextParser parser = new TextParser(settings.maxSeriesPerNode());

@@ -38,7 +38,11 @@ public final class FakeNode implements AutoCloseable {
     BODY,
     HANG,
     GARBAGE,
-    HUGE
+    HUGE,
+    /** The body, one line every {@code slowLineMillis}. */
+    SLOW,
+    /** Headers promising the whole body, half of it, then the connection closed. */
+    RESET
   }
 
   private final HttpServer server;
@@ -50,6 +54,7 @@ public final class FakeNode implements AutoCloseable {
   private volatile String contentType = "text/plain; version=0.0.4; charset=utf-8";
   private volatile Mode mode = Mode.BODY;
   private volatile long hugeBytes = 50L << 20;
+  private volatile long slowLineMillis = 100;
 
   /** A node whose environment is {@code env}; pass {@code System.getenv()} to use the real one. */
   public FakeNode(Map<String, String> env) {
@@ -131,6 +136,12 @@ public final class FakeNode implements AutoCloseable {
     return this;
   }
 
+  /** In {@link Mode#SLOW}: the pause before each line. */
+  public FakeNode slowLineMillis(long millis) {
+    slowLineMillis = millis;
+    return this;
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
     requests.incrementAndGet();
     try (exchange) {
@@ -163,10 +174,46 @@ public final class FakeNode implements AutoCloseable {
             out.write(chunk);
           }
         }
+        case SLOW -> {
+          byte[] bytes = body.get();
+          exchange.getResponseHeaders().set("Content-Type", contentType);
+          exchange.sendResponseHeaders(200, bytes.length);
+          OutputStream out = exchange.getResponseBody();
+          int from = 0;
+          for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == '\n') {
+              sleep(slowLineMillis);
+              out.write(bytes, from, i + 1 - from);
+              out.flush();
+              from = i + 1;
+            }
+          }
+          out.write(bytes, from, bytes.length - from);
+        }
+        case RESET -> {
+          byte[] bytes = body.get();
+          exchange.getResponseHeaders().set("Content-Type", contentType);
+          exchange.sendResponseHeaders(200, bytes.length);
+          OutputStream out = exchange.getResponseBody();
+          out.write(bytes, 0, bytes.length / 2);
+          out.flush();
+          // closing short of the promised length makes the server drop the connection
+        }
         default -> send(exchange, body.get());
       }
-    } catch (IOException e) {
+    } catch (IOException | UncheckedIOException e) {
       // the scraper hung up (timeout or size limit): nothing to answer
+    }
+  }
+
+  private void sleep(long millis) {
+    try {
+      if (closed.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        throw new UncheckedIOException(new IOException("node closed"));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UncheckedIOException(new IOException("interrupted"));
     }
   }
 
@@ -195,6 +242,11 @@ public final class FakeNode implements AutoCloseable {
 
     public Generated(int series) {
       this.series = series;
+    }
+
+    /** Bodies served so far: the value of series {@code s0}. */
+    public long calls() {
+      return calls.get();
     }
 
     /** Simulates a node restart: every counter starts again from zero. */
