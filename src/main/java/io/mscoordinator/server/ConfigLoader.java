@@ -3,6 +3,7 @@ package io.mscoordinator.server;
 import io.mscoordinator.cluster.DeployMode;
 import io.mscoordinator.ingest.MetricsSettings;
 import io.mscoordinator.otlp.OtlpSettings;
+import io.mscoordinator.scrape.ScrapeSettings;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonException;
@@ -190,6 +191,8 @@ public final class ConfigLoader {
         backupEnabled,
         MetricsSettings.parse(object(root, "metrics_config", false), "metrics_config"),
         ListenerTls.client(tls, "mindie_client", source),
+        ScrapeSettings.parse(
+            object(root, "prometheus_metrics_config", false), "prometheus_metrics_config"),
         logSettings(object(root, "log_info", false)),
         root,
         otlpListener(

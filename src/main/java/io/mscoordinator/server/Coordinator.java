@@ -1,24 +1,31 @@
 package io.mscoordinator.server;
 
 import io.helidon.common.socket.SocketOptions;
+import io.helidon.common.tls.Tls;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
 import io.mscoordinator.cluster.ClusterFamilySource;
 import io.mscoordinator.cluster.ClusterService;
 import io.mscoordinator.cluster.InstanceRegistry;
 import io.mscoordinator.cluster.MasterState;
 import io.mscoordinator.cluster.RequestTracker;
+import io.mscoordinator.exposition.MetricsHandler;
 import io.mscoordinator.health.Probes;
 import io.mscoordinator.ingest.MetricsCore;
 import io.mscoordinator.otlp.CoreOtlpSink;
 import io.mscoordinator.otlp.OtlpService;
 import io.mscoordinator.otlp.OtlpSink;
 import io.mscoordinator.otlp.OtlpStats;
+import io.mscoordinator.scrape.NodeScraper;
+import io.mscoordinator.scrape.ScrapeFamilySource;
+import io.mscoordinator.scrape.StrictMetricsHandler;
 import java.net.InetAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -47,6 +54,7 @@ public final class Coordinator implements AutoCloseable {
   private final MasterState master;
   private final Probes probes;
   private final MetricsCore metrics;
+  private final NodeScraper scraper;
   private final WebServer server;
   private final Map<String, CoordinatorConfig.Listener> listeners = new LinkedHashMap<>();
 
@@ -63,6 +71,16 @@ public final class Coordinator implements AutoCloseable {
             model -> registry.view().servesModel(model));
     probes.addLivenessCheck(metrics.livenessCheck());
     metrics.addFamilySource(new ClusterFamilySource(registry, master, config.deployMode()));
+    this.scraper =
+        NodeScraper.start(
+            config.scrape(),
+            registry,
+            config.scrapeTls().map(Tls::sslContext).orElse(null),
+            config.scrapeTls().map(Tls::sslParameters).orElse(null));
+    metrics.addFamilySource(ScrapeFamilySource.cluster(scraper::snapshot));
+    Handler metricsHandler = new StrictMetricsHandler(metrics.handler(), scraper::snapshot);
+    Handler instancesHandler =
+        new MetricsHandler(List.of(ScrapeFamilySource.instances(scraper::snapshot)));
     ClusterService cluster =
         new ClusterService(registry, tracker, master, config.deployMode(), config.bodyLimitBytes());
 
@@ -76,7 +94,7 @@ public final class Coordinator implements AutoCloseable {
             .maxTcpConnections(config.limits().maxConnections())
             .idleConnectionTimeout(Duration.ofSeconds(config.limits().idleTimeoutSeconds()))
             .connectionOptions(Coordinator::connectionOptions)
-            .routing(r -> Routes.manage(r, probes, cluster, metrics.handler()));
+            .routing(r -> Routes.manage(r, probes, cluster, metricsHandler, instancesHandler));
     config.manage().tls().ifPresent(builder::tls);
     listeners.put(MANAGE, config.manage());
     config
@@ -100,7 +118,7 @@ public final class Coordinator implements AutoCloseable {
                           s,
                           l,
                           config.bodyLimitBytes(),
-                          r -> Routes.external(r, metrics.handler())));
+                          r -> Routes.external(r, metricsHandler, instancesHandler)));
             });
     config
         .otlp()
@@ -118,7 +136,12 @@ public final class Coordinator implements AutoCloseable {
                     s.contentEncoding(OtlpService.contentEncoding());
                   });
             });
-    this.server = builder.build();
+    try {
+      this.server = builder.build();
+    } catch (RuntimeException e) {
+      scraper.close();
+      throw e;
+    }
   }
 
   private void socket(
@@ -264,6 +287,11 @@ public final class Coordinator implements AutoCloseable {
     return probes;
   }
 
+  /** The node scraper: every online instance's {@code /metrics}, merged. */
+  public NodeScraper scraper() {
+    return scraper;
+  }
+
   public MetricsCore metrics() {
     return metrics;
   }
@@ -276,6 +304,7 @@ public final class Coordinator implements AutoCloseable {
     if (server.isRunning()) {
       server.stop();
     }
+    scraper.close();
     metrics.close();
   }
 }

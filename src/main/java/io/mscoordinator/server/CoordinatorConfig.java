@@ -4,6 +4,7 @@ import io.helidon.common.tls.Tls;
 import io.mscoordinator.cluster.DeployMode;
 import io.mscoordinator.ingest.MetricsSettings;
 import io.mscoordinator.otlp.OtlpSettings;
+import io.mscoordinator.scrape.ScrapeSettings;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ import java.util.Optional;
  * @param backupEnabled {@code backup_config.function_enable}: master/standby is on
  * @param metrics the metrics core's settings ({@code metrics_config})
  * @param scrapeTls TLS of the node scrape client ({@code tls_config.mindie_client_tls_*}), when on
+ * @param scrape node scraping and merging ({@code prometheus_metrics_config})
  * @param root the whole parsed file, for sections that later capabilities read themselves
  * @param otlp the OTLP/HTTP metrics listener ({@code otlp_config}), unless {@code enable} is false
  * @param otlpSettings the OTLP receiver's limits and label rules ({@code otlp_config})
@@ -40,6 +42,7 @@ public record CoordinatorConfig(
     boolean backupEnabled,
     MetricsSettings metrics,
     Optional<Tls> scrapeTls,
+    ScrapeSettings scrape,
     LogSettings log,
     JsonObject root,
     Optional<Listener> otlp,
@@ -92,6 +95,7 @@ public record CoordinatorConfig(
         backupEnabled,
         newMetrics,
         scrapeTls,
+        scrape,
         log,
         root,
         otlp,
@@ -113,9 +117,32 @@ public record CoordinatorConfig(
         backupEnabled,
         metrics,
         scrapeTls,
+        scrape,
         log,
         root,
         otlp.map(l -> l.withPort(0)),
+        otlpSettings);
+  }
+
+  /** The same configuration with other scrape settings (tests use short intervals). */
+  public CoordinatorConfig withScrape(ScrapeSettings newScrape) {
+    return new CoordinatorConfig(
+        source,
+        manage,
+        status,
+        external,
+        predictIp,
+        predictPort,
+        bodyLimitBytes,
+        limits,
+        deployMode,
+        backupEnabled,
+        metrics,
+        scrapeTls,
+        newScrape,
+        log,
+        root,
+        otlp,
         otlpSettings);
   }
 }

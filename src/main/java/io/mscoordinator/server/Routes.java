@@ -10,10 +10,21 @@ import io.mscoordinator.otlp.OtlpService;
 final class Routes {
   private Routes() {}
 
-  /** Everything of the management API. */
+  /**
+   * Everything of the management API. {@code /metrics/instances} is the per-instance view of the
+   * scraped nodes, apart from {@code /metrics} so that no body counts a node twice.
+   */
   static void manage(
-      HttpRouting.Builder routing, Probes probes, ClusterService cluster, Handler metrics) {
-    routing.register(probes).register(cluster).get("/metrics", metrics);
+      HttpRouting.Builder routing,
+      Probes probes,
+      ClusterService cluster,
+      Handler metrics,
+      Handler instances) {
+    routing
+        .register(probes)
+        .register(cluster)
+        .get("/metrics", metrics)
+        .get("/metrics/instances", instances);
   }
 
   /** The probes alone, for {@code http_config.status_port}. */
@@ -21,9 +32,9 @@ final class Routes {
     routing.register(probes);
   }
 
-  /** {@code /metrics} alone, for {@code http_config.external_port}. */
-  static void external(HttpRouting.Builder routing, Handler metrics) {
-    routing.get("/metrics", metrics);
+  /** {@code /metrics} and {@code /metrics/instances} alone, for {@code external_port}. */
+  static void external(HttpRouting.Builder routing, Handler metrics, Handler instances) {
+    routing.get("/metrics", metrics).get("/metrics/instances", instances);
   }
 
   /** POST {@code /v1/metrics} alone, for the OTLP/HTTP listener ({@code otlp_config}). */

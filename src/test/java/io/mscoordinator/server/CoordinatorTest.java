@@ -61,6 +61,7 @@ class CoordinatorTest {
               config.backupEnabled(),
               config.metrics(),
               config.scrapeTls(),
+              config.scrape(),
               config.log(),
               config.root(),
               config.otlp(),

@@ -1,0 +1,610 @@
+package io.mscoordinator.scrape;
+
+import io.mscoordinator.cluster.ClusterView;
+import io.mscoordinator.cluster.Instance;
+import io.mscoordinator.cluster.InstanceRegistry;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.zip.GZIPInputStream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+
+/**
+ * Scrapes every online registered instance's {@code /metrics} in the background and keeps one
+ * merged {@link MergedSnapshot} of them; {@link #snapshot()} is what {@code /metrics} renders.
+ *
+ * <p>Threadsafe. Each online instance has one virtual thread that fetches {@code
+ * http(s)://{ip}:{metric_port}/metrics} every {@code scrape_interval_ms}, each fetch bounded by
+ * {@code scrape_timeout_ms} (headers and whole body) and {@code max_body_bytes} (after gunzip),
+ * parses it strictly and compensates counter resets. One merge virtual thread re-merges shortly
+ * after results arrive and publishes the snapshot through a volatile field, so readers never wait
+ * on a node. The registry listener starts a node's thread at once when it comes online or is added
+ * and stops it at once when it goes offline or is removed.
+ *
+ * <p>Merge rules, by family name and full label set (never by position):
+ *
+ * <ul>
+ *   <li>counter, gauge, untyped: the family's {@link MergeRule} (default sum). Built in: {@code
+ *       npu_cache_usage_perc} and {@code cpu_cache_usage_perc} weighted by each node's {@code
+ *       total_block_num}; {@code npu_prefix_cache_hit_rate} = sum({@code npu_radix_match_hit_num})
+ *       / sum({@code all_radix_match_num}) over prefill nodes when there are any (the plain mean
+ *       when no node reports the radix counters); {@code failed_request_perc} = sum({@code
+ *       request_failed_total}) / sum({@code request_received_total}), 0 when nothing was received.
+ *   <li>histogram: buckets summed over the {@code le} bounds every node of that label set has;
+ *       {@code +Inf} and {@code _count} always (a node without {@code +Inf} contributes its {@code
+ *       _count}); {@code _sum} when every node has one.
+ *   <li>summary: {@code _sum} and {@code _count} summed; quantiles cannot be merged and are left
+ *       out.
+ *   <li>a family whose type differs between nodes is left out and reported in {@code
+ *       ms_coordinator_merge_type_conflict}.
+ *   <li>cumulative samples never go down: a node restart is compensated per series, a failed node
+ *       keeps contributing its last good cumulative values, a removed node's last values stay in
+ *       the cluster sums, and a node removed and named again (same id and address) continues where
+ *       it left off instead of counting twice.
+ * </ul>
+ */
+public final class NodeScraper implements AutoCloseable {
+  /** Removed nodes kept with their state in case they come back; the registry's own limit. */
+  static final int MAX_PARKED = 4096;
+
+  private static final Logger LOG = Logger.getLogger(NodeScraper.class.getName());
+  private static final String ACCEPT =
+      "text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.5,*/*;q=0.1";
+
+  private final ScrapeSettings settings;
+  private final HttpClient client;
+  private final String scheme;
+  private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+  private ExecutorService clientThreads;
+  private final Map<Long, Node> nodes = new ConcurrentHashMap<>();
+  private final LinkedHashMap<Long, Node> parked = new LinkedHashMap<>();
+  private final ConcurrentLinkedQueue<NodeResult> departed = new ConcurrentLinkedQueue<>();
+  private final Semaphore dirty = new Semaphore(0);
+  private final ClusterMerge merge;
+  private final Object membership = new Object();
+  private volatile MergedSnapshot snapshot = MergedSnapshot.EMPTY;
+  private volatile boolean closed;
+
+  private NodeScraper(ScrapeSettings settings, HttpClient client, boolean https) {
+    this.settings = settings;
+    this.client = client;
+    this.scheme = https ? "https" : "http";
+    this.merge = new ClusterMerge(settings);
+  }
+
+  /**
+   * Starts scraping the registry's online instances and follows its changes.
+   *
+   * @param tls the client TLS context (CA, client certificate) for {@code https}, or null for plain
+   *     {@code http}
+   */
+  public static NodeScraper start(
+      ScrapeSettings settings, InstanceRegistry registry, SSLContext tls) {
+    return start(settings, registry, tls, null);
+  }
+
+  /**
+   * As {@link #start(ScrapeSettings, InstanceRegistry, SSLContext)}, with the client's TLS
+   * parameters (protocols). Hostname verification stays on whatever {@code parameters} say: a node
+   * certificate must match the address the node is scraped at.
+   */
+  public static NodeScraper start(
+      ScrapeSettings settings,
+      InstanceRegistry registry,
+      SSLContext tls,
+      SSLParameters parameters) {
+    ExecutorService clientThreads = Executors.newVirtualThreadPerTaskExecutor();
+    HttpClient.Builder builder =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(settings.timeout())
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .executor(clientThreads);
+    if (tls != null) {
+      builder.sslContext(tls);
+      SSLParameters p = parameters == null ? tls.getDefaultSSLParameters() : parameters;
+      SSLParameters verified = new SSLParameters(p.getCipherSuites(), p.getProtocols());
+      verified.setEndpointIdentificationAlgorithm("HTTPS");
+      builder.sslParameters(verified);
+    }
+    NodeScraper scraper = new NodeScraper(settings, builder.build(), tls != null);
+    scraper.clientThreads = clientThreads;
+    return scraper.begin(registry);
+  }
+
+  /** As {@link #start(ScrapeSettings, InstanceRegistry, SSLContext)} with a client of your own. */
+  public static NodeScraper start(
+      ScrapeSettings settings, InstanceRegistry registry, HttpClient client, boolean https) {
+    return new NodeScraper(settings, client, https).begin(registry);
+  }
+
+  private NodeScraper begin(InstanceRegistry registry) {
+    threads.submit(this::mergeLoop);
+    registry.addListener(this::follow);
+    follow(registry.view());
+    return this;
+  }
+
+  /** The latest merged picture; never null, never waits. */
+  public MergedSnapshot snapshot() {
+    return snapshot;
+  }
+
+  /** Stops every scrape; the last snapshot stays readable. */
+  @Override
+  public void close() {
+    closed = true;
+    synchronized (membership) {
+      for (Node node : nodes.values()) {
+        node.stop();
+      }
+    }
+    dirty.release();
+    threads.shutdownNow();
+    if (clientThreads != null) {
+      clientThreads.shutdownNow();
+    }
+  }
+
+  // ------------------------------------------------------------------ membership
+
+  /** Called by the registry on every change, on the writing thread; quick. */
+  private void follow(ClusterView view) {
+    synchronized (membership) {
+      if (closed) {
+        return;
+      }
+      Set<Long> online = new HashSet<>();
+      for (Instance instance : view.onlineInstances()) {
+        online.add(instance.id());
+        Node node = nodes.get(instance.id());
+        if (node != null && !sameEndpoint(node.instance, instance)) {
+          retire(node); // a new address is a new node
+          node = null;
+        }
+        if (parked.remove(instance.id()) != null) {
+          node.removed = false; // named again: the same node continues
+        }
+        if (node == null) {
+          node = new Node(instance);
+          nodes.put(instance.id(), node);
+        }
+        node.instance = instance;
+        node.startIfStopped();
+      }
+      for (Node node : List.copyOf(nodes.values())) {
+        if (online.contains(node.instance.id())) {
+          continue;
+        }
+        node.stop(); // offline or removed: keep its state, it may come back
+        if (view.instance(node.instance.id()).isEmpty()) {
+          park(node);
+        }
+      }
+    }
+    dirty.release();
+  }
+
+  /**
+   * Keeps a removed node as if offline, its compensator and last values intact, so that a refresh
+   * that drops it and a later one that names it again (a controller flapping) continue one node
+   * instead of adding its whole counters a second time. Past {@link #MAX_PARKED} removed nodes the
+   * oldest is folded into the merge's departed sums for good.
+   */
+  private void park(Node node) {
+    node.removed = true;
+    parked.putIfAbsent(node.instance.id(), node);
+    if (parked.size() > MAX_PARKED) {
+      Iterator<Node> oldest = parked.values().iterator();
+      Node folded = oldest.next();
+      oldest.remove();
+      retire(folded);
+    }
+  }
+
+  private void retire(Node node) {
+    node.stop();
+    parked.remove(node.instance.id(), node);
+    nodes.remove(node.instance.id(), node);
+    departed.add(node.result);
+  }
+
+  private static boolean sameEndpoint(Instance a, Instance b) {
+    return a.ip().equals(b.ip()) && a.metricPort() == b.metricPort();
+  }
+
+  // ------------------------------------------------------------------ merging
+
+  private void mergeLoop() {
+    long coalesceNanos = Math.min(settings.interval().toNanos() / 20, 50_000_000L);
+    while (!closed) {
+      try {
+        dirty.acquire();
+        // results of one round arrive close together: gather them into one merge
+        TimeUnit.NANOSECONDS.sleep(coalesceNanos);
+        dirty.drainPermits();
+      } catch (InterruptedException e) {
+        return;
+      }
+      try {
+        mergeNow();
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "merge failed: reason=" + e, e);
+      }
+    }
+  }
+
+  private void mergeNow() {
+    for (NodeResult gone; (gone = departed.poll()) != null; ) {
+      merge.retire(gone);
+    }
+    List<NodeResult> results = new ArrayList<>(nodes.size());
+    List<NodeResult> removed = new ArrayList<>();
+    for (Node node : nodes.values()) {
+      if (node.removed) {
+        removed.add(node.result); // its cumulative values only, unlisted
+      } else if (node.running()) {
+        results.add(node.result);
+      } else if (!node.result.families().isEmpty()) {
+        // offline: its cumulative values stay, its gauges and status go
+        NodeResult r = node.result;
+        results.add(
+            new NodeResult(
+                r.instance(),
+                false,
+                null,
+                r.durationSeconds(),
+                r.samples(),
+                r.lastSuccessMillis(),
+                r.families(),
+                false));
+      }
+    }
+    results.sort((a, b) -> Long.compareUnsigned(a.instance().id(), b.instance().id()));
+    snapshot = merge.merge(results, removed, System.currentTimeMillis());
+  }
+
+  // ------------------------------------------------------------------ one node
+
+  /** One instance's scrape loop; its parser and compensator are confined to its thread. */
+  private final class Node {
+    volatile Instance instance;
+    volatile NodeResult result;
+
+    /** Removed from the registry and parked: not scraped, not listed, its counters kept. */
+    volatile boolean removed;
+
+    private volatile Thread thread;
+    private volatile boolean running;
+    private final TextParser parser = new TextParser(settings.maxSeriesPerNode());
+    private final ResetCompensator compensator = new ResetCompensator(settings.maxSeriesPerNode());
+    private int sizeHint = 64 * 1024;
+
+    Node(Instance instance) {
+      this.instance = instance;
+      this.result = NodeResult.pending(instance);
+    }
+
+    boolean running() {
+      return running;
+    }
+
+    void startIfStopped() {
+      if (running) {
+        return;
+      }
+      running = true;
+      Thread previous = thread;
+      // the previous thread may still be finishing a scrape: it must be gone before the parser
+      // and compensator change hands
+      thread =
+          Thread.ofVirtual()
+              .name("scrape-" + instance.idText())
+              .unstarted(
+                  () -> {
+                    try {
+                      if (previous != null) {
+                        previous.join();
+                      }
+                    } catch (InterruptedException e) {
+                      return;
+                    }
+                    loop();
+                  });
+      thread.start();
+    }
+
+    void stop() {
+      running = false;
+      Thread t = thread;
+      if (t != null) {
+        t.interrupt();
+      }
+    }
+
+    private void loop() {
+      Thread me = Thread.currentThread();
+      long intervalNanos = settings.interval().toNanos();
+      while (running && thread == me && !closed) {
+        long start = System.nanoTime();
+        NodeResult next = scrapeOnce(instance, start);
+        if (!running || thread != me) {
+          return;
+        }
+        result = next;
+        dirty.release();
+        long sleep = start + intervalNanos - System.nanoTime();
+        if (sleep > 0) {
+          try {
+            TimeUnit.NANOSECONDS.sleep(sleep);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }
+    }
+
+    private NodeResult scrapeOnce(Instance target, long startNanos) {
+      NodeResult previous = result;
+      String error;
+      try {
+        Body body = fetch(target, startNanos);
+        List<ParsedFamily> families = parser.parse(body.bytes, body.length, body.openMetrics);
+        compensator.apply(families);
+        int samples = 0;
+        for (ParsedFamily f : families) {
+          samples += f.size;
+        }
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        return new NodeResult(
+            target, true, null, seconds, samples, System.currentTimeMillis(), families, true);
+      } catch (ParseException e) {
+        error = e.getMessage();
+      } catch (ScrapeException e) {
+        error = e.getMessage();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        error = "scrape interrupted";
+      } catch (RuntimeException e) {
+        error = "scrape failed: reason=" + e;
+      }
+      double seconds = (System.nanoTime() - startNanos) / 1e9;
+      return new NodeResult(
+          target,
+          false,
+          error,
+          seconds,
+          previous.samples(),
+          previous.lastSuccessMillis(),
+          previous.families(),
+          true);
+    }
+
+    private Body fetch(Instance target, long startNanos)
+        throws ScrapeException, InterruptedException {
+      URI uri =
+          URI.create(scheme + "://" + host(target.ip()) + ":" + target.metricPort() + "/metrics");
+      Duration timeout = settings.timeout();
+      HttpRequest request =
+          HttpRequest.newBuilder(uri)
+              .timeout(timeout)
+              .header("Accept", ACCEPT)
+              .header("Accept-Encoding", "gzip")
+              .GET()
+              .build();
+      int max = settings.maxBodyBytes();
+      CompletableFuture<HttpResponse<Body>> future =
+          client.sendAsync(request, info -> new BoundedBody(info, max, sizeHint));
+      HttpResponse<Body> response;
+      long remaining = startNanos + timeout.toNanos() - System.nanoTime();
+      try {
+        response = future.get(Math.max(0, remaining), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        future.cancel(true);
+        throw new ScrapeException(
+            "scrape timed out: url=" + uri + " timeout_ms=" + timeout.toMillis());
+      } catch (InterruptedException e) {
+        future.cancel(true);
+        throw e;
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof ScrapeException s) {
+          throw new ScrapeException(s.getMessage() + " url=" + uri);
+        }
+        throw new ScrapeException("scrape failed: url=" + uri + " reason=" + describe(cause));
+      }
+      if (response.statusCode() != 200) {
+        throw new ScrapeException("scrape failed: url=" + uri + " status=" + response.statusCode());
+      }
+      Body body = response.body();
+      String encoding = response.headers().firstValue("Content-Encoding").orElse("identity");
+      if (encoding.equalsIgnoreCase("gzip")) {
+        body = gunzip(body, max, uri);
+      } else if (!encoding.equalsIgnoreCase("identity")) {
+        throw new ScrapeException(
+            "scrape failed: url=" + uri + " reason=unsupported encoding=" + encoding);
+      }
+      String type = response.headers().firstValue("Content-Type").orElse("");
+      body.openMetrics = type.startsWith("application/openmetrics-text");
+      sizeHint = Math.max(4096, Math.min(max, body.length + body.length / 4));
+      return body;
+    }
+  }
+
+  /** The exception and the first message along its causes (a refused connection has none). */
+  private static String describe(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c.getMessage() != null && !c.getMessage().isEmpty()) {
+        return c == t ? t.toString() : t + ": " + c.getMessage();
+      }
+    }
+    return t.toString();
+  }
+
+  private static String host(String ip) {
+    return ip.indexOf(':') >= 0 && !ip.startsWith("[") ? "[" + ip + "]" : ip;
+  }
+
+  private static Body gunzip(Body compressed, int max, URI uri) throws ScrapeException {
+    byte[] out = new byte[Math.min(max, Math.max(4096, compressed.length * 4))];
+    int n = 0;
+    try (InputStream in =
+        new GZIPInputStream(new ByteArrayInputStream(compressed.bytes, 0, compressed.length))) {
+      while (true) {
+        if (n == out.length) {
+          if (n >= max) {
+            if (in.read() < 0) {
+              break;
+            }
+            throw new ScrapeException("body too large after gunzip: url=" + uri + " limit=" + max);
+          }
+          out = Arrays.copyOf(out, (int) Math.min(max, 2L * out.length));
+        }
+        int r = in.read(out, n, out.length - n);
+        if (r < 0) {
+          break;
+        }
+        n += r;
+      }
+    } catch (IOException e) {
+      throw new ScrapeException("bad gzip body: url=" + uri + " reason=" + e.getMessage());
+    }
+    Body body = new Body();
+    body.bytes = out;
+    body.length = n;
+    return body;
+  }
+
+  /** A fetched body: the first {@link #length} bytes of {@link #bytes}. */
+  private static final class Body {
+    byte[] bytes;
+    int length;
+    boolean openMetrics;
+  }
+
+  /** A scrape that failed for a reason other than the body's format. */
+  private static final class ScrapeException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    ScrapeException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Collects a body up to a limit and cancels the exchange past it, so a 50 MB answer costs at most
+   * the limit. Called by the client's threads, one signal at a time.
+   */
+  private static final class BoundedBody implements HttpResponse.BodySubscriber<Body> {
+    private final CompletableFuture<Body> result = new CompletableFuture<>();
+    private final int max;
+    private final boolean discard;
+    private Flow.Subscription subscription;
+    private byte[] bytes;
+    private int length;
+
+    BoundedBody(HttpResponse.ResponseInfo info, int max, int sizeHint) {
+      this.max = max;
+      this.discard = info.statusCode() != 200;
+      long declared = info.headers().firstValueAsLong("Content-Length").orElse(-1);
+      if (!discard && declared > max) {
+        result.completeExceptionally(
+            new ScrapeException("body too large: limit=" + max + " content_length=" + declared));
+      }
+      this.bytes = new byte[discard ? 0 : Math.min(max, Math.max(1024, sizeHint))];
+    }
+
+    @Override
+    public CompletionStage<Body> getBody() {
+      return result;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      if (result.isDone()) {
+        s.cancel();
+      } else {
+        s.request(Long.MAX_VALUE);
+      }
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> buffers) {
+      if (result.isDone()) {
+        return;
+      }
+      for (ByteBuffer buffer : buffers) {
+        int n = buffer.remaining();
+        if (discard) {
+          buffer.position(buffer.limit());
+          continue;
+        }
+        if (length + (long) n > max) {
+          subscription.cancel();
+          result.completeExceptionally(new ScrapeException("body too large: limit=" + max));
+          return;
+        }
+        if (length + n > bytes.length) {
+          bytes =
+              Arrays.copyOf(bytes, (int) Math.min(max, Math.max(2L * bytes.length, length + n)));
+        }
+        buffer.get(bytes, length, n);
+        length += n;
+      }
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+      result.completeExceptionally(throwable);
+    }
+
+    @Override
+    public void onComplete() {
+      Body body = new Body();
+      body.bytes = bytes;
+      body.length = length;
+      result.complete(body);
+    }
+  }
+
+  /** For tests: the ids of the nodes being scraped now. */
+  Set<Long> scrapedIds() {
+    Set<Long> ids = new HashSet<>();
+    for (Map.Entry<Long, Node> e : new HashMap<>(nodes).entrySet()) {
+      if (e.getValue().running()) {
+        ids.add(e.getKey());
+      }
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,1240 @@
+package io.mscoordinator.scrape;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A strict parser of Prometheus text 0.0.4 and OpenMetrics 1.0 bodies, reading bytes directly.
+ *
+ * <p>Confined to the thread that scrapes one node: it keeps intern tables across scrapes so that a
+ * sample line whose name and labels are byte-for-byte those of the previous scrape costs one hash
+ * and one compare, with no String built. A key is resolved (names checked, escapes decoded, labels
+ * sorted) only the first time its bytes are seen under a family.
+ *
+ * <p>Text 0.0.4 follows the rules of Prometheus's own text parser (expfmt): blanks between tokens,
+ * blank lines and free comments are allowed; samples of a family may be interleaved with others;
+ * TYPE after samples, a second HELP or TYPE, bad names, escapes, values or integer timestamps are
+ * errors. Additionally a series may appear only once per body. OpenMetrics is checked to its
+ * specification: single spaces, {@code # EOF}, suffixes per type, contiguous families and groups,
+ * histogram consistency, non-negative counters and exemplars only where allowed.
+ */
+final class TextParser {
+  private static final double[] POW10 = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+  };
+
+  /** One interned sample key: its bytes, the family it was resolved under, its series. */
+  private static final class Entry {
+    byte[] key;
+    int hash;
+    Entry next;
+    String family;
+    MetricType type;
+    Series series;
+    Slot slot;
+  }
+
+  /** The per-body bookkeeping of one distinct series: when it was last seen and where. */
+  private static final class Slot {
+    int epoch;
+    ParsedFamily family;
+    int index;
+    long timestamp;
+  }
+
+  private final int maxSeries;
+  private Entry[] table = new Entry[1024];
+  private int tableSize;
+  private final Map<Series, Slot> slots = new HashMap<>();
+  private final Map<String, String> names = new HashMap<>();
+  private int epoch;
+
+  // state of one parse
+  private byte[] b;
+  private int end;
+  private int pos;
+  private int line;
+  private boolean om;
+  private LinkedHashMap<String, ParsedFamily> families;
+  private ParsedFamily current;
+  private int seriesCount;
+  private Set<String> omSampleNames;
+  private Set<Labels> omClosedGroups;
+  private Labels omGroup;
+  private OmHistogramCheck omHistogram;
+
+  TextParser(int maxSeries) {
+    this.maxSeries = maxSeries;
+  }
+
+  /**
+   * Parses {@code len} bytes of {@code body}; returns the families in body order, each with at
+   * least one sample.
+   */
+  List<ParsedFamily> parse(byte[] body, int len, boolean openMetrics) throws ParseException {
+    b = body;
+    end = len;
+    pos = 0;
+    line = 1;
+    om = openMetrics;
+    families = new LinkedHashMap<>();
+    current = null;
+    seriesCount = 0;
+    epoch++;
+    omSampleNames = om ? new HashSet<>() : null;
+    omClosedGroups = null;
+    omGroup = null;
+    omHistogram = null;
+    if (slots.size() > 4 * maxSeries || names.size() > 8 * maxSeries) {
+      names.clear();
+      slots.clear();
+      table = new Entry[1024];
+      tableSize = 0;
+    }
+    try {
+      if (om && len > 0 && b[len - 1] != '\n' && endsWithEof(len)) {
+        // OpenMetrics allows the body to end right after "# EOF"
+        b = Arrays.copyOf(body, len + 1);
+        b[len] = '\n';
+        end = ++len;
+      }
+      if (len > 0 && b[len - 1] != '\n') {
+        throw error("body does not end with a newline");
+      }
+      boolean eof = false;
+      while (pos < end) {
+        if (eof) {
+          throw error("text after # EOF");
+        }
+        eof = parseLine();
+        line++;
+      }
+      if (om && !eof) {
+        throw error("missing # EOF");
+      }
+      closeOmGroup();
+      List<ParsedFamily> out = new ArrayList<>(families.size());
+      for (ParsedFamily family : families.values()) {
+        if (family.size > 0) {
+          out.add(family);
+        } else if (family.typed && !om) {
+          // expfmt drops these silently; a TYPE whose samples went elsewhere is a broken body
+          throw new ParseException(
+              "parse error: reason=typed family without samples: name=" + family.name);
+        }
+      }
+      return out;
+    } finally {
+      b = null;
+      families = null;
+      current = null;
+    }
+  }
+
+  private boolean endsWithEof(int len) {
+    byte[] eof = "\n# EOF".getBytes(StandardCharsets.US_ASCII);
+    if (len == eof.length - 1) {
+      return Arrays.equals(b, 0, len, eof, 1, eof.length);
+    }
+    return len >= eof.length && Arrays.equals(b, len - eof.length, len, eof, 0, eof.length);
+  }
+
+  private ParseException error(String what) {
+    return new ParseException("parse error: line=" + line + " reason=" + what);
+  }
+
+  private boolean parseLine() throws ParseException {
+    if (!om) {
+      skipBlanks();
+    }
+    byte c = b[pos];
+    if (c == '\n') {
+      if (om) {
+        throw error("blank line");
+      }
+      pos++;
+      return false;
+    }
+    if (c == '#') {
+      return parseComment();
+    }
+    parseSample();
+    return false;
+  }
+
+  // ---------------------------------------------------------------- comments
+
+  private boolean parseComment() throws ParseException {
+    pos++; // '#'
+    if (om) {
+      if (b[pos] != ' ') {
+        throw error("comment without a space after #");
+      }
+      pos++;
+      int wordStart = pos;
+      while (b[pos] != ' ' && b[pos] != '\n') {
+        pos++;
+      }
+      String word = ascii(wordStart, pos);
+      if (word.equals("EOF")) {
+        if (b[pos] != '\n') {
+          throw error("text after # EOF on its line");
+        }
+        pos++;
+        return true;
+      }
+      if (!word.equals("HELP") && !word.equals("TYPE") && !word.equals("UNIT")) {
+        throw error("unknown comment in OpenMetrics: word=" + word);
+      }
+      if (b[pos] != ' ') {
+        throw error(word + " without a metric name");
+      }
+      pos++;
+      String name = metricName();
+      if (b[pos] != ' ') {
+        throw error(word + " without text after the name: name=" + name);
+      }
+      pos++;
+      ParsedFamily family = omMetadataFamily(name);
+      switch (word) {
+        case "HELP" -> {
+          if (family.help != null) {
+            throw error("second HELP: name=" + name);
+          }
+          family.help = restOfLine(true);
+        }
+        case "UNIT" -> {
+          if (family.unit != null) {
+            throw error("second UNIT: name=" + name);
+          }
+          String unit = restOfLine(false);
+          if (!unit.isEmpty()
+              && (!name.endsWith("_" + unit)
+                  || family.type == MetricType.INFO
+                  || family.type == MetricType.STATESET)) {
+            throw error("unit does not suffix the name: name=" + name + " unit=" + unit);
+          }
+          family.unit = unit;
+        }
+        default -> {
+          if (family.typed) {
+            throw error("second TYPE: name=" + name);
+          }
+          String typeWord = restOfLine(false);
+          MetricType type = MetricType.ofText(typeWord, true);
+          if (type == null) {
+            throw error("unknown type: name=" + name + " type=" + typeWord);
+          }
+          family.type = type;
+          family.typed = true;
+          if (family.unit != null
+              && !family.unit.isEmpty()
+              && (type == MetricType.INFO || type == MetricType.STATESET)) {
+            throw error("unit on a " + type.text() + ": name=" + name);
+          }
+          reserveOmNames(family);
+        }
+      }
+      return false;
+    }
+    skipBlanks();
+    if (b[pos] == '\n') {
+      pos++;
+      return false;
+    }
+    int wordStart = pos;
+    while (b[pos] != ' ' && b[pos] != '\t' && b[pos] != '\n') {
+      pos++;
+    }
+    boolean help = word(wordStart, "HELP");
+    boolean type = !help && word(wordStart, "TYPE");
+    if ((!help && !type) || b[pos] == '\n') {
+      skipToLineEnd();
+      return false;
+    }
+    skipBlanks();
+    if (b[pos] == '\n') {
+      pos++;
+      return false;
+    }
+    String name = metricName();
+    if (b[pos] == '\n') {
+      pos++;
+      return false;
+    }
+    if (b[pos] != ' ' && b[pos] != '\t') {
+      throw error("invalid metric name in comment");
+    }
+    skipBlanks();
+    ParsedFamily family = families.get(name);
+    if (family == null) {
+      family = new ParsedFamily(name, MetricType.UNKNOWN);
+      families.put(name, family);
+    }
+    current = family;
+    if (help) {
+      if (family.help != null) {
+        throw error("second HELP: name=" + name);
+      }
+      family.help = restOfLine(true);
+    } else {
+      if (family.typed || family.size > 0) {
+        throw error("second TYPE, or TYPE after samples: name=" + name);
+      }
+      int typeStart = pos;
+      while (b[pos] != ' ' && b[pos] != '\t' && b[pos] != '\n') {
+        pos++;
+      }
+      String typeWord = ascii(typeStart, pos).toLowerCase(java.util.Locale.ROOT);
+      MetricType t = MetricType.ofText(typeWord, false);
+      if (t == null) {
+        throw error("unknown type: name=" + name + " type=" + typeWord);
+      }
+      skipBlanks();
+      if (b[pos] != '\n') {
+        throw error("text after the type: name=" + name);
+      }
+      pos++;
+      family.type = t;
+      family.typed = true;
+    }
+    return false;
+  }
+
+  private ParsedFamily omMetadataFamily(String name) throws ParseException {
+    if (current != null && current.name.equals(name) && current.size == 0) {
+      return current;
+    }
+    if (families.containsKey(name)) {
+      throw error("metadata out of place or family repeated: name=" + name);
+    }
+    closeOmGroup();
+    ParsedFamily family = new ParsedFamily(name, MetricType.UNKNOWN);
+    families.put(name, family);
+    current = family;
+    omClosedGroups = new HashSet<>();
+    return family;
+  }
+
+  private void reserveOmNames(ParsedFamily family) throws ParseException {
+    String n = family.name;
+    List<String> owned = new ArrayList<>();
+    switch (family.type) {
+      case COUNTER -> {
+        owned.add(n + "_total");
+        owned.add(n + "_created");
+      }
+      case HISTOGRAM -> {
+        owned.add(n + "_bucket");
+        owned.add(n + "_sum");
+        owned.add(n + "_count");
+        owned.add(n + "_created");
+      }
+      case GAUGE_HISTOGRAM -> {
+        owned.add(n + "_bucket");
+        owned.add(n + "_gsum");
+        owned.add(n + "_gcount");
+      }
+      case SUMMARY -> {
+        owned.add(n);
+        owned.add(n + "_sum");
+        owned.add(n + "_count");
+        owned.add(n + "_created");
+      }
+      case INFO -> owned.add(n + "_info");
+      default -> owned.add(n);
+    }
+    for (String sampleName : owned) {
+      if (!omSampleNames.add(sampleName)) {
+        throw error("clashing sample names: name=" + sampleName);
+      }
+    }
+  }
+
+  private String restOfLine(boolean unescape) throws ParseException {
+    int start = pos;
+    boolean escaped = false;
+    while (b[pos] != '\n') {
+      if (b[pos] == '\\') {
+        escaped = true;
+        pos++;
+        if (b[pos] == '\n') {
+          throw error("escape at end of line");
+        }
+      }
+      pos++;
+    }
+    String text;
+    if (!escaped || !unescape) {
+      text = utf8(start, pos);
+    } else {
+      text = unescape(start, pos, om, false);
+    }
+    pos++;
+    return text;
+  }
+
+  // ---------------------------------------------------------------- samples
+
+  private void parseSample() throws ParseException {
+    int keyStart = pos;
+    int nameEnd = scanName(pos);
+    if (nameEnd == pos) {
+      throw error("invalid metric name");
+    }
+    pos = nameEnd;
+    if (!om) {
+      skipBlanks();
+    }
+    int keyEnd;
+    if (b[pos] == '{') {
+      keyEnd = scanLabels(pos);
+    } else {
+      keyEnd = nameEnd;
+    }
+    Entry entry = lookup(keyStart, keyEnd, nameEnd);
+    pos = keyEnd;
+    // value
+    if (om) {
+      if (b[pos] != ' ') {
+        throw error("expected one space before the value");
+      }
+      pos++;
+    } else {
+      int before = pos;
+      skipBlanks();
+      if (pos == before && keyEnd == nameEnd) {
+        throw error("expected a blank after the metric name");
+      }
+    }
+    int valueStart = pos;
+    while (b[pos] != ' ' && b[pos] != '\t' && b[pos] != '\n') {
+      pos++;
+    }
+    if (valueStart == pos) {
+      throw error("missing value");
+    }
+    double value = parseDouble(valueStart, pos);
+    long timestamp = Long.MIN_VALUE;
+    boolean exemplar = false;
+    if (om) {
+      if (b[pos] == ' ') {
+        pos++;
+        if (b[pos] != '#') {
+          int tsStart = pos;
+          while (b[pos] != ' ' && b[pos] != '\n') {
+            pos++;
+          }
+          double ts = parseDouble(tsStart, pos);
+          if (Double.isNaN(ts) || Double.isInfinite(ts)) {
+            throw error("invalid timestamp");
+          }
+          timestamp = (long) (ts * 1000);
+          if (b[pos] == ' ') {
+            pos++;
+            if (b[pos] != '#') {
+              throw error("text after the timestamp");
+            }
+          }
+        }
+        if (b[pos] == '#') {
+          parseExemplar();
+          exemplar = true;
+        }
+      }
+      if (b[pos] != '\n') {
+        throw error("text after the sample");
+      }
+    } else {
+      skipBlanks();
+      if (b[pos] != '\n') {
+        int tsStart = pos;
+        if (b[pos] == '-' || b[pos] == '+') {
+          pos++;
+        }
+        int digits = pos;
+        while (b[pos] >= '0' && b[pos] <= '9') {
+          pos++;
+        }
+        if (digits == pos || pos - digits > 18) {
+          throw error("invalid timestamp");
+        }
+        timestamp = Long.parseLong(ascii(tsStart, pos));
+        skipBlanks();
+        if (b[pos] != '\n') {
+          throw error("text after the timestamp");
+        }
+      }
+    }
+    pos++;
+    accept(entry, value, timestamp, exemplar);
+  }
+
+  private void accept(Entry entry, double value, long timestamp, boolean exemplar)
+      throws ParseException {
+    Series series = entry.series;
+    ParsedFamily family = current;
+    if (om) {
+      checkOmSample(family, series, value, exemplar);
+    }
+    Slot slot = entry.slot;
+    if (slot.epoch == epoch) {
+      if (om && timestamp != Long.MIN_VALUE && slot.timestamp != Long.MIN_VALUE) {
+        if (timestamp < slot.timestamp) {
+          throw error("timestamps go backwards: series=" + series);
+        }
+        slot.timestamp = timestamp;
+        slot.family.values[slot.index] = value;
+        return;
+      }
+      throw error("duplicate series: series=" + series);
+    }
+    if (++seriesCount > maxSeries) {
+      throw error("series limit reached: limit=" + maxSeries);
+    }
+    slot.epoch = epoch;
+    slot.family = family;
+    slot.index = family.size;
+    slot.timestamp = timestamp;
+    family.add(series, value);
+  }
+
+  /** Finds or resolves the entry for the key bytes; sets {@link #current} to its family. */
+  private Entry lookup(int keyStart, int keyEnd, int nameEnd) throws ParseException {
+    int hash = 1;
+    for (int i = keyStart; i < keyEnd; i++) {
+      hash = 31 * hash + b[i];
+    }
+    hash ^= hash >>> 16;
+    int mask = table.length - 1;
+    Entry found = null;
+    for (Entry e = table[hash & mask]; e != null; e = e.next) {
+      if (e.hash == hash
+          && Arrays.equals(e.key, 0, e.key.length, b, keyStart, keyEnd)
+          && familyStillFits(e)) {
+        found = e;
+        break;
+      }
+    }
+    if (found != null) {
+      current = families.get(found.family);
+      return found;
+    }
+    String name = intern(keyStart, nameEnd);
+    ParsedFamily family = familyFor(name);
+    int save = pos;
+    pos = nameEnd;
+    if (!om) {
+      skipBlanks();
+    }
+    List<String> labelNames = new ArrayList<>(4);
+    List<String> labelValues = new ArrayList<>(4);
+    if (pos < keyEnd && b[pos] == '{') {
+      parseLabels(labelNames, labelValues);
+    }
+    pos = save;
+    Series series = resolve(family, name, labelNames, labelValues);
+    Entry e = null;
+    for (Entry other = table[hash & mask]; other != null; other = other.next) {
+      if (other.hash == hash
+          && Arrays.equals(other.key, 0, other.key.length, b, keyStart, keyEnd)) {
+        e = other; // same bytes, resolved under another family before: re-resolve in place
+        break;
+      }
+    }
+    if (e == null) {
+      e = new Entry();
+      e.key = Arrays.copyOfRange(b, keyStart, keyEnd);
+      e.hash = hash;
+      e.next = table[hash & mask];
+      table[hash & mask] = e;
+      if (++tableSize > table.length * 3 / 4) {
+        grow();
+      }
+    }
+    e.family = family.name;
+    e.type = family.type;
+    e.series = series;
+    e.slot = slots.computeIfAbsent(series, s -> new Slot());
+    current = family;
+    return e;
+  }
+
+  /** Whether the family an entry was resolved under is the one its name resolves to now. */
+  private boolean familyStillFits(Entry e) {
+    if (om) {
+      return current != null && current.name.equals(e.family) && current.type == e.type;
+    }
+    ParsedFamily family = families.get(e.family);
+    if (family == null) {
+      // first sample of an untyped family in this body: the slow path would create it, unless
+      // the name now belongs to a histogram or summary declared earlier in this body
+      return e.type == MetricType.UNKNOWN
+          && e.series.suffix == Series.Suffix.NONE
+          && typedBase(e.family) == null
+          && claimFamily(e.family);
+    }
+    if (family.type != e.type) {
+      return false;
+    }
+    return e.series.suffix == Series.Suffix.NONE || !families.containsKey(e.series.sampleName);
+  }
+
+  private boolean claimFamily(String name) {
+    families.put(name, new ParsedFamily(name, MetricType.UNKNOWN));
+    return true;
+  }
+
+  private ParsedFamily familyFor(String name) throws ParseException {
+    if (om) {
+      if (current != null && belongsOm(current, name)) {
+        return current;
+      }
+      if (families.containsKey(name)) {
+        throw error("family repeated or interleaved: name=" + name);
+      }
+      closeOmGroup();
+      ParsedFamily family = new ParsedFamily(name, MetricType.UNKNOWN);
+      families.put(name, family);
+      current = family;
+      omClosedGroups = new HashSet<>();
+      reserveOmNames(family);
+      return family;
+    }
+    ParsedFamily family = families.get(name);
+    if (family != null) {
+      return family;
+    }
+    ParsedFamily base = typedBase(name);
+    if (base != null) {
+      return base;
+    }
+    family = new ParsedFamily(name, MetricType.UNKNOWN);
+    families.put(name, family);
+    return family;
+  }
+
+  /** Text format: the histogram or summary of this body that a suffixed name belongs to. */
+  private ParsedFamily typedBase(String name) {
+    for (String suffix : new String[] {"_bucket", "_sum", "_count"}) {
+      if (name.endsWith(suffix)) {
+        ParsedFamily base = families.get(name.substring(0, name.length() - suffix.length()));
+        if (base != null
+            && (base.type == MetricType.HISTOGRAM
+                || base.type == MetricType.SUMMARY && !suffix.equals("_bucket"))) {
+          return base;
+        }
+      }
+    }
+    return null;
+  }
+
+  private static boolean belongsOm(ParsedFamily family, String name) {
+    String f = family.name;
+    if (name.equals(f)) {
+      return switch (family.type) {
+        case GAUGE, UNKNOWN, SUMMARY, STATESET -> true;
+        default -> false;
+      };
+    }
+    if (!name.startsWith(f)) {
+      return false;
+    }
+    String suffix = name.substring(f.length());
+    return switch (family.type) {
+      case COUNTER -> suffix.equals("_total") || suffix.equals("_created");
+      case HISTOGRAM ->
+          suffix.equals("_bucket")
+              || suffix.equals("_sum")
+              || suffix.equals("_count")
+              || suffix.equals("_created");
+      case GAUGE_HISTOGRAM ->
+          suffix.equals("_bucket") || suffix.equals("_gsum") || suffix.equals("_gcount");
+      case SUMMARY -> suffix.equals("_sum") || suffix.equals("_count") || suffix.equals("_created");
+      case INFO -> suffix.equals("_info");
+      default -> false;
+    };
+  }
+
+  private Series resolve(
+      ParsedFamily family, String name, List<String> labelNames, List<String> labelValues)
+      throws ParseException {
+    Series.Suffix suffix = Series.Suffix.NONE;
+    if (!name.equals(family.name)) {
+      String rest = name.substring(family.name.length());
+      for (Series.Suffix s : Series.Suffix.values()) {
+        if (s.text.equals(rest)) {
+          suffix = s;
+        }
+      }
+      if (suffix == Series.Suffix.NONE) {
+        throw error("sample does not belong to its family: name=" + name);
+      }
+    }
+    MetricType type = family.type;
+    if (om && type == MetricType.COUNTER && suffix == Series.Suffix.NONE) {
+      throw error("counter sample without _total: name=" + name);
+    }
+    if (type == MetricType.HISTOGRAM && suffix == Series.Suffix.NONE) {
+      throw error("histogram sample without suffix: name=" + name);
+    }
+    String boundLabel = null;
+    if (suffix == Series.Suffix.BUCKET) {
+      boundLabel = "le";
+    } else if (type == MetricType.SUMMARY && suffix == Series.Suffix.NONE) {
+      boundLabel = "quantile";
+    }
+    double bound = Double.NaN;
+    if (boundLabel != null) {
+      int i = labelNames.indexOf(boundLabel);
+      if (i < 0) {
+        throw error("missing label: name=" + name + " label=" + boundLabel);
+      }
+      String text = labelValues.get(i);
+      byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+      byte[] saved = b;
+      int savedEnd = end;
+      b = bytes;
+      end = bytes.length;
+      try {
+        bound = parseDouble(0, bytes.length);
+      } finally {
+        b = saved;
+        end = savedEnd;
+      }
+      if (Double.isNaN(bound)) {
+        throw error("NaN bound: name=" + name + " " + boundLabel + "=" + text);
+      }
+      if (om && boundLabel.equals("quantile") && (bound < 0 || bound > 1)) {
+        throw error("quantile outside [0,1]: name=" + name + " quantile=" + text);
+      }
+      labelNames.remove(i);
+      labelValues.remove(i);
+    } else if (om) {
+      if ((type == MetricType.HISTOGRAM || type == MetricType.GAUGE_HISTOGRAM)
+          && labelNames.contains("le")) {
+        throw error("le on a non-bucket sample: name=" + name);
+      }
+      if (type == MetricType.SUMMARY && labelNames.contains("quantile")) {
+        throw error("quantile on a non-quantile sample: name=" + name);
+      }
+    }
+    if (om && type == MetricType.STATESET && !labelNames.contains(family.name)) {
+      throw error("stateset without its label: name=" + name);
+    }
+    for (int i = 0; i < labelValues.size(); i++) {
+      String v = labelValues.get(i);
+      String interned = names.putIfAbsent(v, v);
+      if (interned != null) {
+        labelValues.set(i, interned);
+      }
+    }
+    return new Series(family.name, suffix, Labels.of(labelNames, labelValues), bound);
+  }
+
+  // ---------------------------------------------------------------- OpenMetrics checks
+
+  /** Per-group histogram checks of the OpenMetrics rules. */
+  private static final class OmHistogramCheck {
+    double lastBound = Double.NaN;
+    double lastBucketValue;
+    boolean hasBucket;
+    double count = Double.NaN;
+    boolean hasSum;
+    boolean hasGsum;
+    boolean negativeBucket;
+    boolean negativeGsum;
+  }
+
+  private void checkOmSample(ParsedFamily family, Series series, double value, boolean exemplar)
+      throws ParseException {
+    MetricType type = family.type;
+    Series.Suffix suffix = series.suffix;
+    if (!series.labels.equals(omGroup) || omGroup == null) {
+      closeOmGroup();
+      if (!omClosedGroups.add(series.labels)) {
+        throw error("group interleaved: series=" + series);
+      }
+      omGroup = series.labels;
+      if (type == MetricType.HISTOGRAM || type == MetricType.GAUGE_HISTOGRAM) {
+        omHistogram = new OmHistogramCheck();
+      }
+    }
+    boolean counterLike =
+        type == MetricType.COUNTER && suffix == Series.Suffix.TOTAL
+            || (type == MetricType.HISTOGRAM || type == MetricType.SUMMARY)
+                && (suffix == Series.Suffix.COUNT || suffix == Series.Suffix.SUM)
+            || type == MetricType.HISTOGRAM && suffix == Series.Suffix.BUCKET
+            || type == MetricType.GAUGE_HISTOGRAM
+                && (suffix == Series.Suffix.BUCKET || suffix == Series.Suffix.GCOUNT);
+    if (counterLike && (Double.isNaN(value) || value < 0)) {
+      if (!(suffix == Series.Suffix.SUM && type == MetricType.HISTOGRAM && value < 0)
+          || Double.isNaN(value)) {
+        throw error("negative or NaN counter value: series=" + series);
+      }
+    }
+    if ((suffix == Series.Suffix.COUNT
+            || suffix == Series.Suffix.GCOUNT
+            || suffix == Series.Suffix.BUCKET)
+        && value != Math.rint(value)) {
+      throw error("non-integer count: series=" + series);
+    }
+    if (type == MetricType.SUMMARY && suffix == Series.Suffix.NONE && value < 0) {
+      throw error("negative quantile value: series=" + series);
+    }
+    if (type == MetricType.INFO && value != 1) {
+      throw error("info value is not 1: series=" + series);
+    }
+    if (type == MetricType.STATESET && value != 0 && value != 1) {
+      throw error("stateset value is not 0 or 1: series=" + series);
+    }
+    if (exemplar && suffix != Series.Suffix.BUCKET && suffix != Series.Suffix.TOTAL) {
+      throw error("exemplar not allowed here: series=" + series);
+    }
+    OmHistogramCheck h = omHistogram;
+    if (h != null && omGroup != null) {
+      switch (suffix) {
+        case BUCKET -> {
+          if (h.hasBucket && series.bound <= h.lastBound) {
+            throw error("buckets out of order: series=" + series);
+          }
+          if (h.hasBucket && value < h.lastBucketValue) {
+            throw error("bucket values go down: series=" + series);
+          }
+          if (series.bound < 0) {
+            h.negativeBucket = true;
+          }
+          h.hasBucket = true;
+          h.lastBound = series.bound;
+          h.lastBucketValue = value;
+        }
+        case COUNT, GCOUNT -> h.count = value;
+        case SUM -> h.hasSum = true;
+        case GSUM -> {
+          h.hasGsum = true;
+          h.negativeGsum = value < 0;
+        }
+        default -> {}
+      }
+    }
+  }
+
+  private void closeOmGroup() throws ParseException {
+    OmHistogramCheck h = omHistogram;
+    omHistogram = null;
+    Labels group = omGroup;
+    omGroup = null;
+    if (h == null) {
+      return;
+    }
+    String where = " group=" + group;
+    if (!h.hasBucket || h.lastBound != Double.POSITIVE_INFINITY) {
+      throw error("+Inf bucket missing:" + where);
+    }
+    if (!Double.isNaN(h.count) && h.count != h.lastBucketValue) {
+      throw error("count differs from the +Inf bucket:" + where);
+    }
+    if ((h.hasSum || h.hasGsum) && Double.isNaN(h.count)) {
+      throw error("sum without count:" + where);
+    }
+    if (!h.hasSum && !h.hasGsum && !Double.isNaN(h.count)) {
+      throw error("count without sum:" + where);
+    }
+    if (h.negativeBucket && h.hasSum) {
+      throw error("sum with negative buckets:" + where);
+    }
+    if (!h.negativeBucket && h.negativeGsum) {
+      throw error("negative gsum with non-negative buckets:" + where);
+    }
+  }
+
+  private void parseExemplar() throws ParseException {
+    // at '#': "# {labels} value [timestamp]"
+    if (b[pos + 1] != ' ' || b[pos + 2] != '{') {
+      throw error("malformed exemplar");
+    }
+    pos += 2;
+    int labelsStart = pos;
+    int labelsEnd = scanLabels(pos);
+    List<String> n = new ArrayList<>();
+    List<String> v = new ArrayList<>();
+    parseLabels(n, v);
+    pos = labelsEnd;
+    int chars = 0;
+    for (int i = 0; i < n.size(); i++) {
+      chars += n.get(i).codePointCount(0, n.get(i).length());
+      chars += v.get(i).codePointCount(0, v.get(i).length());
+    }
+    if (chars > 128) {
+      throw error("exemplar labels longer than 128 characters: start=" + labelsStart);
+    }
+    if (b[pos] != ' ') {
+      throw error("exemplar without a value");
+    }
+    pos++;
+    int valueStart = pos;
+    while (b[pos] != ' ' && b[pos] != '\n') {
+      pos++;
+    }
+    parseDouble(valueStart, pos);
+    if (b[pos] == ' ') {
+      pos++;
+      int tsStart = pos;
+      while (b[pos] != ' ' && b[pos] != '\n') {
+        pos++;
+      }
+      double ts = parseDouble(tsStart, pos);
+      if (Double.isNaN(ts) || Double.isInfinite(ts)) {
+        throw error("invalid exemplar timestamp");
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- tokens
+
+  private void skipBlanks() {
+    while (b[pos] == ' ' || b[pos] == '\t') {
+      pos++;
+    }
+  }
+
+  private void skipToLineEnd() {
+    while (b[pos] != '\n') {
+      pos++;
+    }
+    pos++;
+  }
+
+  private boolean word(int start, String word) {
+    if (pos - start != word.length()) {
+      return false;
+    }
+    for (int i = 0; i < word.length(); i++) {
+      if (b[start + i] != word.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private int scanName(int from) {
+    int i = from;
+    byte c = b[i];
+    if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == ':')) {
+      return from;
+    }
+    i++;
+    while (true) {
+      c = b[i];
+      if (c >= 'a' && c <= 'z'
+          || c >= 'A' && c <= 'Z'
+          || c >= '0' && c <= '9'
+          || c == '_'
+          || c == ':') {
+        i++;
+      } else {
+        return i;
+      }
+    }
+  }
+
+  private String metricName() throws ParseException {
+    int nameEnd = scanName(pos);
+    if (nameEnd == pos) {
+      throw error("invalid metric name");
+    }
+    String name = intern(pos, nameEnd);
+    pos = nameEnd;
+    return name;
+  }
+
+  /** Returns the index just past the closing brace, respecting quotes; at '{'. */
+  private int scanLabels(int from) throws ParseException {
+    int i = from + 1;
+    boolean quoted = false;
+    while (true) {
+      byte c = b[i];
+      if (c == '\n') {
+        throw error("label set not closed");
+      }
+      if (quoted) {
+        if (c == '\\') {
+          i++;
+          if (b[i] == '\n') {
+            throw error("label set not closed");
+          }
+        } else if (c == '"') {
+          quoted = false;
+        }
+      } else if (c == '"') {
+        quoted = true;
+      } else if (c == '}') {
+        return i + 1;
+      }
+      i++;
+    }
+  }
+
+  /** Parses a label set at '{' into the lists; leaves {@link #pos} after '}'. */
+  private void parseLabels(List<String> labelNames, List<String> labelValues)
+      throws ParseException {
+    pos++; // '{'
+    while (true) {
+      if (!om) {
+        skipBlanks();
+      }
+      if (b[pos] == '}') {
+        pos++;
+        return;
+      }
+      int nameStart = pos;
+      byte c = b[pos];
+      if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_')) {
+        throw error("invalid label name");
+      }
+      pos++;
+      while (true) {
+        c = b[pos];
+        if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+          pos++;
+        } else {
+          break;
+        }
+      }
+      String labelName = intern(nameStart, pos);
+      if (labelName.equals("__name__")) {
+        throw error("reserved label name: label=__name__");
+      }
+      if (labelNames.contains(labelName)) {
+        throw error("duplicate label: label=" + labelName);
+      }
+      if (!om) {
+        skipBlanks();
+      }
+      if (b[pos] != '=') {
+        throw error("expected = after label name: label=" + labelName);
+      }
+      pos++;
+      if (!om) {
+        skipBlanks();
+      }
+      if (b[pos] != '"') {
+        throw error("expected a quoted label value: label=" + labelName);
+      }
+      pos++;
+      int valueStart = pos;
+      boolean escaped = false;
+      while (b[pos] != '"') {
+        if (b[pos] == '\\') {
+          escaped = true;
+          pos++;
+        }
+        pos++;
+      }
+      String value = escaped ? unescape(valueStart, pos, true, !om) : utf8(valueStart, pos);
+      pos++;
+      labelNames.add(labelName);
+      labelValues.add(value);
+      if (!om) {
+        skipBlanks();
+      }
+      if (b[pos] == ',') {
+        pos++;
+        if (om && b[pos] == '}') {
+          throw error("trailing comma in label set");
+        }
+      } else if (b[pos] != '}') {
+        throw error("expected , or } in label set");
+      }
+    }
+  }
+
+  private String unescape(int start, int stop, boolean quoteEscape, boolean strict)
+      throws ParseException {
+    byte[] out = new byte[stop - start];
+    int n = 0;
+    for (int i = start; i < stop; i++) {
+      byte c = b[i];
+      if (c == '\\') {
+        byte next = b[++i];
+        if (next == 'n') {
+          out[n++] = '\n';
+        } else if (next == '\\') {
+          out[n++] = '\\';
+        } else if (next == '"' && quoteEscape) {
+          out[n++] = '"';
+        } else if (strict) {
+          throw error("invalid escape sequence: char=" + (char) next);
+        } else {
+          out[n++] = '\\';
+          out[n++] = next;
+        }
+      } else {
+        out[n++] = c;
+      }
+    }
+    return decode(out, 0, n);
+  }
+
+  private String utf8(int start, int stop) throws ParseException {
+    return decode(b, start, stop - start);
+  }
+
+  private String decode(byte[] bytes, int offset, int length) throws ParseException {
+    boolean ascii = true;
+    for (int i = offset; i < offset + length; i++) {
+      if (bytes[i] < 0) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      return new String(bytes, offset, length, StandardCharsets.ISO_8859_1);
+    }
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .decode(ByteBuffer.wrap(bytes, offset, length))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw error("invalid UTF-8");
+    }
+  }
+
+  private String ascii(int start, int stop) {
+    return new String(b, start, stop - start, StandardCharsets.ISO_8859_1);
+  }
+
+  private String intern(int start, int stop) {
+    String s = ascii(start, stop);
+    String known = names.putIfAbsent(s, s);
+    return known == null ? s : known;
+  }
+
+  private void grow() {
+    Entry[] old = table;
+    table = new Entry[old.length * 2];
+    int mask = table.length - 1;
+    for (Entry head : old) {
+      for (Entry e = head; e != null; ) {
+        Entry next = e.next;
+        e.next = table[e.hash & mask];
+        table[e.hash & mask] = e;
+        e = next;
+      }
+    }
+  }
+
+  /**
+   * Parses a float as Go's ParseFloat does for these formats (decimal, NaN and Inf in any case), by
+   * the exact fast path when the digits fit, else by {@link Double#parseDouble} after the grammar
+   * was checked here.
+   */
+  private double parseDouble(int start, int stop) throws ParseException {
+    if (start >= stop) {
+      throw error("empty value");
+    }
+    int i = start;
+    boolean negative = false;
+    if (b[i] == '-' || b[i] == '+') {
+      negative = b[i] == '-';
+      i++;
+    }
+    if (i >= stop) {
+      throw error("invalid value: text=" + ascii(start, stop));
+    }
+    if ((b[i] | 0x20) == 'i' || (b[i] | 0x20) == 'n') {
+      String raw = ascii(i, stop);
+      // OpenMetrics spells these exactly; text 0.0.4 takes Go's any-case forms
+      String word = om ? raw : raw.toLowerCase(java.util.Locale.ROOT);
+      if (om && (word.equals("Inf") || word.equals("NaN"))) {
+        word = word.toLowerCase(java.util.Locale.ROOT);
+      }
+      if (word.equals("inf") || word.equals("infinity")) {
+        return negative ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+      }
+      if (word.equals("nan") && i == start) {
+        return Double.NaN;
+      }
+      throw error("invalid value: text=" + ascii(start, stop));
+    }
+    long mantissa = 0;
+    int digits = 0;
+    int exponent = 0;
+    boolean anyDigit = false;
+    while (i < stop && b[i] >= '0' && b[i] <= '9') {
+      anyDigit = true;
+      if (digits < 18) {
+        mantissa = mantissa * 10 + (b[i] - '0');
+        if (mantissa != 0) {
+          digits++;
+        }
+      } else {
+        exponent++;
+        digits++;
+      }
+      i++;
+    }
+    if (i < stop && b[i] == '.') {
+      i++;
+      while (i < stop && b[i] >= '0' && b[i] <= '9') {
+        anyDigit = true;
+        if (digits < 18) {
+          mantissa = mantissa * 10 + (b[i] - '0');
+          if (mantissa != 0) {
+            digits++;
+          }
+          exponent--;
+        } else {
+          digits++;
+        }
+        i++;
+      }
+    }
+    if (!anyDigit) {
+      throw error("invalid value: text=" + ascii(start, stop));
+    }
+    if (i < stop && (b[i] == 'e' || b[i] == 'E')) {
+      i++;
+      boolean expNegative = false;
+      if (i < stop && (b[i] == '-' || b[i] == '+')) {
+        expNegative = b[i] == '-';
+        i++;
+      }
+      int expStart = i;
+      int e = 0;
+      while (i < stop && b[i] >= '0' && b[i] <= '9') {
+        if (e < 100000) {
+          e = e * 10 + (b[i] - '0');
+        }
+        i++;
+      }
+      if (expStart == i) {
+        throw error("invalid value: text=" + ascii(start, stop));
+      }
+      exponent += expNegative ? -e : e;
+    }
+    if (i != stop) {
+      throw error("invalid value: text=" + ascii(start, stop));
+    }
+    double result;
+    if (digits <= 15 && exponent >= -22 && exponent <= 22) {
+      // exact: the mantissa and the power of ten are exact doubles, one correctly rounded op
+      result = exponent < 0 ? mantissa / POW10[-exponent] : mantissa * POW10[exponent];
+    } else {
+      result = Double.parseDouble(ascii(start, stop));
+      return result;
+    }
+    return negative ? -result : result;
+  }
+}

@@ -1,0 +1,419 @@
+package io.mscoordinator.scrape;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mscoordinator.TestCoordinators;
+import io.mscoordinator.cluster.Role;
+import io.mscoordinator.server.ConfigException;
+import io.mscoordinator.server.ConfigLoader;
+import jakarta.json.Json;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The node scraper wired into a real coordinator: nodes registered by real refresh requests, the
+ * merged families read from the coordinator's own {@code GET /metrics} over its socket.
+ */
+class CoordinatorScrapeTest {
+  private static final String MODEL = "llama_65b";
+  private static final String OPENMETRICS = "application/openmetrics-text;version=1.0.0";
+
+  @TempDir Path dir;
+
+  private static List<String> differences(Map<String, Double> expected, Map<String, Double> got) {
+    List<String> out = new ArrayList<>();
+    for (Map.Entry<String, Double> e : expected.entrySet()) {
+      Double actual = got.get(e.getKey());
+      double want = e.getValue();
+      boolean same =
+          actual != null
+              && (Double.isNaN(want)
+                  ? Double.isNaN(actual)
+                  : Math.abs(actual - want) <= 1e-12 * Math.max(1, Math.abs(want)));
+      if (!same) {
+        out.add(e.getKey() + " expected=" + want + " actual=" + actual);
+      }
+    }
+    for (String key : got.keySet()) {
+      if (!expected.containsKey(key)) {
+        out.add(key + " unexpected=" + got.get(key));
+      }
+    }
+    return out;
+  }
+
+  /** Four MindIE nodes with total_block_num 1024 * (i + 1), merged by a real coordinator. */
+  private static Map<String, Double> mindieMerge(String prefix, List<Role> roles) throws Exception {
+    try (ScrapedCoordinator c =
+        new ScrapedCoordinator(ScrapedCoordinator.settings(200, 150, true))) {
+      List<ScrapedCoordinator.Node> nodes = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        nodes.add(
+            c.node(
+                i,
+                FakeNode.serving(Corpus.mindie(prefix + i + ".prom")),
+                roles.get(i),
+                1024L * (i + 1),
+                MODEL));
+      }
+      c.refresh(nodes);
+      HttpResponse<String> metrics = c.awaitNodes(4, 0, 5000);
+      return ScrapedCoordinator.nodeSamples(metrics.body());
+    }
+  }
+
+  @Test
+  void shouldServeMindiesSingleNodeAggregateInEverySampleFromMetrics() throws Exception {
+    Map<String, Double> expected =
+        SampleIndex.ofBody(Corpus.mindie("ms_metricsAggregate4SingleNodeOutput.prom"));
+
+    Map<String, Double> served =
+        mindieMerge(
+            "ms_metricsSingleNodeData_", List.of(Role.UNDEF, Role.UNDEF, Role.UNDEF, Role.UNDEF));
+
+    assertEquals(List.of(), differences(expected, served));
+    assertEquals(87, expected.size(), "samples compared");
+  }
+
+  /**
+   * Nodes 0 and 1 prefill, 2 and 3 decode. Every sample equals MindIE's expected merge except
+   * {@code request_failed_total}: node 2 reports 50 failed requests and MindIE's expected output
+   * says 0 (MindIE does not take that counter from decode bodies in this case). We sum a counter by
+   * family and label set over every node, so the cluster reports 50; dropping a node's failures
+   * would under-report them. {@code failed_request_perc} stays 0 as in MindIE (nothing received:
+   * the recomputed ratio is 0 when its denominator is 0), and {@code npu_prefix_cache_hit_rate}
+   * stays NaN (no node reports radix counters, so it is the mean of the nodes' NaN), as in MindIE.
+   */
+  @Test
+  void shouldServeMindiesPrefillDecodeAggregateExceptSummedFailedRequests() throws Exception {
+    Map<String, Double> expected =
+        SampleIndex.ofBody(Corpus.mindie("ms_metricsAggregate4PDSeparateOutput.prom"));
+
+    Map<String, Double> served =
+        mindieMerge(
+            "ms_metricsPDNodeData_", List.of(Role.PREFILL, Role.PREFILL, Role.DECODE, Role.DECODE));
+
+    String failed = "request_failed_total[model_name=" + MODEL + "]";
+    assertEquals(0.0, expected.get(failed));
+    assertEquals(50.0, served.get(failed));
+    Map<String, Double> adjusted = new TreeMap<>(expected);
+    adjusted.put(failed, 50.0);
+    assertEquals(List.of(), differences(adjusted, served));
+  }
+
+  @Test
+  void shouldServeAMixedFleetThatPromtoolAndBothPythonParsersRead() throws Exception {
+    try (ScrapedCoordinator c =
+        new ScrapedCoordinator(ScrapedCoordinator.settings(300, 250, false))) {
+      List<ScrapedCoordinator.Node> nodes = new ArrayList<>();
+      long id = 0;
+      for (String body : List.of("vllm.prom", "tgi.prom", "triton.prom", "sglang.prom")) {
+        nodes.add(
+            c.node(
+                id++,
+                FakeNode.serving(Corpus.bytes(Corpus.NODES.resolve(body))),
+                Role.UNDEF,
+                1024,
+                "m"));
+      }
+      c.refresh(nodes);
+      String text = c.awaitNodes(4, 0, 5000).body();
+      HttpResponse<String> om = c.get("/metrics", OPENMETRICS);
+
+      assertTrue(text.contains("\nvllm:prompt_tokens_total"), "vLLM counter merged");
+      assertTrue(text.contains("\ntgi_request_count"), "TGI counter merged");
+      assertTrue(text.contains("\nnv_inference_request_success"), "Triton counter merged");
+      assertTrue(text.contains("\nsglang:"), "SGLang families merged");
+      Path textFile = Files.writeString(dir.resolve("metrics.prom"), text);
+      ExternalCheckers.Result promtool = ExternalCheckers.promtool(textFile);
+      assertTrue(promtool.exit() == 0 || promtool.exit() == 3, promtool.toString());
+      ExternalCheckers.Result python = ExternalCheckers.python(textFile);
+      assertEquals(0, python.exit(), python.output());
+      assertEquals(
+          ScrapedCoordinator.samples(text).size(), Integer.parseInt(python.output().strip()));
+
+      assertEquals(200, om.statusCode());
+      assertTrue(om.body().endsWith("# EOF\n"));
+      Path omFile = Files.writeString(dir.resolve("metrics.om"), om.body());
+      ExternalCheckers.Result strictOm = ExternalCheckers.pythonOpenMetrics(omFile);
+      assertEquals(0, strictOm.exit(), strictOm.output());
+    }
+  }
+
+  @Test
+  void shouldAnswer503InStrictModeWhileANodeFailsAnd200OnceItRecovers() throws Exception {
+    try (ScrapedCoordinator c =
+        new ScrapedCoordinator(ScrapedCoordinator.settings(200, 150, true))) {
+      FakeNode bad = FakeNode.serving(new byte[0]).mode(FakeNode.Mode.GARBAGE);
+      c.refresh(
+          List.of(
+              c.node(
+                  0,
+                  FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_0.prom")),
+                  Role.UNDEF,
+                  1024,
+                  MODEL),
+              c.node(1, bad, Role.UNDEF, 1024, MODEL)));
+
+      HttpResponse<String> refused = c.await("/metrics", r -> r.statusCode() == 503, 5000, "503");
+      assertTrue(refused.body().contains("failed_nodes=1"), refused.body());
+
+      bad.body(Corpus.mindie("ms_metricsSingleNodeData_1.prom"));
+      c.awaitNodes(2, 0, 5000);
+    }
+  }
+
+  @Test
+  void shouldServePartialResultsWithEachNodesStatusByDefault() throws Exception {
+    try (ScrapedCoordinator c =
+        new ScrapedCoordinator(ScrapedCoordinator.settings(200, 150, false))) {
+      c.refresh(
+          List.of(
+              c.node(
+                  0,
+                  FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_0.prom")),
+                  Role.UNDEF,
+                  1024,
+                  MODEL),
+              c.node(
+                  1,
+                  FakeNode.serving(new byte[0]).mode(FakeNode.Mode.GARBAGE),
+                  Role.UNDEF,
+                  1024,
+                  MODEL)));
+
+      String body = c.awaitNodes(1, 1, 5000).body();
+
+      assertEquals(78800.0, ScrapedCoordinator.value(body, "prompt_tokens_total{"));
+      assertTrue(
+          body.contains("ms_coordinator_node_last_error{instance_id=\"1\""),
+          "last error of node 1");
+      assertTrue(body.contains("parse error"), "the reason is served");
+      assertTrue(
+          ScrapedCoordinator.value(body, "ms_coordinator_node_scrape_samples{instance_id=\"0\"")
+              > 50);
+      assertTrue(
+          ScrapedCoordinator.value(
+                  body, "ms_coordinator_node_last_success_timestamp_seconds{instance_id=\"0\"")
+              > 1.7e9);
+      assertTrue(body.contains("ms_coordinator_node_scrape_duration_seconds{instance_id=\"1\""));
+    }
+  }
+
+  @Test
+  void shouldServeThePerInstanceViewApartSoThatNoBodyCountsANodeTwice() throws Exception {
+    try (ScrapedCoordinator c =
+        new ScrapedCoordinator(ScrapedCoordinator.settings(200, 150, false))) {
+      List<ScrapedCoordinator.Node> nodes = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        nodes.add(
+            c.node(
+                i,
+                FakeNode.serving(Corpus.mindie("ms_metricsPDNodeData_" + i + ".prom")),
+                i == 0 ? Role.PREFILL : Role.DECODE,
+                1024,
+                MODEL));
+      }
+      c.refresh(nodes);
+      String merged = c.awaitNodes(2, 0, 5000).body();
+      String instances = c.get("/metrics/instances").body();
+
+      double cluster = ScrapedCoordinator.value(merged, "prompt_tokens_total{");
+      double perInstance = 0;
+      for (String line : instances.split("\n")) {
+        if (line.startsWith("prompt_tokens_total{")) {
+          assertTrue(line.contains("instance_id=\""), line);
+          assertTrue(line.contains("role=\"prefill\"") || line.contains("role=\"decode\""), line);
+          assertTrue(line.contains("group_id=\"0\""), line);
+          perInstance += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+      assertEquals(cluster, perInstance, "the instance view adds up to the cluster value");
+      assertEquals(
+          2, ScrapedCoordinator.count(instances, "prompt_tokens_total{", ""), "one line each");
+      for (String line : merged.split("\n")) {
+        if (!line.startsWith("#") && !line.startsWith("ms_coordinator_")) {
+          assertFalse(line.contains("instance_id="), "no per-instance sample in /metrics: " + line);
+        }
+      }
+      Path file = Files.writeString(dir.resolve("instances.prom"), instances);
+      ExternalCheckers.Result promtool = ExternalCheckers.promtool(file);
+      assertTrue(promtool.exit() == 0 || promtool.exit() == 3, promtool.toString());
+    }
+  }
+
+  @Test
+  void shouldAnswerMetricsAtOnceWhileNodesHangAnswerGarbageOr50Megabytes() throws Exception {
+    try (ScrapedCoordinator c =
+        new ScrapedCoordinator(ScrapedCoordinator.settings(500, 400, false))) {
+      c.refresh(
+          List.of(
+              c.node(
+                  0,
+                  FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_0.prom")),
+                  Role.UNDEF,
+                  1024,
+                  MODEL),
+              c.node(
+                  1,
+                  FakeNode.serving(new byte[0]).mode(FakeNode.Mode.HANG),
+                  Role.UNDEF,
+                  1024,
+                  MODEL),
+              c.node(
+                  2,
+                  FakeNode.serving(new byte[0]).mode(FakeNode.Mode.GARBAGE),
+                  Role.UNDEF,
+                  1024,
+                  MODEL),
+              c.node(
+                  3,
+                  FakeNode.serving(new byte[0]).mode(FakeNode.Mode.HUGE).hugeBytes(50L << 20),
+                  Role.UNDEF,
+                  1024,
+                  MODEL)));
+      // a node not scraped yet is down too: wait for the three reasons
+      String body =
+          c.await(
+                  "/metrics",
+                  r ->
+                      ScrapedCoordinator.count(r.body(), "ms_coordinator_node_last_error{", " 1")
+                          == 3,
+                  5000,
+                  "three failed nodes")
+              .body();
+
+      assertTrue(body.contains("timed out"), "hanging node's reason");
+      assertTrue(body.contains("parse error"), "garbage node's reason");
+      assertTrue(body.contains("body too large"), "50 MB node's reason");
+      assertEquals(1, ScrapedCoordinator.count(body, "ms_coordinator_node_up{", " 1"));
+      assertEquals(78800.0, ScrapedCoordinator.value(body, "prompt_tokens_total{"));
+      long worstMicros = 0;
+      for (int i = 0; i < 50; i++) {
+        long start = System.nanoTime();
+        assertEquals(200, c.get("/metrics").statusCode());
+        worstMicros = Math.max(worstMicros, (System.nanoTime() - start) / 1000);
+      }
+      // a render that waited on the hanging node would take the 400 ms timeout
+      assertTrue(worstMicros < 300_000, "slowest /metrics us=" + worstMicros);
+    }
+  }
+
+  @Test
+  void shouldServeTheReasonWhenANodeRefusesTheConnection() throws Exception {
+    try (ScrapedCoordinator c =
+        new ScrapedCoordinator(ScrapedCoordinator.settings(200, 150, false))) {
+      FakeNode gone = FakeNode.serving(new byte[0]);
+      ScrapedCoordinator.Node node = c.node(0, gone, Role.UNDEF, 1024, MODEL);
+      gone.close(); // nothing listens on its port any more
+
+      c.refresh(List.of(node));
+      String body =
+          c.await(
+                  "/metrics",
+                  r -> r.body().contains("ms_coordinator_node_last_error{"),
+                  5000,
+                  "the node's last error")
+              .body();
+
+      assertTrue(body.contains("reason=java.net.ConnectException"), body);
+    }
+  }
+
+  @Test
+  void shouldNeverLowerAClusterCounterInMetricsWhenANodeRestarts() throws Exception {
+    FakeNode.Generated restarting = new FakeNode.Generated(3);
+    FakeNode.Generated steady = new FakeNode.Generated(3);
+    try (ScrapedCoordinator c =
+        new ScrapedCoordinator(ScrapedCoordinator.settings(100, 80, false))) {
+      c.refresh(
+          List.of(
+              c.node(0, FakeNode.serving(new byte[0]).body(restarting), Role.UNDEF, 1024, "m"),
+              c.node(1, FakeNode.serving(new byte[0]).body(steady), Role.UNDEF, 1024, "m")));
+      String series = "fake_requests_total{series=\"s2\"}";
+      c.await(
+          "/metrics", r -> ScrapedCoordinator.value(r.body(), series) >= 30, 5000, "a few scrapes");
+      double before = ScrapedCoordinator.value(c.get("/metrics").body(), series);
+
+      restarting.restart();
+      double last = before;
+      long deadline = System.nanoTime() + 1_000_000_000L;
+      while (System.nanoTime() < deadline) {
+        double now = ScrapedCoordinator.value(c.get("/metrics").body(), series);
+        assertTrue(now >= last, "cluster counter went down: before=" + last + " now=" + now);
+        last = now;
+      }
+
+      assertTrue(last > before, "kept growing after the restart: " + before + " -> " + last);
+    }
+  }
+
+  @Test
+  void shouldScrapeAddedNodesAndStopRemovedNodesAtOnceWhenARefreshChangesMembership()
+      throws Exception {
+    // a 10 s interval: whatever happens within a second happens because of the refresh
+    try (ScrapedCoordinator c =
+        new ScrapedCoordinator(ScrapedCoordinator.settings(10_000, 1_000, false))) {
+      ScrapedCoordinator.Node a =
+          c.node(
+              0,
+              FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_0.prom")),
+              Role.UNDEF,
+              1024,
+              MODEL);
+      ScrapedCoordinator.Node b =
+          c.node(
+              1,
+              FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_1.prom")),
+              Role.UNDEF,
+              1024,
+              MODEL);
+      c.refresh(List.of(a));
+      c.awaitNodes(1, 0, 2000);
+      int aRequests = a.fake().requests();
+
+      c.refresh(List.of(b));
+      String body =
+          c.await(
+                  "/metrics",
+                  r -> r.body().contains("ms_coordinator_node_up{instance_id=\"1\""),
+                  1000,
+                  "node b scraped within a second of the refresh")
+              .body();
+
+      assertFalse(
+          body.contains("ms_coordinator_node_up{instance_id=\"0\""), "node a is no longer listed");
+      Thread.sleep(300);
+      assertEquals(aRequests, a.fake().requests(), "node a is not scraped after its removal");
+      // prompt_tokens_total: b's 28800 plus a's last 78800, which stays so the counter never drops
+      assertEquals(
+          78800.0 + 28800.0,
+          ScrapedCoordinator.value(c.get("/metrics").body(), "prompt_tokens_total{"));
+    }
+  }
+
+  @Test
+  void shouldRefuseABadScrapeSettingAtStartUpNamingItsKey() {
+    ConfigException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            ConfigException.class,
+            () ->
+                ConfigLoader.parse(
+                    TestCoordinators.shippedWith(
+                        "/prometheus_metrics_config/scrape_timeout_ms", Json.createValue(9000)),
+                    TestCoordinators.SHIPPED,
+                    new String[0]));
+
+    assertTrue(
+        e.getMessage().contains("prometheus_metrics_config.scrape_timeout_ms"), e.getMessage());
+  }
+}

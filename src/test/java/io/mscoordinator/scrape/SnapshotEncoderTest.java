@@ -1,0 +1,82 @@
+package io.mscoordinator.scrape;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.mscoordinator.exposition.ExpositionFormat;
+import io.mscoordinator.scrape.MergedSnapshot.Family;
+import io.mscoordinator.scrape.MergedSnapshot.Label;
+import io.mscoordinator.scrape.MergedSnapshot.Sample;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Golden bodies of merged families in both formats. */
+class SnapshotEncoderTest {
+  private static final List<Label> M = List.of(new Label("model_name", "a\"b\\c\nd"));
+
+  private static final List<Family> FAMILIES =
+      List.of(
+          new Family(
+              "x_total",
+              MetricType.COUNTER,
+              "Requests \"seen\".",
+              null,
+              List.of(new Sample("x_total", M, 3))),
+          new Family(
+              "tgi_request_count",
+              MetricType.COUNTER,
+              null,
+              null,
+              List.of(new Sample("tgi_request_count", List.of(), 7))),
+          new Family(
+              "lat_seconds",
+              MetricType.HISTOGRAM,
+              "Latency.",
+              "seconds",
+              List.of(
+                  new Sample("lat_seconds_bucket", List.of(new Label("le", "0.5")), 1),
+                  new Sample("lat_seconds_bucket", List.of(new Label("le", "+Inf")), 4),
+                  new Sample("lat_seconds_count", List.of(), 4))),
+          new Family("g", MetricType.GAUGE, null, null, List.of(new Sample("g", List.of(), 0.25))),
+          new Family("empty", MetricType.GAUGE, null, null, List.of()));
+
+  private static String encode(ExpositionFormat format) {
+    return new String(SnapshotEncoder.encode(FAMILIES, format), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void shouldNameFamiliesAfterTheirSamplesInTheTextFormat() {
+    assertEquals(
+        "# HELP x_total Requests \"seen\".\n"
+            + "# TYPE x_total counter\n"
+            + "x_total{model_name=\"a\\\"b\\\\c\\nd\"} 3\n"
+            + "# TYPE tgi_request_count counter\n"
+            + "tgi_request_count 7\n"
+            + "# HELP lat_seconds Latency.\n"
+            + "# TYPE lat_seconds histogram\n"
+            + "lat_seconds_bucket{le=\"0.5\"} 1\n"
+            + "lat_seconds_bucket{le=\"+Inf\"} 4\n"
+            + "lat_seconds_count 4\n"
+            + "# TYPE g gauge\n"
+            + "g 0.25\n",
+        encode(ExpositionFormat.PROMETHEUS_TEXT));
+  }
+
+  @Test
+  void shouldKeepSeriesNamesAndDropALoneCountInOpenMetrics() {
+    assertEquals(
+        "# HELP x Requests \\\"seen\\\".\n"
+            + "# TYPE x counter\n"
+            + "x_total{model_name=\"a\\\"b\\\\c\\nd\"} 3\n"
+            + "# TYPE tgi_request_count unknown\n"
+            + "tgi_request_count 7\n"
+            + "# HELP lat_seconds Latency.\n"
+            + "# TYPE lat_seconds histogram\n"
+            + "# UNIT lat_seconds seconds\n"
+            + "lat_seconds_bucket{le=\"0.5\"} 1\n"
+            + "lat_seconds_bucket{le=\"+Inf\"} 4\n"
+            + "# TYPE g gauge\n"
+            + "g 0.25\n",
+        encode(ExpositionFormat.OPENMETRICS));
+  }
+}

@@ -1,0 +1,221 @@
+package io.mscoordinator.scrape;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class TextParserTest {
+  private static final Path FUZZ =
+      Corpus.ROOT.resolve("conformance/prometheus-common/expfmt/fuzz/corpus");
+  private static final Path OPENMETRICS =
+      Corpus.ROOT.resolve("conformance/openmetrics/tests/testdata/parsers");
+
+  static Stream<Path> realBodies() throws IOException {
+    try (Stream<Path> files = Files.walk(Corpus.NODES)) {
+      List<Path> list =
+          files
+              .filter(p -> p.toString().endsWith(".prom"))
+              .filter(p -> !p.getFileName().toString().contains("INVALID"))
+              .sorted()
+              .toList();
+      assertTrue(list.size() >= 18, "corpus bodies found: " + list.size());
+      return list.stream();
+    }
+  }
+
+  static Stream<Path> fuzzGood() throws IOException {
+    return fuzz(false);
+  }
+
+  static Stream<Path> fuzzBad() throws IOException {
+    return fuzz(true);
+  }
+
+  private static Stream<Path> fuzz(boolean bad) throws IOException {
+    try (Stream<Path> files = Files.list(FUZZ)) {
+      List<Path> list =
+          files
+              .filter(p -> p.getFileName().toString().startsWith("from_test_parse_"))
+              .filter(p -> p.getFileName().toString().contains("error") == bad)
+              .sorted()
+              .toList();
+      assertTrue(list.size() >= 5);
+      return list.stream();
+    }
+  }
+
+  static Stream<Path> openMetricsCases() throws IOException {
+    try (Stream<Path> dirs = Files.list(OPENMETRICS)) {
+      List<Path> list = dirs.sorted().toList();
+      assertEquals(211, list.size());
+      return list.stream();
+    }
+  }
+
+  private static List<ParsedFamily> parse(byte[] body, boolean openMetrics) throws ParseException {
+    return new TextParser(100_000).parse(body, body.length, openMetrics);
+  }
+
+  private static List<ParsedFamily> parse(String body) throws ParseException {
+    return parse(body.getBytes(StandardCharsets.UTF_8), false);
+  }
+
+  @ParameterizedTest
+  @MethodSource("realBodies")
+  void shouldAcceptEveryRealNodeBody(Path body) throws ParseException {
+    List<ParsedFamily> families = parse(Corpus.bytes(body), false);
+    assertTrue(!families.isEmpty(), body.toString());
+  }
+
+  @Test
+  void shouldRejectTheInvalidTritonSnippets() {
+    byte[] body = Corpus.bytes(Corpus.NODES.resolve("triton_docs_snippets_INVALID.prom"));
+    assertThrows(ParseException.class, () -> parse(body, false));
+  }
+
+  @ParameterizedTest
+  @MethodSource("fuzzGood")
+  void shouldAcceptTheExpfmtParseCases(Path body) throws ParseException {
+    parse(Corpus.bytes(body), false);
+  }
+
+  @ParameterizedTest
+  @MethodSource("fuzzBad")
+  void shouldRejectTheExpfmtErrorCases(Path body) {
+    assertThrows(ParseException.class, () -> parse(Corpus.bytes(body), false));
+  }
+
+  @ParameterizedTest
+  @MethodSource("openMetricsCases")
+  void shouldJudgeTheOpenMetricsCasesAsTheSuiteSays(Path dir) throws IOException {
+    JsonObject test =
+        Json.createReader(new StringReader(Files.readString(dir.resolve("test.json"))))
+            .readObject();
+    byte[] body = Files.readAllBytes(dir.resolve(test.getString("file")));
+    boolean shouldParse = test.getBoolean("shouldParse");
+    if (shouldParse) {
+      try {
+        parse(body, true);
+      } catch (ParseException e) {
+        throw new AssertionError(dir.getFileName() + " should parse: " + e.getMessage(), e);
+      }
+    } else {
+      assertThrows(ParseException.class, () -> parse(body, true), dir.getFileName().toString());
+    }
+  }
+
+  @Test
+  void shouldReuseTheSameSeriesObjectsWhenTheNextScrapeHasTheSameBytes() throws ParseException {
+    TextParser parser = new TextParser(100_000);
+    byte[] body = Corpus.bytes(Corpus.NODES.resolve("tgi.prom"));
+    ParsedFamily first = parser.parse(body, body.length, false).get(0);
+
+    ParsedFamily second = parser.parse(body, body.length, false).get(0);
+
+    assertSame(first.series[0], second.series[0]);
+  }
+
+  /** Found by TextParserFuzzTest: an interned untyped key must not bypass a histogram's TYPE. */
+  @Test
+  void shouldPutBucketsUnderTheirHistogramAfterAScrapeWhereTheyCameWithoutType()
+      throws ParseException {
+    TextParser parser = new TextParser(100);
+    byte[] untyped = "x_bucket{le=\"1\"} 2\n".getBytes(StandardCharsets.UTF_8);
+    parser.parse(untyped, untyped.length, false);
+    byte[] typed =
+        ("# TYPE x histogram\nx_bucket{le=\"1\"} 2\nx_bucket{le=\"+Inf\"} 3\n"
+                + "x_sum 4\nx_count 3\n")
+            .getBytes(StandardCharsets.UTF_8);
+
+    List<ParsedFamily> families = parser.parse(typed, typed.length, false);
+
+    assertEquals(1, families.size(), "one family, no stray untyped x_bucket");
+    assertEquals(MetricType.HISTOGRAM, families.get(0).type);
+    assertEquals(4, families.get(0).size);
+  }
+
+  @Test
+  void shouldRejectABodyOverTheSeriesLimit() {
+    byte[] body = "a 1\nb 2\nc 3\n".getBytes(StandardCharsets.UTF_8);
+
+    ParseException e =
+        assertThrows(ParseException.class, () -> new TextParser(2).parse(body, body.length, false));
+
+    assertTrue(e.getMessage().contains("series limit reached: limit=2"), e.getMessage());
+  }
+
+  @Test
+  void shouldRejectASeriesThatAppearsTwice() {
+    assertThrows(ParseException.class, () -> parse("x{a=\"1\",b=\"2\"} 1\nx{b=\"2\",a=\"1\"} 2\n"));
+  }
+
+  @Test
+  void shouldReadMindieHistogramsWrittenCountSumThenBuckets() throws ParseException {
+    ParsedFamily h =
+        parse(
+                "# TYPE h histogram\nh_count 2\nh_sum 3\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\n")
+            .get(0);
+
+    assertEquals(MetricType.HISTOGRAM, h.type);
+    assertEquals(4, h.size);
+    assertEquals(Double.POSITIVE_INFINITY, h.series[3].bound);
+  }
+
+  @Test
+  void shouldReadTgiLabelsWithLeLast() throws ParseException {
+    ParsedFamily h =
+        parse(
+                "# TYPE h histogram\nh_bucket{method=\"x\",le=\"0.5\"} 1\nh_bucket{le=\"+Inf\",method=\"x\"} 2\n")
+            .get(0);
+
+    assertEquals(h.series[0].labels, h.series[1].labels);
+    assertEquals(0.5, h.series[0].bound);
+  }
+
+  @Test
+  void shouldReadACounterNamedLikeAHistogramCount() throws ParseException {
+    List<ParsedFamily> families = parse("# TYPE tgi_request_count counter\ntgi_request_count 5\n");
+
+    assertEquals(MetricType.COUNTER, families.get(0).type);
+    assertEquals("tgi_request_count", families.get(0).name);
+  }
+
+  @Test
+  void shouldParseDecimalValuesExactlyAsJavaDoes() throws ParseException {
+    String[] values = {
+      "0.1",
+      "29497.504006",
+      "1.7560473e+06",
+      "0.4400000000000001",
+      "-3e3",
+      "08",
+      "123456789012345678901",
+      "4.9e-324",
+      "1e22",
+      "1e23"
+    };
+    StringBuilder body = new StringBuilder();
+    for (int i = 0; i < values.length; i++) {
+      body.append("v").append(i).append(' ').append(values[i]).append('\n');
+    }
+    List<ParsedFamily> families = parse(body.toString());
+
+    for (int i = 0; i < values.length; i++) {
+      assertEquals(Double.parseDouble(values[i]), families.get(i).values[0], values[i]);
+    }
+  }
+}
