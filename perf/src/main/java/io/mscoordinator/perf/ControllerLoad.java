@@ -117,7 +117,30 @@ public final class ControllerLoad {
       LatencyRecorder churn,
       LatencyRecorder recvs,
       LatencyRecorder ready) {
-    String[] bodies = {body(instances, "model-a"), body(instances, "model-b")};
+    return start(
+        client, base, instances, null, refreshPerSecond, end, refresh, churn, recvs, ready);
+  }
+
+  /**
+   * As {@link #start(HttpClient, URI, int, int, long, LatencyRecorder, LatencyRecorder,
+   * LatencyRecorder, LatencyRecorder)}, the instances' {@code metric_port}s taken in turn from
+   * {@code metricPorts} on 127.0.0.1 (fake nodes the coordinator then scrapes), or {@code null} for
+   * addresses nothing listens on.
+   */
+  static List<Thread> start(
+      HttpClient client,
+      URI base,
+      int instances,
+      int[] metricPorts,
+      int refreshPerSecond,
+      long end,
+      LatencyRecorder refresh,
+      LatencyRecorder churn,
+      LatencyRecorder recvs,
+      LatencyRecorder ready) {
+    String[] bodies = {
+      body(instances, "model-a", metricPorts), body(instances, "model-b", metricPorts)
+    };
     post(client, base, "/v1/instances/refresh", bodies[1], refresh);
     List<Thread> threads = new ArrayList<>();
     threads.add(
@@ -197,6 +220,11 @@ public final class ControllerLoad {
 
   /** A refresh body: half prefill, half decode, each decode peered with instance 0. */
   static String body(int count, String model) {
+    return body(count, model, null);
+  }
+
+  /** As {@link #body(int, String)}, with metric ports from {@code metricPorts} when not null. */
+  static String body(int count, String model, int[] metricPorts) {
     JsonArrayBuilder ids = Json.createArrayBuilder();
     JsonArrayBuilder list = Json.createArrayBuilder();
     for (int i = 0; i < count; i++) {
@@ -210,9 +238,12 @@ public final class ControllerLoad {
       list.add(
           Json.createObjectBuilder()
               .add("id", i)
-              .add("ip", "127.0.0." + (1 + i % 250))
+              .add("ip", metricPorts == null ? "127.0.0." + (1 + i % 250) : "127.0.0.1")
               .add("port", Integer.toString(10000 + i))
-              .add("metric_port", Integer.toString(20000 + i))
+              .add(
+                  "metric_port",
+                  Integer.toString(
+                      metricPorts == null ? 20000 + i : metricPorts[i % metricPorts.length]))
               .add("model_name", model)
               .add(
                   "static_info",

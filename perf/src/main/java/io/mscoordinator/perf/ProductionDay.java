@@ -44,7 +44,8 @@ import org.HdrHistogram.Histogram;
  * scenario, longer.
  *
  * <p>Run: {@code perf/run day [--seconds 120] [--engines 4] [--events-per-s 25000] [--otlp-engines
- * 2] [--otlp-points-per-s 10000] [--instances 512] [--scrapers 2] [--prometheus 1] [--check 1]}; soak: {@code perf/run day --seconds 1800}. The
+ * 2] [--otlp-points-per-s 10000] [--instances 512] [--nodes 32] [--node-series 8] [--scrapers 2]
+ * [--prometheus 1] [--check 1]}; soak: {@code perf/run day --seconds 1800}. The
  * coordinator runs with {@code -Xmx512m} and a GC log, on free loopback ports, with its ring file
  * in a temporary directory. Writes a JSON summary to {@code --out}, a latency PNG and the process
  * samples beside it; with {@code --check 1} exits 1 when a check fails.
@@ -55,8 +56,15 @@ import org.HdrHistogram.Histogram;
  * receiver's {@code ms_coordinator_otlp_points_total{outcome="accepted"}} equal to what the
  * senders were told.
  *
+ * <p>A fleet of {@code --nodes} fake inference nodes ({@link FakeFleet}, {@code --node-series}
+ * counter series each, values growing on every scrape) serves the registered instances'
+ * {@code metric_port}s in turn, so the coordinator scrapes and merges every instance the
+ * controller keeps online; the scrapers check that the merged cluster counter never goes down
+ * while the controller refreshes and takes instances offline and online, and the day fails when
+ * a node's scrape failed.
+ *
  * <p>Compares against: nothing side by side; these are the coordinator's own figures under the
- * combined load. Not in it yet: the node fleet (it lands with node scraping).
+ * combined load.
  */
 public final class ProductionDay {
   private static final String[] HISTOGRAMS = {"time_to_first_token_us", "inter_token_latency_us"};
@@ -73,6 +81,8 @@ public final class ProductionDay {
     int otlpEngines = args.integer("otlp-engines", 2, 0, 16);
     int otlpPointsPerSecond = args.integer("otlp-points-per-s", 10_000, 1_000, 1_000_000);
     int instances = args.integer("instances", 512, 2, 4096);
+    int nodes = args.integer("nodes", 32, 0, 512);
+    int nodeSeries = args.integer("node-series", 8, 1, 10_000);
     int scrapers = args.integer("scrapers", 2, 0, 16);
     boolean prometheus = args.integer("prometheus", 1, 0, 1) == 1;
     boolean check = args.integer("check", 1, 0, 1) == 1;
@@ -96,6 +106,7 @@ public final class ProductionDay {
     URI base = URI.create("http://127.0.0.1:" + managePort);
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     Process prom = null;
+    FakeFleet fleet = nodes == 0 ? null : new FakeFleet(nodes, nodeSeries);
     try {
       awaitHealthy(client, base, coordinator);
       int promPort = 0;
@@ -129,14 +140,48 @@ public final class ProductionDay {
         threads.add(Thread.ofPlatform().name("otlp-engine-" + e).start(engine));
       }
       threads.addAll(
-          ControllerLoad.start(client, base, instances, 1, end, refresh, churn, recvs, ready));
+          ControllerLoad.start(
+              client,
+              base,
+              instances,
+              fleet == null ? null : fleet.ports(),
+              1,
+              end,
+              refresh,
+              churn,
+              recvs,
+              ready));
+      AtomicLong counterWentDown = new AtomicLong();
+      AtomicLong lastClusterCounter = new AtomicLong();
       for (int s = 0; s < scrapers; s++) {
         threads.add(
             Thread.ofVirtual()
                 .start(
                     () -> {
+                      long last = 0;
                       while (System.nanoTime() < end) {
-                        ControllerLoad.get(client, base, "/metrics", scrape);
+                        long start = System.nanoTime();
+                        String body = null;
+                        try {
+                          HttpResponse<String> res =
+                              client.send(
+                                  HttpRequest.newBuilder(base.resolve("/metrics"))
+                                      .timeout(Duration.ofSeconds(10))
+                                      .build(),
+                                  HttpResponse.BodyHandlers.ofString());
+                          body = res.statusCode() == 200 ? res.body() : null;
+                        } catch (Exception e) {
+                          // counted as an error below
+                        }
+                        scrape.record(start, body != null);
+                        if (body != null) {
+                          long now = sum(body, "fleet_requests_total{");
+                          if (now < last) {
+                            counterWentDown.incrementAndGet();
+                          }
+                          last = now;
+                          lastClusterCounter.accumulateAndGet(now, Math::max);
+                        }
                         sleepUntil(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(250));
                       }
                     }));
@@ -174,6 +219,8 @@ public final class ProductionDay {
       String body = fetch(client, base.resolve("/metrics"));
       long countedRingFull =
           sample(body, "ms_coordinator_ingest_dropped_total", "reason=\"ring_full\"", "file");
+      long nodeErrors = count(body, "ms_coordinator_node_last_error{");
+      long nodesListed = count(body, "ms_coordinator_node_up{");
       long otlpAccepted = 0;
       long otlpRefused = 0;
       for (OtlpEngine engine : otlpList) {
@@ -217,6 +264,17 @@ public final class ProductionDay {
       List<String> failures = new ArrayList<>();
       if (lost > 0) {
         failures.add("events lost: " + lost);
+      }
+      if (fleet != null) {
+        if (counterWentDown.get() > 0) {
+          failures.add("merged fleet counter went down " + counterWentDown.get() + " times");
+        }
+        if (nodeErrors > 0) {
+          failures.add("node scrapes failing at the end: " + nodeErrors);
+        }
+        if (lastClusterCounter.get() == 0 || fleet.served() == 0) {
+          failures.add("the fleet was never scraped and merged");
+        }
       }
       if (otlpRefused > 0) {
         failures.add("otlp points refused: " + otlpRefused);
@@ -276,6 +334,16 @@ public final class ProductionDay {
                       .add("per_series", perSeries)
                       .add("rate_per_s", offered / Math.max(1.0, wallSeconds)))
               .add(
+                  "fleet",
+                  Json.createObjectBuilder()
+                      .add("nodes", nodes)
+                      .add("series_per_node", nodeSeries)
+                      .add("bodies_served", fleet == null ? 0 : fleet.served())
+                      .add("nodes_listed_at_end", nodesListed)
+                      .add("node_errors_at_end", nodeErrors)
+                      .add("merged_counter_last", lastClusterCounter.get())
+                      .add("merged_counter_went_down", counterWentDown.get()))
+              .add(
                   "otlp",
                   Json.createObjectBuilder()
                       .add("engines", otlpEngines)
@@ -332,7 +400,9 @@ public final class ProductionDay {
                 + otlpPointsPerSecond
                 + " points/s, "
                 + instances
-                + " instances, "
+                + " instances on "
+                + nodes
+                + " fake nodes, "
                 + scrapers
                 + " scrapers",
             plot);
@@ -342,6 +412,9 @@ public final class ProductionDay {
         System.exit(1);
       }
     } finally {
+      if (fleet != null) {
+        fleet.close();
+      }
       if (prom != null) {
         prom.destroy();
         prom.waitFor(10, TimeUnit.SECONDS);
@@ -519,6 +592,22 @@ public final class ProductionDay {
       }
       Thread.sleep(200);
     }
+  }
+
+  /** The sum of every sample whose line starts with {@code prefix}. */
+  static long sum(String body, String prefix) {
+    long total = 0;
+    for (String line : body.split("\n")) {
+      if (line.startsWith(prefix)) {
+        total += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return total;
+  }
+
+  /** Lines starting with {@code prefix}. */
+  static long count(String body, String prefix) {
+    return body.lines().filter(l -> l.startsWith(prefix)).count();
   }
 
   /** The value of the first sample {@code name{...}} whose labels contain both fragments. */
