@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -133,8 +132,9 @@ final class ClusterMerge {
       }
     }
     List<Family> status = status(nodes, conflicts);
-    List<Family> instances = instanceView(nodes, groups);
-    return new MergedSnapshot(merged, instances, status, failed, settings.strict(), nowMillis);
+    List<NodeResult> frozen = List.copyOf(nodes);
+    return new MergedSnapshot(
+        merged, () -> instanceView(frozen, groups), status, failed, settings.strict(), nowMillis);
   }
 
   private void addRetired(Map<String, Group> groups) {
@@ -284,88 +284,157 @@ final class ClusterMerge {
 
   // ------------------------------------------------------------------ histograms, summaries
 
-  /** One part's samples of one histogram group. */
-  private static final class Hist {
-    final TreeMap<Double, Double> buckets = new TreeMap<>();
-    double sum = Double.NaN;
-    double count = Double.NaN;
+  /**
+   * One label set of one histogram family, accumulated over the parts (nodes) that have it. Bounds
+   * are kept sorted; a part's buckets are matched with a cursor, since nodes list the same bounds
+   * in the same order, falling back to a binary search.
+   */
+  private static final class HistAcc {
+    double[] bounds = new double[0];
+    double[] totals = new double[0];
+    int[] have = new int[0];
+    int parts;
+    double inf;
+    double count;
+    double sum;
+    boolean everySum = true;
+    // the part being read
+    int stamp = -1;
+    int cursor;
+    double partInf;
+    double partCount;
+    double partSum;
+    double partLast;
+    double partLastBound;
+    int partBuckets;
+
+    void begin(int part) {
+      stamp = part;
+      cursor = 0;
+      partInf = Double.NaN;
+      partCount = Double.NaN;
+      partSum = Double.NaN;
+      partLast = 0;
+      partLastBound = Double.NEGATIVE_INFINITY;
+      partBuckets = 0;
+    }
+
+    void bucket(double bound, double v) {
+      if (bound == Double.POSITIVE_INFINITY) {
+        partInf = v;
+        return;
+      }
+      partBuckets++;
+      if (bound >= partLastBound) { // the highest finite bucket stands in for a missing +Inf
+        partLastBound = bound;
+        partLast = v;
+      }
+      int i;
+      if (cursor < bounds.length && bounds[cursor] == bound) {
+        i = cursor;
+      } else {
+        i = java.util.Arrays.binarySearch(bounds, bound);
+        if (i < 0) {
+          i = -i - 1;
+          bounds = insert(bounds, i, bound);
+          totals = insert(totals, i, 0);
+          int[] h = new int[have.length + 1];
+          System.arraycopy(have, 0, h, 0, i);
+          System.arraycopy(have, i, h, i + 1, have.length - i);
+          have = h;
+        }
+      }
+      totals[i] += v;
+      have[i]++;
+      cursor = i + 1;
+    }
+
+    /** Folds the part just read into the label set's totals. */
+    void end() {
+      double hInf = partInf;
+      if (Double.isNaN(hInf)) {
+        hInf = !Double.isNaN(partCount) ? partCount : partBuckets == 0 ? 0 : partLast;
+      }
+      inf += hInf;
+      count += Double.isNaN(partCount) ? hInf : partCount;
+      everySum &= !Double.isNaN(partSum);
+      sum += Double.isNaN(partSum) ? 0 : partSum;
+      parts++;
+    }
+
+    private static double[] insert(double[] a, int i, double v) {
+      double[] out = new double[a.length + 1];
+      System.arraycopy(a, 0, out, 0, i);
+      out[i] = v;
+      System.arraycopy(a, i, out, i + 1, a.length - i);
+      return out;
+    }
   }
 
   private List<Sample> histogram(Group g, String joined) {
-    Map<Labels, List<Hist>> byLabels = new LinkedHashMap<>();
+    Map<Labels, HistAcc> byLabels = new LinkedHashMap<>();
+    List<HistAcc> touched = new ArrayList<>();
     Series.Suffix sumSuffix = null;
     Series.Suffix countSuffix = null;
-    for (Part part : g.parts) {
-      Map<Labels, Hist> mine = new LinkedHashMap<>();
-      ParsedFamily f = part.family;
+    int part = 0;
+    for (Part p : g.parts) {
+      ParsedFamily f = p.family;
+      touched.clear();
+      HistAcc h = null;
+      Labels hLabels = null;
       for (int i = 0; i < f.size; i++) {
         Series series = rewrite(f.series[i], joined);
-        Hist h = mine.computeIfAbsent(series.labels, l -> new Hist());
+        if (h == null || series.labels != hLabels && !series.labels.equals(hLabels)) {
+          hLabels = series.labels;
+          h = byLabels.get(hLabels);
+          if (h == null) {
+            h = new HistAcc();
+            byLabels.put(hLabels, h);
+          }
+          if (h.stamp != part) {
+            h.begin(part);
+            touched.add(h);
+          }
+        }
         double v = f.adjusted[i];
         switch (series.suffix) {
-          case BUCKET -> h.buckets.put(series.bound, v);
+          case BUCKET -> h.bucket(series.bound, v);
           case SUM, GSUM -> {
-            h.sum = v;
+            h.partSum = v;
             sumSuffix = series.suffix;
           }
           case COUNT, GCOUNT -> {
-            h.count = v;
+            h.partCount = v;
             countSuffix = series.suffix;
           }
           default -> {}
         }
       }
-      for (Map.Entry<Labels, Hist> e : mine.entrySet()) {
-        byLabels.computeIfAbsent(e.getKey(), l -> new ArrayList<>()).add(e.getValue());
+      for (HistAcc t : touched) {
+        t.end();
       }
+      part++;
     }
     Series.Suffix sumName = sumSuffix == null ? Series.Suffix.SUM : sumSuffix;
     Series.Suffix countName = countSuffix == null ? Series.Suffix.COUNT : countSuffix;
     List<Sample> out = new ArrayList<>();
-    for (Map.Entry<Labels, List<Hist>> e : byLabels.entrySet()) {
-      List<Hist> hists = e.getValue();
-      TreeSet<Double> shared = null;
-      for (Hist h : hists) {
-        TreeSet<Double> bounds = new TreeSet<>(h.buckets.keySet());
-        bounds.remove(Double.POSITIVE_INFINITY);
-        if (shared == null) {
-          shared = bounds;
-        } else {
-          shared.retainAll(bounds);
-        }
-      }
+    for (Map.Entry<Labels, HistAcc> e : byLabels.entrySet()) {
       Labels labels = e.getKey();
-      for (double bound : shared) {
-        double total = 0;
-        for (Hist h : hists) {
-          total += h.buckets.get(bound);
+      HistAcc h = e.getValue();
+      for (int i = 0; i < h.bounds.length; i++) {
+        if (h.have[i] == h.parts) { // a bound every node of this label set has
+          out.add(
+              sample(new Series(g.name, Series.Suffix.BUCKET, labels, h.bounds[i]), h.totals[i]));
         }
-        out.add(sample(new Series(g.name, Series.Suffix.BUCKET, labels, bound), total));
-      }
-      double inf = 0;
-      double count = 0;
-      double sum = 0;
-      boolean everySum = true;
-      for (Hist h : hists) {
-        double hInf = h.buckets.getOrDefault(Double.POSITIVE_INFINITY, Double.NaN);
-        if (Double.isNaN(hInf)) {
-          hInf =
-              !Double.isNaN(h.count)
-                  ? h.count
-                  : h.buckets.isEmpty() ? 0 : h.buckets.lastEntry().getValue();
-        }
-        inf += hInf;
-        count += Double.isNaN(h.count) ? hInf : h.count;
-        everySum &= !Double.isNaN(h.sum);
-        sum += Double.isNaN(h.sum) ? 0 : h.sum;
       }
       out.add(
-          sample(new Series(g.name, Series.Suffix.BUCKET, labels, Double.POSITIVE_INFINITY), inf));
-      if (everySum) {
+          sample(
+              new Series(g.name, Series.Suffix.BUCKET, labels, Double.POSITIVE_INFINITY), h.inf));
+      if (h.everySum) {
         // a sum over only some nodes would lie, so a group where one node lacks _sum has none
-        out.add(sample(new Series(g.name, sumName, labels, Double.NaN), sum));
+        out.add(sample(new Series(g.name, sumName, labels, Double.NaN), h.sum));
       }
-      out.add(sample(new Series(g.name, countName, labels, Double.NaN), count));
+      out.add(sample(new Series(g.name, countName, labels, Double.NaN), h.count));
     }
     return out;
   }
@@ -390,7 +459,8 @@ final class ClusterMerge {
 
   // ------------------------------------------------------------------ views
 
-  private List<Family> instanceView(List<NodeResult> nodes, Map<String, Group> groups) {
+  /** Called later by any thread, on data no writer touches any more; uses no merge state. */
+  private static List<Family> instanceView(List<NodeResult> nodes, Map<String, Group> groups) {
     Map<String, List<Sample>> samples = new LinkedHashMap<>();
     Map<String, ParsedFamily> meta = new HashMap<>();
     for (NodeResult node : nodes) {

@@ -77,6 +77,9 @@ final class Labels {
 
   @Override
   public boolean equals(Object o) {
+    if (o == this) {
+      return true;
+    }
     return o instanceof Labels other
         && hash == other.hash
         && Arrays.equals(names, other.names)

@@ -1,6 +1,7 @@
 package io.mscoordinator.scrape;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * One immutable picture of the cluster's node metrics, ready for an exposition writer.
@@ -11,7 +12,8 @@ import java.util.List;
  *   <li>{@link #instanceFamilies()}: the per-instance view, each node's own samples with the labels
  *       {@code instance_id}, {@code role}, {@code group_id}, {@code model_name} added. It repeats
  *       what the default view sums, so it must be served apart from it (e.g. behind a query
- *       parameter), never in the same body.
+ *       parameter), never in the same body. Built on first use (it costs as much as the merge
+ *       itself and most snapshots are never asked for it), then kept.
  *   <li>{@link #statusFamilies()}: per node {@code up}, scrape duration, samples, last success time
  *       and last error, plus the families left out because nodes disagree on their type. Their
  *       names start with {@code ms_coordinator_}, so they never collide with node families.
@@ -27,7 +29,7 @@ import java.util.List;
  */
 public record MergedSnapshot(
     List<Family> families,
-    List<Family> instanceFamilies,
+    Supplier<List<Family>> instanceView,
     List<Family> statusFamilies,
     int failedNodes,
     boolean strict,
@@ -35,12 +37,37 @@ public record MergedSnapshot(
 
   /** Before the first merge. */
   public static final MergedSnapshot EMPTY =
-      new MergedSnapshot(List.of(), List.of(), List.of(), 0, false, 0);
+      new MergedSnapshot(List.of(), List::of, List.of(), 0, false, 0);
 
   public MergedSnapshot {
     families = List.copyOf(families);
-    instanceFamilies = List.copyOf(instanceFamilies);
+    instanceView = new Once(instanceView);
     statusFamilies = List.copyOf(statusFamilies);
+  }
+
+  /** The per-instance view; built by the first caller, the same list for every later one. */
+  public List<Family> instanceFamilies() {
+    return instanceView.get();
+  }
+
+  /** Threadsafe memo: racing first callers may both build the view; one result is kept. */
+  private static final class Once implements Supplier<List<Family>> {
+    private final Supplier<List<Family>> build;
+    private volatile List<Family> value;
+
+    Once(Supplier<List<Family>> build) {
+      this.build = build;
+    }
+
+    @Override
+    public List<Family> get() {
+      List<Family> v = value;
+      if (v == null) {
+        v = List.copyOf(build.get());
+        value = v;
+      }
+      return v;
+    }
   }
 
   /** Whether {@code /metrics} must answer 503: strict mode and at least one failed node. */

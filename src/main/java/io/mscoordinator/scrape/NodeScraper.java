@@ -90,6 +90,7 @@ public final class NodeScraper implements AutoCloseable {
   private final ConcurrentLinkedQueue<NodeResult> departed = new ConcurrentLinkedQueue<>();
   private final Semaphore dirty = new Semaphore(0);
   private final ClusterMerge merge;
+  private final SeriesPool seriesPool;
   private final Object membership = new Object();
   private volatile MergedSnapshot snapshot = MergedSnapshot.EMPTY;
   private volatile boolean closed;
@@ -99,6 +100,7 @@ public final class NodeScraper implements AutoCloseable {
     this.client = client;
     this.scheme = https ? "https" : "http";
     this.merge = new ClusterMerge(settings);
+    this.seriesPool = new SeriesPool(Math.max(1_000_000, 4 * settings.maxSeriesPerNode()));
   }
 
   /**
@@ -245,12 +247,18 @@ public final class NodeScraper implements AutoCloseable {
   // ------------------------------------------------------------------ merging
 
   private void mergeLoop() {
-    long coalesceNanos = Math.min(settings.interval().toNanos() / 20, 50_000_000L);
+    long quietNanos = Math.min(settings.interval().toNanos() / 20, 50_000_000L);
+    long maxWaitNanos = Math.min(settings.interval().toNanos() / 4, 500_000_000L);
     while (!closed) {
       try {
         dirty.acquire();
-        // results of one round arrive close together: gather them into one merge
-        TimeUnit.NANOSECONDS.sleep(coalesceNanos);
+        // the results of one round arrive close together: gather them into one merge, which
+        // runs once no result came for quietNanos, or maxWaitNanos after the first
+        long first = System.nanoTime();
+        while (dirty.tryAcquire(quietNanos, TimeUnit.NANOSECONDS)
+            && System.nanoTime() - first < maxWaitNanos) {
+          dirty.drainPermits();
+        }
         dirty.drainPermits();
       } catch (InterruptedException e) {
         return;
@@ -305,7 +313,7 @@ public final class NodeScraper implements AutoCloseable {
 
     private volatile Thread thread;
     private volatile boolean running;
-    private final TextParser parser = new TextParser(settings.maxSeriesPerNode());
+    private final TextParser parser = new TextParser(settings.maxSeriesPerNode(), seriesPool);
     private final ResetCompensator compensator = new ResetCompensator(settings.maxSeriesPerNode());
     private int sizeHint = 64 * 1024;
 

@@ -58,6 +58,9 @@ final class Series {
 
   @Override
   public boolean equals(Object o) {
+    if (o == this) {
+      return true;
+    }
     return o instanceof Series other
         && hash == other.hash
         && suffix == other.suffix

@@ -1,6 +1,9 @@
 package io.mscoordinator.scrape;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -52,9 +55,24 @@ final class TextParser {
     long timestamp;
   }
 
+  /** A text-format HELP or TYPE line seen before, byte for byte, and what it said. */
+  private static final class Comment {
+    byte[] line;
+    int hash;
+    Comment next;
+    String name;
+    boolean help;
+    String text;
+    MetricType type;
+  }
+
   private final int maxSeries;
+  private final SeriesPool pool;
   private Entry[] table = new Entry[1024];
   private int tableSize;
+  private Comment[] comments = new Comment[256];
+  private int commentCount;
+  private int commentStart;
   private final Map<Series, Slot> slots = new HashMap<>();
   private final Map<String, String> names = new HashMap<>();
   private int epoch;
@@ -74,7 +92,13 @@ final class TextParser {
   private OmHistogramCheck omHistogram;
 
   TextParser(int maxSeries) {
+    this(maxSeries, new SeriesPool(4 * maxSeries));
+  }
+
+  /** A parser whose series are shared through {@code pool} with other nodes' parsers. */
+  TextParser(int maxSeries, SeriesPool pool) {
     this.maxSeries = maxSeries;
+    this.pool = pool;
   }
 
   /**
@@ -100,6 +124,10 @@ final class TextParser {
       slots.clear();
       table = new Entry[1024];
       tableSize = 0;
+    }
+    if (commentCount > 4 * maxSeries + 1024) {
+      comments = new Comment[256];
+      commentCount = 0;
     }
     try {
       if (om && len > 0 && b[len - 1] != '\n' && endsWithEof(len)) {
@@ -247,6 +275,10 @@ final class TextParser {
       }
       return false;
     }
+    commentStart = pos - 1;
+    if (cachedComment()) {
+      return false;
+    }
     skipBlanks();
     if (b[pos] == '\n') {
       pos++;
@@ -287,6 +319,7 @@ final class TextParser {
         throw error("second HELP: name=" + name);
       }
       family.help = restOfLine(true);
+      rememberComment(name, true, family.help, null);
     } else {
       if (family.typed || family.size > 0) {
         throw error("second TYPE, or TYPE after samples: name=" + name);
@@ -307,8 +340,73 @@ final class TextParser {
       pos++;
       family.type = t;
       family.typed = true;
+      rememberComment(name, false, null, t);
     }
     return false;
+  }
+
+  /**
+   * Text format: applies a HELP or TYPE line seen in an earlier body byte for byte, without parsing
+   * it again (the same rules as the full path; a node repeats its metadata every scrape).
+   */
+  private boolean cachedComment() throws ParseException {
+    int lineEnd = pos;
+    while (b[lineEnd] != '\n') {
+      lineEnd++;
+    }
+    int hash = hash(b, commentStart, lineEnd);
+    for (Comment c = comments[hash & (comments.length - 1)]; c != null; c = c.next) {
+      if (c.hash == hash && Arrays.equals(c.line, 0, c.line.length, b, commentStart, lineEnd)) {
+        ParsedFamily family = families.get(c.name);
+        if (family == null) {
+          family = new ParsedFamily(c.name, MetricType.UNKNOWN);
+          families.put(c.name, family);
+        }
+        current = family;
+        if (c.help) {
+          if (family.help != null) {
+            throw error("second HELP: name=" + c.name);
+          }
+          family.help = c.text;
+        } else {
+          if (family.typed || family.size > 0) {
+            throw error("second TYPE, or TYPE after samples: name=" + c.name);
+          }
+          family.type = c.type;
+          family.typed = true;
+        }
+        pos = lineEnd + 1;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Remembers the HELP or TYPE line just parsed: {@code b[commentStart..pos-1)}. */
+  private void rememberComment(String name, boolean help, String text, MetricType type) {
+    Comment c = new Comment();
+    c.line = Arrays.copyOfRange(b, commentStart, pos - 1);
+    c.hash = hash(c.line, 0, c.line.length);
+    c.name = name;
+    c.help = help;
+    c.text = text;
+    c.type = type;
+    int i = c.hash & (comments.length - 1);
+    c.next = comments[i];
+    comments[i] = c;
+    if (++commentCount > comments.length * 3 / 4) {
+      Comment[] grown = new Comment[comments.length * 2];
+      for (Comment old : comments) {
+        for (Comment e = old; e != null; ) {
+          Comment next = e.next;
+          int j = e.hash & (grown.length - 1);
+          e.next = grown[j];
+          grown[j] = e;
+          e = next;
+        }
+      }
+      comments = grown;
+    }
   }
 
   private ParsedFamily omMetadataFamily(String name) throws ParseException {
@@ -511,11 +609,7 @@ final class TextParser {
 
   /** Finds or resolves the entry for the key bytes; sets {@link #current} to its family. */
   private Entry lookup(int keyStart, int keyEnd, int nameEnd) throws ParseException {
-    int hash = 1;
-    for (int i = keyStart; i < keyEnd; i++) {
-      hash = 31 * hash + b[i];
-    }
-    hash ^= hash >>> 16;
+    int hash = hash(b, keyStart, keyEnd);
     int mask = table.length - 1;
     Entry found = null;
     for (Entry e = table[hash & mask]; e != null; e = e.next) {
@@ -739,7 +833,7 @@ final class TextParser {
         labelValues.set(i, interned);
       }
     }
-    return new Series(family.name, suffix, Labels.of(labelNames, labelValues), bound);
+    return pool.intern(new Series(family.name, suffix, Labels.of(labelNames, labelValues), bound));
   }
 
   // ---------------------------------------------------------------- OpenMetrics checks
@@ -936,16 +1030,47 @@ final class TextParser {
     i++;
     while (true) {
       c = b[i];
-      if (c >= 'a' && c <= 'z'
-          || c >= 'A' && c <= 'Z'
-          || c >= '0' && c <= '9'
-          || c == '_'
-          || c == ':') {
-        i++;
-      } else {
+      if (c < 0 || !NAME_CHAR[c]) {
         return i;
       }
+      i++;
     }
+  }
+
+  /** Bytes a metric name may continue with: letters, digits, {@code _} and {@code :}. */
+  private static final boolean[] NAME_CHAR = new boolean[128];
+
+  static {
+    for (int c = 0; c < 128; c++) {
+      NAME_CHAR[c] =
+          c >= 'a' && c <= 'z'
+              || c >= 'A' && c <= 'Z'
+              || c >= '0' && c <= '9'
+              || c == '_'
+              || c == ':';
+    }
+  }
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /**
+   * A hash of {@code bytes[from..to)}, eight bytes per step: the key of every sample line is hashed
+   * on every scrape, so this is on the parser's hottest path.
+   */
+  static int hash(byte[] bytes, int from, int to) {
+    long h = 0x9E3779B97F4A7C15L ^ (to - from);
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      h = Long.rotateLeft(h ^ (long) LONGS.get(bytes, i), 29) * 0xBF58476D1CE4E5B9L;
+    }
+    long tail = 0;
+    for (int shift = 0; i < to; i++, shift += 8) {
+      tail |= (bytes[i] & 0xFFL) << shift;
+    }
+    h = (h ^ tail) * 0x94D049BB133111EBL;
+    h ^= h >>> 31;
+    return (int) (h ^ (h >>> 32));
   }
 
   private String metricName() throws ParseException {

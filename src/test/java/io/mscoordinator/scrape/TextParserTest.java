@@ -129,6 +129,38 @@ class TextParserTest {
     assertSame(first.series[0], second.series[0]);
   }
 
+  /**
+   * HELP and TYPE lines seen in an earlier body are taken from a cache: same result, same rules.
+   */
+  @Test
+  void shouldApplyAndCheckHelpAndTypeLinesSeenInAnEarlierBodyAsTheFirstTime()
+      throws ParseException {
+    TextParser parser = new TextParser(100);
+    byte[] good =
+        "# HELP x_total Tokens \\\\ out.\n# TYPE x_total counter\nx_total 1\n"
+            .getBytes(StandardCharsets.UTF_8);
+    ParsedFamily first = parser.parse(good, good.length, false).get(0);
+    byte[] secondHelp =
+        "# HELP x_total Tokens \\\\ out.\n# HELP x_total Tokens \\\\ out.\nx_total 1\n"
+            .getBytes(StandardCharsets.UTF_8);
+    byte[] typeAfterSample = "x_total 1\n# TYPE x_total counter\n".getBytes(StandardCharsets.UTF_8);
+
+    ParsedFamily again = parser.parse(good, good.length, false).get(0);
+    ParseException help =
+        assertThrows(
+            ParseException.class, () -> parser.parse(secondHelp, secondHelp.length, false));
+    ParseException type =
+        assertThrows(
+            ParseException.class,
+            () -> parser.parse(typeAfterSample, typeAfterSample.length, false));
+
+    assertEquals("Tokens \\ out.", first.help);
+    assertEquals(first.help, again.help);
+    assertEquals(MetricType.COUNTER, again.type);
+    assertTrue(help.getMessage().contains("second HELP"), help.getMessage());
+    assertTrue(type.getMessage().contains("TYPE after samples"), type.getMessage());
+  }
+
   /** Found by TextParserFuzzTest: an interned untyped key must not bypass a histogram's TYPE. */
   @Test
   void shouldPutBucketsUnderTheirHistogramAfterAScrapeWhereTheyCameWithoutType()
