@@ -217,10 +217,10 @@ public final class NodeScraper implements AutoCloseable {
   }
 
   /**
-   * Keeps a removed node as if offline, its compensator and last values intact, so that a refresh
-   * that drops it and a later one that names it again (a controller flapping) continue one node
-   * instead of adding its whole counters a second time. Past {@link #MAX_PARKED} removed nodes the
-   * oldest is folded into the merge's departed sums for good.
+   * Keeps a removed node as if offline, its parser (which holds its reset compensation) and last
+   * values intact, so that a refresh that drops it and a later one that names it again (a
+   * controller flapping) continue one node instead of adding its whole counters a second time. Past
+   * {@link #MAX_PARKED} removed nodes the oldest is folded into the merge's departed sums for good.
    */
   private void park(Node node) {
     node.removed = true;
@@ -303,7 +303,7 @@ public final class NodeScraper implements AutoCloseable {
 
   // ------------------------------------------------------------------ one node
 
-  /** One instance's scrape loop; its parser and compensator are confined to its thread. */
+  /** One instance's scrape loop; its parser, compensation state included, is confined to it. */
   private final class Node {
     volatile Instance instance;
     volatile NodeResult result;
@@ -314,7 +314,6 @@ public final class NodeScraper implements AutoCloseable {
     private volatile Thread thread;
     private volatile boolean running;
     private final TextParser parser = new TextParser(settings.maxSeriesPerNode(), seriesPool);
-    private final ResetCompensator compensator = new ResetCompensator(settings.maxSeriesPerNode());
     private int sizeHint = 64 * 1024;
 
     Node(Instance instance) {
@@ -333,7 +332,7 @@ public final class NodeScraper implements AutoCloseable {
       running = true;
       Thread previous = thread;
       // the previous thread may still be finishing a scrape: it must be gone before the parser
-      // and compensator change hands
+      // (and the compensation state in it) change hands
       thread =
           Thread.ofVirtual()
               .name("scrape-" + instance.idText())
@@ -387,7 +386,7 @@ public final class NodeScraper implements AutoCloseable {
       try {
         Body body = fetch(target, startNanos);
         List<ParsedFamily> families = parser.parse(body.bytes, body.length, body.openMetrics);
-        compensator.apply(families);
+        ResetCompensator.apply(families);
         int samples = 0;
         for (ParsedFamily f : families) {
           samples += f.size;

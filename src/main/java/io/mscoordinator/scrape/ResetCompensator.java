@@ -1,8 +1,6 @@
 package io.mscoordinator.scrape;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Keeps one node's cumulative samples from going down across a node restart: when a counter, a
@@ -12,21 +10,19 @@ import java.util.Map;
  * <p>Confined to the node's scrape thread.
  */
 final class ResetCompensator {
-  private final int maxSeries;
-  private final Map<Series, double[]> state = new HashMap<>();
+  private ResetCompensator() {}
 
-  ResetCompensator(int maxSeries) {
-    this.maxSeries = maxSeries;
-  }
-
-  /** Sets {@link ParsedFamily#adjusted} of every family. */
-  void apply(List<ParsedFamily> families) {
-    if (state.size() > 2 * maxSeries) {
-      state.clear();
-    }
+  /**
+   * Sets {@link ParsedFamily#adjusted} of every family of one body, with the state the parser keeps
+   * in each sample's {@link SeriesCell}; then drops the cells from the families.
+   *
+   * @throws IllegalStateException if a cumulative sample has no cell (a family not from a parser)
+   */
+  static void apply(List<ParsedFamily> families) {
     for (ParsedFamily family : families) {
       if (!family.type.cumulative()) {
         family.adjusted = family.values;
+        family.cells = null;
         continue;
       }
       double[] adjusted = new double[family.size];
@@ -37,19 +33,19 @@ final class ResetCompensator {
           adjusted[i] = value;
           continue;
         }
-        double[] s = state.get(series);
-        if (s == null) {
-          state.put(series, new double[] {0, value});
-          adjusted[i] = value;
-        } else {
-          if (value < s[1]) {
-            s[0] += s[1];
-          }
-          s[1] = value;
-          adjusted[i] = value + s[0];
+        SeriesCell c = family.cells[i];
+        if (c == null) {
+          throw new IllegalStateException("no parser cell: series=" + series);
         }
+        if (c.seen && value < c.last) {
+          c.offset += c.last;
+        }
+        c.seen = true;
+        c.last = value;
+        adjusted[i] = value + c.offset;
       }
       family.adjusted = adjusted;
+      family.cells = null;
     }
   }
 

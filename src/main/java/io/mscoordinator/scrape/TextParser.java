@@ -44,15 +44,7 @@ final class TextParser {
     String family;
     MetricType type;
     Series series;
-    Slot slot;
-  }
-
-  /** The per-body bookkeeping of one distinct series: when it was last seen and where. */
-  private static final class Slot {
-    int epoch;
-    ParsedFamily family;
-    int index;
-    long timestamp;
+    SeriesCell slot;
   }
 
   /** A text-format HELP or TYPE line seen before, byte for byte, and what it said. */
@@ -73,8 +65,23 @@ final class TextParser {
   private Comment[] comments = new Comment[256];
   private int commentCount;
   private int commentStart;
-  private final Map<Series, Slot> slots = new HashMap<>();
+  private final Map<Series, SeriesCell> slots = new HashMap<>();
+
+  /**
+   * The entries of the last body in sample order. A node writes its samples in the same order
+   * scrape after scrape, so the entry at the same position is tried before the hash table: no hash
+   * to compute, and entries read in the order they were made, which is how they lie in memory.
+   */
+  private Entry[] order = new Entry[0];
+
+  private int orderSize;
+  private Entry[] nextOrder = new Entry[64];
+  private int sampleIndex;
   private final Map<String, String> names = new HashMap<>();
+
+  /** The sample count of each family in the last body, to size its arrays in the next. */
+  private final Map<String, Integer> lastSizes = new HashMap<>();
+
   private int epoch;
 
   // state of one parse
@@ -84,6 +91,10 @@ final class TextParser {
   private int line;
   private boolean om;
   private LinkedHashMap<String, ParsedFamily> families;
+
+  /** Whether a family of this body is named like a sample of another ({@code x_bucket}, ...). */
+  private boolean suffixNamedFamily;
+
   private ParsedFamily current;
   private int seriesCount;
   private Set<String> omSampleNames;
@@ -112,6 +123,7 @@ final class TextParser {
     line = 1;
     om = openMetrics;
     families = new LinkedHashMap<>();
+    suffixNamedFamily = false;
     current = null;
     seriesCount = 0;
     epoch++;
@@ -124,7 +136,9 @@ final class TextParser {
       slots.clear();
       table = new Entry[1024];
       tableSize = 0;
+      orderSize = 0;
     }
+    sampleIndex = 0;
     if (commentCount > 4 * maxSeries + 1024) {
       comments = new Comment[256];
       commentCount = 0;
@@ -152,9 +166,13 @@ final class TextParser {
       }
       closeOmGroup();
       List<ParsedFamily> out = new ArrayList<>(families.size());
+      if (lastSizes.size() > maxSeries) {
+        lastSizes.clear();
+      }
       for (ParsedFamily family : families.values()) {
         if (family.size > 0) {
           out.add(family);
+          lastSizes.put(family.name, family.size);
         } else if (family.typed && !om) {
           // expfmt drops these silently; a TYPE whose samples went elsewhere is a broken body
           throw new ParseException(
@@ -166,6 +184,10 @@ final class TextParser {
       b = null;
       families = null;
       current = null;
+      Entry[] last = order;
+      order = nextOrder;
+      orderSize = sampleIndex;
+      nextOrder = last.length >= 64 ? last : new Entry[64];
     }
   }
 
@@ -310,8 +332,7 @@ final class TextParser {
     skipBlanks();
     ParsedFamily family = families.get(name);
     if (family == null) {
-      family = new ParsedFamily(name, MetricType.UNKNOWN);
-      families.put(name, family);
+      family = addFamily(name);
     }
     current = family;
     if (help) {
@@ -359,8 +380,7 @@ final class TextParser {
       if (c.hash == hash && Arrays.equals(c.line, 0, c.line.length, b, commentStart, lineEnd)) {
         ParsedFamily family = families.get(c.name);
         if (family == null) {
-          family = new ParsedFamily(c.name, MetricType.UNKNOWN);
-          families.put(c.name, family);
+          family = addFamily(c.name);
         }
         current = family;
         if (c.help) {
@@ -417,8 +437,7 @@ final class TextParser {
       throw error("metadata out of place or family repeated: name=" + name);
     }
     closeOmGroup();
-    ParsedFamily family = new ParsedFamily(name, MetricType.UNKNOWN);
-    families.put(name, family);
+    ParsedFamily family = addFamily(name);
     current = family;
     omClosedGroups = new HashSet<>();
     return family;
@@ -585,7 +604,7 @@ final class TextParser {
     if (om) {
       checkOmSample(family, series, value, exemplar);
     }
-    Slot slot = entry.slot;
+    SeriesCell slot = entry.slot;
     if (slot.epoch == epoch) {
       if (om && timestamp != Long.MIN_VALUE && slot.timestamp != Long.MIN_VALUE) {
         if (timestamp < slot.timestamp) {
@@ -604,11 +623,32 @@ final class TextParser {
     slot.family = family;
     slot.index = family.size;
     slot.timestamp = timestamp;
-    family.add(series, value);
+    family.add(series, value, slot);
   }
 
   /** Finds or resolves the entry for the key bytes; sets {@link #current} to its family. */
   private Entry lookup(int keyStart, int keyEnd, int nameEnd) throws ParseException {
+    int k = sampleIndex;
+    if (k == nextOrder.length) {
+      nextOrder = Arrays.copyOf(nextOrder, 2 * k);
+    }
+    if (k < orderSize) {
+      Entry guess = order[k];
+      if (Arrays.equals(guess.key, 0, guess.key.length, b, keyStart, keyEnd)
+          && familyStillFits(guess)) {
+        current = families.get(guess.family);
+        nextOrder[k] = guess;
+        sampleIndex = k + 1;
+        return guess;
+      }
+    }
+    Entry e = lookupHashed(keyStart, keyEnd, nameEnd);
+    nextOrder[k] = e;
+    sampleIndex = k + 1;
+    return e;
+  }
+
+  private Entry lookupHashed(int keyStart, int keyEnd, int nameEnd) throws ParseException {
     int hash = hash(b, keyStart, keyEnd);
     int mask = table.length - 1;
     Entry found = null;
@@ -659,7 +699,7 @@ final class TextParser {
     e.family = family.name;
     e.type = family.type;
     e.series = series;
-    e.slot = slots.computeIfAbsent(series, s -> new Slot());
+    e.slot = slots.computeIfAbsent(series, s -> new SeriesCell());
     current = family;
     return e;
   }
@@ -681,11 +721,31 @@ final class TextParser {
     if (family.type != e.type) {
       return false;
     }
-    return e.series.suffix == Series.Suffix.NONE || !families.containsKey(e.series.sampleName);
+    return e.series.suffix == Series.Suffix.NONE
+        || !suffixNamedFamily
+        || !families.containsKey(e.series.sampleName);
+  }
+
+  /**
+   * Adds the family {@code name} to this body, its arrays sized as the family was in the last body.
+   */
+  private ParsedFamily addFamily(String name) {
+    Integer last = lastSizes.get(name);
+    ParsedFamily family = new ParsedFamily(name, MetricType.UNKNOWN, last == null ? 4 : last);
+    families.put(name, family);
+    if (!suffixNamedFamily) {
+      for (Series.Suffix suffix : Series.Suffix.values()) {
+        if (suffix != Series.Suffix.NONE && name.endsWith(suffix.text)) {
+          suffixNamedFamily = true;
+          break;
+        }
+      }
+    }
+    return family;
   }
 
   private boolean claimFamily(String name) {
-    families.put(name, new ParsedFamily(name, MetricType.UNKNOWN));
+    addFamily(name);
     return true;
   }
 
@@ -698,8 +758,7 @@ final class TextParser {
         throw error("family repeated or interleaved: name=" + name);
       }
       closeOmGroup();
-      ParsedFamily family = new ParsedFamily(name, MetricType.UNKNOWN);
-      families.put(name, family);
+      ParsedFamily family = addFamily(name);
       current = family;
       omClosedGroups = new HashSet<>();
       reserveOmNames(family);
@@ -713,8 +772,7 @@ final class TextParser {
     if (base != null) {
       return base;
     }
-    family = new ParsedFamily(name, MetricType.UNKNOWN);
-    families.put(name, family);
+    family = addFamily(name);
     return family;
   }
 

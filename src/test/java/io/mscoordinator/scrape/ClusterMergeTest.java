@@ -17,7 +17,7 @@ class ClusterMergeTest {
   private static NodeResult node(long id, Role role, long blocks, String body) throws Exception {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     List<ParsedFamily> families = new TextParser(1000).parse(bytes, bytes.length, false);
-    new ResetCompensator(1000).apply(families);
+    ResetCompensator.apply(families);
     Instance instance = Fleet.instance(id, 9000 + (int) id, role, blocks, "m");
     return new NodeResult(instance, true, null, 0.01, 1, 1, families, true);
   }

@@ -42,7 +42,6 @@ public class MergeBenchmark {
   private ClusterMerge merge;
   private FleetLoad.NodeBody body;
   private TextParser parser;
-  private ResetCompensator compensator;
 
   @Setup
   public void setUp() throws ParseException {
@@ -50,12 +49,11 @@ public class MergeBenchmark {
     for (int i = 0; i < nodes; i++) {
       FleetLoad.NodeBody node = new FleetLoad.NodeBody(i, 3200);
       TextParser p = new TextParser(200_000);
-      ResetCompensator c = new ResetCompensator(200_000);
       List<ParsedFamily> families = null;
       for (int scrape = 0; scrape < 2; scrape++) {
         byte[] bytes = node.next();
         families = p.parse(bytes, bytes.length, false);
-        c.apply(families);
+        ResetCompensator.apply(families);
       }
       Instance instance =
           new Instance(
@@ -66,7 +64,6 @@ public class MergeBenchmark {
     merge = new ClusterMerge(ScrapeSettings.defaults());
     body = new FleetLoad.NodeBody(0, 3200);
     parser = new TextParser(200_000);
-    compensator = new ResetCompensator(200_000);
   }
 
   @Benchmark
@@ -90,7 +87,7 @@ public class MergeBenchmark {
   public List<ParsedFamily> parseAndCompensate() throws ParseException {
     byte[] bytes = bodies[next++ & 7];
     List<ParsedFamily> families = parser.parse(bytes, bytes.length, false);
-    compensator.apply(families);
+    ResetCompensator.apply(families);
     return families;
   }
 }

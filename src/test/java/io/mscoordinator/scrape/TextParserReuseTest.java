@@ -1,0 +1,140 @@
+package io.mscoordinator.scrape;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A node's parser is reused scrape after scrape and tries, for each sample, the entry the last body
+ * had at the same position before its hash table. Whatever the last body was, the next one must
+ * parse exactly as a fresh parser parses it: same families, series, values, or the same error.
+ */
+class TextParserReuseTest {
+  private static final Path OPENMETRICS =
+      Corpus.ROOT.resolve("conformance/openmetrics/tests/testdata/parsers");
+
+  /** Bodies whose lines come back shifted, reordered, retyped or duplicated. */
+  private static final List<String> CRAFTED =
+      List.of(
+          "a 1\nb 2\nc{x=\"1\"} 3\n",
+          "b 2\na 1\nc{x=\"1\"} 3\n",
+          "a 1\nc{x=\"1\"} 3\n",
+          "z 0\na 1\nb 2\nc{x=\"1\"} 3\n",
+          "# TYPE x counter\nx_total 1\ny 2\n",
+          "# TYPE x gauge\nx_total 1\ny 2\n",
+          "x_total 1\ny 2\n",
+          "# TYPE x_total counter\nx_total 1\ny 2\n",
+          "# TYPE x_total gauge\nx_total 1\ny 2\n",
+          "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\n",
+          "h_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\n",
+          "# TYPE h summary\nh_bucket{le=\"1\"} 1\nh_sum 3\nh_count 2\n",
+          "# TYPE h_bucket gauge\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\n",
+          "# TYPE h histogram\nh_sum 3\nh_count 2\n# TYPE h_bucket gauge\nh_bucket{le=\"1\"} 1\n",
+          "a 1\na 2\n",
+          "a 1\nb 2\nc{x=\"1\"} 3\nb 4\n",
+          "a{x=\"1\",y=\"2\"} 1\na{y=\"2\",x=\"1\"} 2\n",
+          "a 1\nb 2\nc{x=\"1\"\n");
+
+  @Test
+  void shouldParseEachRealBodyAfterAnyOtherAsAFreshParserDoes() throws IOException {
+    List<byte[]> bodies = new ArrayList<>();
+    TextParserTest.realBodies().forEach(p -> bodies.add(Corpus.bytes(p)));
+    TextParserTest.fuzzGood().forEach(p -> bodies.add(Corpus.bytes(p)));
+    TextParserTest.fuzzBad().forEach(p -> bodies.add(Corpus.bytes(p)));
+    for (String s : CRAFTED) {
+      bodies.add(s.getBytes(StandardCharsets.UTF_8));
+    }
+    int pairs = 0;
+    for (byte[] first : bodies) {
+      for (byte[] next : bodies) {
+        assertSameAsFresh(List.of(first, next), false);
+        pairs++;
+      }
+    }
+    assertTrue(pairs > 1000, "pairs: " + pairs);
+  }
+
+  @Test
+  void shouldParseTheCraftedBodiesInEveryOrderOfThreeAsAFreshParserDoes() {
+    for (String a : CRAFTED) {
+      for (String b : CRAFTED) {
+        for (String c : CRAFTED) {
+          assertSameAsFresh(List.of(bytes(a), bytes(b), bytes(c)), false);
+        }
+      }
+    }
+  }
+
+  @Test
+  void shouldParseEachOpenMetricsCaseAfterItselfAndAfterTheCaseBeforeAsAFreshParserDoes()
+      throws IOException {
+    List<byte[]> bodies = new ArrayList<>();
+    try (Stream<Path> dirs = Files.list(OPENMETRICS)) {
+      for (Path dir : dirs.sorted().toList()) {
+        JsonObject test =
+            Json.createReader(new StringReader(Files.readString(dir.resolve("test.json"))))
+                .readObject();
+        bodies.add(Files.readAllBytes(dir.resolve(test.getString("file"))));
+      }
+    }
+    for (int i = 0; i < bodies.size(); i++) {
+      assertSameAsFresh(List.of(bodies.get(i), bodies.get(i)), true);
+      if (i > 0) {
+        assertSameAsFresh(List.of(bodies.get(i - 1), bodies.get(i)), true);
+        assertSameAsFresh(List.of(bodies.get(i), bodies.get(i - 1), bodies.get(i)), true);
+      }
+    }
+  }
+
+  private static void assertSameAsFresh(List<byte[]> bodies, boolean openMetrics) {
+    TextParser reused = new TextParser(100_000);
+    for (byte[] body : bodies) {
+      String got = outcome(reused, body, openMetrics);
+      String fresh = outcome(new TextParser(100_000), body, openMetrics);
+      if (!fresh.equals(got)) {
+        StringBuilder seq = new StringBuilder();
+        for (byte[] b : bodies) {
+          seq.append("---\n").append(new String(b, StandardCharsets.UTF_8));
+        }
+        assertEquals(fresh, got, "reused parser after:\n" + seq);
+      }
+    }
+  }
+
+  private static String outcome(TextParser parser, byte[] body, boolean openMetrics) {
+    try {
+      return describe(parser.parse(body, body.length, openMetrics));
+    } catch (ParseException e) {
+      return "error: " + e.getMessage();
+    }
+  }
+
+  private static String describe(List<ParsedFamily> families) {
+    StringBuilder out = new StringBuilder();
+    for (ParsedFamily f : families) {
+      out.append(f.name).append(' ').append(f.type).append(' ').append(f.help);
+      out.append(' ').append(f.unit).append(':');
+      for (int i = 0; i < f.size; i++) {
+        Series s = f.series[i];
+        out.append(' ').append(s).append('/').append(s.suffix).append('=').append(f.values[i]);
+      }
+      out.append('\n');
+    }
+    return out.toString();
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}
