@@ -188,9 +188,22 @@ public final class ProductionDay {
       }
       List<Sample> samples = new ArrayList<>();
       long pid = coordinator.pid();
+      // two full collections under load, at half time and near the end: the live heap at each is
+      // what the leak check compares (heap after a young pause also holds old garbage)
+      long runNanos = TimeUnit.SECONDS.toNanos(seconds);
+      long[] fullGcAt = {end - runNanos / 2, end - runNanos / 20};
+      int fullGcs = 0;
       while (System.nanoTime() < end) {
         samples.add(Sample.of(pid, System.currentTimeMillis() - startMs));
-        sleepUntil(Math.min(end, System.nanoTime() + TimeUnit.SECONDS.toNanos(5)));
+        if (fullGcs < fullGcAt.length && System.nanoTime() >= fullGcAt[fullGcs]) {
+          fullGc(pid);
+          fullGcs++;
+        }
+        long next = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        if (fullGcs < fullGcAt.length) {
+          next = Math.min(next, fullGcAt[fullGcs]);
+        }
+        sleepUntil(Math.min(end, next));
       }
       for (Thread t : threads) {
         t.join();
@@ -291,13 +304,11 @@ public final class ProductionDay {
       if (last.fds > warm.fds + 16) {
         failures.add("file descriptors grew: " + warm.fds + " -> " + last.fds);
       }
-      if (gc.heapAfterLastQuarterMb > gc.heapAfterSecondQuarterMb * 1.25 + 16) {
+      if (gc.liveAtHalfMb < 0 || gc.liveNearEndMb < 0) {
+        failures.add("no full collection in the GC log: cannot check the live heap");
+      } else if (gc.liveNearEndMb > gc.liveAtHalfMb * 1.25 + 16) {
         failures.add(
-            "live heap grew: "
-                + gc.heapAfterSecondQuarterMb
-                + " MB -> "
-                + gc.heapAfterLastQuarterMb
-                + " MB");
+            "live heap grew: " + gc.liveAtHalfMb + " MB -> " + gc.liveNearEndMb + " MB");
       }
       for (LatencyRecorder r : List.of(refresh, churn, recvs, ready, scrape, otlpExport)) {
         if (r.errors() > 0) {
@@ -786,13 +797,33 @@ public final class ProductionDay {
     }
   }
 
-  /** Pauses and live heap after each collection, from the {@code -Xlog:gc} file. */
+  /** Asks the coordinator's JVM for a full collection ({@code jcmd <pid> GC.run}). */
+  static void fullGc(long pid) throws IOException, InterruptedException {
+    Path java = Path.of(ProcessHandle.current().info().command().orElse("java"));
+    Path jcmd = java.resolveSibling("jcmd");
+    Process p =
+        new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+    }
+  }
+
+  /**
+   * Pauses and heap after each collection, from the {@code -Xlog:gc} file. The pause figures leave
+   * out the two full collections the run asks for; their after-figures are the live heap at half
+   * time and near the end (-1 when missing).
+   */
   record Gc(
       int pauses,
       double pauseMsP50,
       double pauseMsMax,
       long heapAfterSecondQuarterMb,
-      long heapAfterLastQuarterMb) {
+      long heapAfterLastQuarterMb,
+      long liveAtHalfMb,
+      long liveNearEndMb) {
     // e.g. "[12.345s][info][gc] GC(7) Pause Young (Normal) (G1 Evacuation Pause) 60M->12M(512M)
     // 3.456ms"
     private static final Pattern PAUSE =
@@ -800,10 +831,16 @@ public final class ProductionDay {
 
     static Gc parse(Path log) throws IOException {
       List<double[]> rows = new ArrayList<>();
+      List<Long> full = new ArrayList<>();
       if (Files.exists(log)) {
         for (String line : Files.readAllLines(log)) {
           Matcher m = PAUSE.matcher(line);
-          if (m.find()) {
+          if (!m.find()) {
+            continue;
+          }
+          if (line.contains("Pause Full (Diagnostic Command)")) { // jcmd GC.run
+            full.add(Long.parseLong(m.group(3)));
+          } else {
             rows.add(
                 new double[] {
                   Double.parseDouble(m.group(1)),
@@ -813,8 +850,10 @@ public final class ProductionDay {
           }
         }
       }
+      long half = full.size() >= 2 ? full.get(full.size() - 2) : -1;
+      long nearEnd = full.size() >= 2 ? full.get(full.size() - 1) : -1;
       if (rows.isEmpty()) {
-        return new Gc(0, 0, 0, 0, 0);
+        return new Gc(0, 0, 0, 0, 0, half, nearEnd);
       }
       Histogram pauses = new Histogram(3);
       for (double[] r : rows) {
@@ -839,7 +878,9 @@ public final class ProductionDay {
           pauses.getValueAtPercentile(50) / 1000.0,
           pauses.getMaxValue() / 1000.0,
           second,
-          last);
+          last,
+          half,
+          nearEnd);
     }
 
     JsonObject json() {
@@ -847,8 +888,10 @@ public final class ProductionDay {
           .add("pauses", pauses)
           .add("pause_ms_p50", pauseMsP50)
           .add("pause_ms_max", pauseMsMax)
-          .add("live_heap_mb_max_second_quarter", heapAfterSecondQuarterMb)
-          .add("live_heap_mb_max_last_quarter", heapAfterLastQuarterMb)
+          .add("heap_after_pause_mb_max_second_quarter", heapAfterSecondQuarterMb)
+          .add("heap_after_pause_mb_max_last_quarter", heapAfterLastQuarterMb)
+          .add("live_heap_mb_full_gc_half_time", liveAtHalfMb)
+          .add("live_heap_mb_full_gc_near_end", liveNearEndMb)
           .build();
     }
   }
