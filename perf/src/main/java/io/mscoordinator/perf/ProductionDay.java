@@ -107,6 +107,7 @@ public final class ProductionDay {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     Process prom = null;
     FakeFleet fleet = nodes == 0 ? null : new FakeFleet(nodes, nodeSeries);
+    boolean failed = false;
     try {
       awaitHealthy(client, base, coordinator);
       int promPort = 0;
@@ -420,7 +421,7 @@ public final class ProductionDay {
       }
       if (check && !failures.isEmpty()) {
         System.err.println("perf/run day: FAILED: " + String.join("; ", failures));
-        System.exit(1);
+        failed = true; // exit once the coordinator, Prometheus and the fleet are stopped
       }
     } finally {
       if (fleet != null) {
@@ -436,6 +437,9 @@ public final class ProductionDay {
         coordinator.destroyForcibly();
         System.err.println("perf/run day: the coordinator did not stop within 15 s of SIGTERM");
       }
+    }
+    if (failed) {
+      System.exit(1);
     }
   }
 
