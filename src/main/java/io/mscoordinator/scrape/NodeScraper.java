@@ -89,6 +89,16 @@ public final class NodeScraper implements AutoCloseable {
   private final LinkedHashMap<Long, Node> parked = new LinkedHashMap<>();
   private final ConcurrentLinkedQueue<NodeResult> departed = new ConcurrentLinkedQueue<>();
   private final Semaphore dirty = new Semaphore(0);
+
+  /**
+   * Counts merges ({@code ms_coordinator_merges_total}); a node's result names the one it arrived
+   * in ({@link Node#reportedIn}).
+   */
+  private volatile long mergeGeneration;
+
+  /** Set by a new node's first result, so that the next merge does not wait for the round. */
+  private volatile boolean newNode;
+
   private final ClusterMerge merge;
   private final SeriesPool seriesPool;
   private final Object membership = new Object();
@@ -248,17 +258,28 @@ public final class NodeScraper implements AutoCloseable {
 
   private void mergeLoop() {
     long quietNanos = Math.min(settings.interval().toNanos() / 20, 50_000_000L);
-    long maxWaitNanos = Math.min(settings.interval().toNanos() / 4, 500_000_000L);
+    long maxWaitNanos = Math.min(settings.interval().toNanos() / 4, 1_250_000_000L);
     while (!closed) {
       try {
         dirty.acquire();
-        // the results of one round arrive close together: gather them into one merge, which
-        // runs once no result came for quietNanos, or maxWaitNanos after the first
+        // one merge per round: once every scraping node has a new result, at most maxWaitNanos
+        // after the first; a new node's first result is merged once results stop coming for
+        // quietNanos, so that it shows without waiting for the others' round
         long first = System.nanoTime();
-        while (dirty.tryAcquire(quietNanos, TimeUnit.NANOSECONDS)
-            && System.nanoTime() - first < maxWaitNanos) {
-          dirty.drainPermits();
+        while (!closed && !allReported()) {
+          long left = maxWaitNanos - (System.nanoTime() - first);
+          if (left <= 0) {
+            break;
+          }
+          if (newNode) {
+            if (!dirty.tryAcquire(Math.min(left, quietNanos), TimeUnit.NANOSECONDS)) {
+              break;
+            }
+          } else {
+            dirty.tryAcquire(left, TimeUnit.NANOSECONDS);
+          }
         }
+        newNode = false;
         dirty.drainPermits();
       } catch (InterruptedException e) {
         return;
@@ -271,7 +292,19 @@ public final class NodeScraper implements AutoCloseable {
     }
   }
 
+  /** Whether every node being scraped has a result the last merge did not start from. */
+  private boolean allReported() {
+    long generation = mergeGeneration;
+    for (Node node : nodes.values()) {
+      if (node.running() && !node.removed && node.reportedIn != generation) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private void mergeNow() {
+    mergeGeneration++; // only this thread writes it
     for (NodeResult gone; (gone = departed.poll()) != null; ) {
       merge.retire(gone);
     }
@@ -298,7 +331,36 @@ public final class NodeScraper implements AutoCloseable {
       }
     }
     results.sort((a, b) -> Long.compareUnsigned(a.instance().id(), b.instance().id()));
-    snapshot = merge.merge(results, removed, System.currentTimeMillis());
+    long start = System.nanoTime();
+    MergedSnapshot merged = merge.merge(results, removed, System.currentTimeMillis());
+    double seconds = (System.nanoTime() - start) / 1e9;
+    List<MergedSnapshot.Family> status = new ArrayList<>(merged.statusFamilies());
+    status.add(
+        new MergedSnapshot.Family(
+            "ms_coordinator_merges",
+            MetricType.COUNTER,
+            "Cluster merges of the nodes' results (about one per scrape round).",
+            null,
+            List.of(
+                new MergedSnapshot.Sample(
+                    "ms_coordinator_merges_total", List.of(), mergeGeneration))));
+    status.add(
+        new MergedSnapshot.Family(
+            "ms_coordinator_merge_duration_seconds",
+            MetricType.GAUGE,
+            "How long the last cluster merge took.",
+            null,
+            List.of(
+                new MergedSnapshot.Sample(
+                    "ms_coordinator_merge_duration_seconds", List.of(), seconds))));
+    snapshot =
+        new MergedSnapshot(
+            merged.families(),
+            merged::instanceFamilies,
+            status,
+            merged.failedNodes(),
+            merged.strict(),
+            merged.createdMillis());
   }
 
   // ------------------------------------------------------------------ one node
@@ -310,6 +372,9 @@ public final class NodeScraper implements AutoCloseable {
 
     /** Removed from the registry and parked: not scraped, not listed, its counters kept. */
     volatile boolean removed;
+
+    /** The merge generation this node's latest result arrived in; -1 before its first. */
+    volatile long reportedIn = -1;
 
     private volatile Thread thread;
     private volatile boolean running;
@@ -367,7 +432,12 @@ public final class NodeScraper implements AutoCloseable {
         if (!running || thread != me) {
           return;
         }
+        boolean firstResult = reportedIn < 0;
         result = next;
+        reportedIn = mergeGeneration;
+        if (firstResult) {
+          newNode = true;
+        }
         dirty.release();
         long sleep = start + intervalNanos - System.nanoTime();
         if (sleep > 0) {

@@ -1,0 +1,57 @@
+package io.mscoordinator.scrape;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mscoordinator.cluster.Role;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One merge per scrape round, however spread out the round's results arrive: the merge waits until
+ * every node has reported (or a quarter of the interval), not for a quiet gap between results.
+ */
+class MergeRoundsTest {
+  private static final int INTERVAL_MS = 1200;
+
+  private static double merges(MergedSnapshot s) {
+    for (MergedSnapshot.Family f : s.statusFamilies()) {
+      if (f.name().equals("ms_coordinator_merges")) {
+        return f.samples().get(0).value();
+      }
+    }
+    return Double.NaN;
+  }
+
+  private static byte[] body(int lines) {
+    StringBuilder b = new StringBuilder("# TYPE t_total counter\n");
+    for (int i = 0; i < lines; i++) {
+      b.append("t_total{line=\"").append(i).append("\"} 1\n");
+    }
+    return b.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void shouldMergeOncePerRoundWhenTheNodesAnswerAHundredMillisecondsApart() throws Exception {
+    try (Fleet fleet = new Fleet()) {
+      // one node at once, one after ~100 ms, one after ~200 ms: gaps longer than a quiet gap
+      fleet.add(FakeNode.serving(body(1)), Role.UNDEF, 1024, "m");
+      for (int lines : new int[] {2, 4}) {
+        FakeNode slow = FakeNode.serving(body(lines)).slowLineMillis(50);
+        slow.mode(FakeNode.Mode.SLOW);
+        fleet.add(slow, Role.UNDEF, 1024, "m");
+      }
+      fleet.start(Fleet.fast(INTERVAL_MS, 800, false));
+      fleet.awaitAllUp(3000);
+      Thread.sleep(INTERVAL_MS); // past the first round and its first-result merges
+
+      double before = merges(fleet.scraper.snapshot());
+      Thread.sleep(4L * INTERVAL_MS);
+      double after = merges(fleet.scraper.snapshot());
+
+      double perRound = (after - before) / 4;
+      assertTrue(
+          perRound >= 0.5 && perRound <= 1.5,
+          "merges per round: " + perRound + " (" + before + " -> " + after + ")");
+    }
+  }
+}
