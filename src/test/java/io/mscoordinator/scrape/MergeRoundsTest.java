@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
  * every node has reported (or a quarter of the interval), not for a quiet gap between results.
  */
 class MergeRoundsTest {
-  private static final int INTERVAL_MS = 1200;
+  private static final int INTERVAL_MS = 2000;
 
   private static double merges(MergedSnapshot s) {
     for (MergedSnapshot.Family f : s.statusFamilies()) {
@@ -31,16 +31,17 @@ class MergeRoundsTest {
   }
 
   @Test
-  void shouldMergeOncePerRoundWhenTheNodesAnswerAHundredMillisecondsApart() throws Exception {
+  void shouldMergeOncePerRoundWhenTheNodesAnswerEightyMillisecondsApart() throws Exception {
     try (Fleet fleet = new Fleet()) {
-      // one node at once, one after ~100 ms, one after ~200 ms: gaps longer than a quiet gap
+      // one node at once, one after ~120 ms, one after ~200 ms (a pause before each line, the TYPE
+      // line included): gaps longer than the 50 ms quiet gap, well inside interval / 4 = 500 ms
       fleet.add(FakeNode.serving(body(1)), Role.UNDEF, 1024, "m");
       for (int lines : new int[] {2, 4}) {
-        FakeNode slow = FakeNode.serving(body(lines)).slowLineMillis(50);
+        FakeNode slow = FakeNode.serving(body(lines)).slowLineMillis(40);
         slow.mode(FakeNode.Mode.SLOW);
         fleet.add(slow, Role.UNDEF, 1024, "m");
       }
-      fleet.start(Fleet.fast(INTERVAL_MS, 800, false));
+      fleet.start(Fleet.fast(INTERVAL_MS, 1500, false));
       fleet.awaitAllUp(3000);
       Thread.sleep(INTERVAL_MS); // past the first round and its first-result merges
 

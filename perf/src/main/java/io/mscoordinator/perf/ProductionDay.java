@@ -44,7 +44,8 @@ import org.HdrHistogram.Histogram;
  * scenario, longer.
  *
  * <p>Run: {@code perf/run day [--seconds 120] [--engines 4] [--events-per-s 25000] [--otlp-engines
- * 2] [--otlp-points-per-s 10000] [--instances 512] [--nodes 32] [--node-series 8] [--scrapers 2]
+ * 2] [--otlp-points-per-s 10000] [--instances 512] [--nodes 32] [--node-series 8] [--node-body nodes/vllm.prom]
+ * [--node-restart-every 60] [--node-fail-every 80] [--node-fail-for 8] [--scrapers 2]
  * [--prometheus 1] [--check 1]}; soak: {@code perf/run day --seconds 1800}. The
  * coordinator runs with {@code -Xmx512m} and a GC log, on free loopback ports, with its ring file
  * in a temporary directory. Writes a JSON summary to {@code --out}, a latency PNG and the process
@@ -61,7 +62,12 @@ import org.HdrHistogram.Histogram;
  * {@code metric_port}s in turn, so the coordinator scrapes and merges every instance the
  * controller keeps online; the scrapers check that the merged cluster counter never goes down
  * while the controller refreshes and takes instances offline and online, and the day fails when
- * a node's scrape failed.
+ * a node's scrape failed at the end.
+ * Each node also serves a real body from the corpus ({@code --node-body}, under
+ * {@code ../shared/corpus}; empty for none) with growing counters, restarts every {@code
+ * --node-restart-every} of its requests and answers 500 for {@code --node-fail-for} requests every
+ * {@code --node-fail-every}, until the last fifth of the run; the day fails when no restart or no
+ * failure happened.
  *
  * <p>Compares against: nothing side by side; these are the coordinator's own figures under the
  * combined load.
@@ -83,6 +89,12 @@ public final class ProductionDay {
     int instances = args.integer("instances", 512, 2, 4096);
     int nodes = args.integer("nodes", 32, 0, 512);
     int nodeSeries = args.integer("node-series", 8, 1, 10_000);
+    String nodeBody = args.text("node-body", "nodes/vllm.prom");
+    FakeFleet.Schedule schedule =
+        new FakeFleet.Schedule(
+            args.integer("node-restart-every", 60, 0, 1_000_000),
+            args.integer("node-fail-every", 80, 0, 1_000_000),
+            args.integer("node-fail-for", 8, 0, 1_000_000));
     int scrapers = args.integer("scrapers", 2, 0, 16);
     boolean prometheus = args.integer("prometheus", 1, 0, 1) == 1;
     boolean check = args.integer("check", 1, 0, 1) == 1;
@@ -106,7 +118,14 @@ public final class ProductionDay {
     URI base = URI.create("http://127.0.0.1:" + managePort);
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     Process prom = null;
-    FakeFleet fleet = nodes == 0 ? null : new FakeFleet(nodes, nodeSeries);
+    Path corpusBody =
+        nodeBody.isEmpty() ? null : home.resolve("../shared/corpus").resolve(nodeBody).normalize();
+    if (corpusBody != null && !Files.isRegularFile(corpusBody)) {
+      System.err.println("perf/run day: no corpus body at " + corpusBody + ": generated bodies only");
+      corpusBody = null;
+    }
+    FakeFleet fleet =
+        nodes == 0 ? null : new FakeFleet(nodes, nodeSeries, corpusBody, schedule);
     boolean failed = false;
     try {
       awaitHealthy(client, base, coordinator);
@@ -196,6 +215,9 @@ public final class ProductionDay {
       int fullGcs = 0;
       while (System.nanoTime() < end) {
         samples.add(Sample.of(pid, System.currentTimeMillis() - startMs));
+        if (fleet != null && System.nanoTime() >= end - runNanos / 5) {
+          fleet.calm(); // the last fifth without scheduled failures: every node ends up
+        }
         if (fullGcs < fullGcAt.length && System.nanoTime() >= fullGcAt[fullGcs]) {
           fullGc(pid);
           fullGcs++;
@@ -289,6 +311,12 @@ public final class ProductionDay {
         if (lastClusterCounter.get() == 0 || fleet.served() == 0) {
           failures.add("the fleet was never scraped and merged");
         }
+        if (schedule.restartEvery() > 0 && fleet.restarts() == 0) {
+          failures.add("no scheduled node restart happened (run longer)");
+        }
+        if (schedule.failEvery() > 0 && schedule.failFor() > 0 && fleet.failed() == 0) {
+          failures.add("no scheduled node failure happened (run longer)");
+        }
       }
       if (otlpRefused > 0) {
         failures.add("otlp points refused: " + otlpRefused);
@@ -351,6 +379,9 @@ public final class ProductionDay {
                       .add("nodes", nodes)
                       .add("series_per_node", nodeSeries)
                       .add("bodies_served", fleet == null ? 0 : fleet.served())
+                      .add("node_body", corpusBody == null ? "" : nodeBody)
+                      .add("restarts", fleet == null ? 0 : fleet.restarts())
+                      .add("scheduled_failures", fleet == null ? 0 : fleet.failed())
                       .add("nodes_listed_at_end", nodesListed)
                       .add("node_errors_at_end", nodeErrors)
                       .add("merged_counter_last", lastClusterCounter.get())
