@@ -44,7 +44,7 @@ final class TextParser {
     String family;
     MetricType type;
     Series series;
-    SeriesCell slot;
+    SeriesCell cell;
   }
 
   /** A text-format HELP or TYPE line seen before, byte for byte, and what it said. */
@@ -65,7 +65,7 @@ final class TextParser {
   private Comment[] comments = new Comment[256];
   private int commentCount;
   private int commentStart;
-  private final Map<Series, SeriesCell> slots = new HashMap<>();
+  private final Map<Series, SeriesCell> cells = new HashMap<>();
 
   /**
    * The entries of the last body in sample order. A node writes its samples in the same order
@@ -131,9 +131,9 @@ final class TextParser {
     omClosedGroups = null;
     omGroup = null;
     omHistogram = null;
-    if (slots.size() > 4 * maxSeries || names.size() > 8 * maxSeries) {
+    if (cells.size() > 4 * maxSeries || names.size() > 8 * maxSeries) {
       names.clear();
-      slots.clear();
+      cells.clear();
       table = new Entry[1024];
       tableSize = 0;
       orderSize = 0;
@@ -436,6 +436,11 @@ final class TextParser {
     if (families.containsKey(name)) {
       throw error("metadata out of place or family repeated: name=" + name);
     }
+    return openOmFamily(name);
+  }
+
+  /** Starts the OpenMetrics family {@code name}: closes the open group, makes it current. */
+  private ParsedFamily openOmFamily(String name) throws ParseException {
     closeOmGroup();
     ParsedFamily family = addFamily(name);
     current = family;
@@ -604,14 +609,14 @@ final class TextParser {
     if (om) {
       checkOmSample(family, series, value, exemplar);
     }
-    SeriesCell slot = entry.slot;
-    if (slot.epoch == epoch) {
-      if (om && timestamp != Long.MIN_VALUE && slot.timestamp != Long.MIN_VALUE) {
-        if (timestamp < slot.timestamp) {
+    SeriesCell cell = entry.cell;
+    if (cell.epoch == epoch) {
+      if (om && timestamp != Long.MIN_VALUE && cell.timestamp != Long.MIN_VALUE) {
+        if (timestamp < cell.timestamp) {
           throw error("timestamps go backwards: series=" + series);
         }
-        slot.timestamp = timestamp;
-        slot.family.values[slot.index] = value;
+        cell.timestamp = timestamp;
+        cell.family.values[cell.index] = value;
         return;
       }
       throw error("duplicate series: series=" + series);
@@ -619,11 +624,11 @@ final class TextParser {
     if (++seriesCount > maxSeries) {
       throw error("series limit reached: limit=" + maxSeries);
     }
-    slot.epoch = epoch;
-    slot.family = family;
-    slot.index = family.size;
-    slot.timestamp = timestamp;
-    family.add(series, value, slot);
+    cell.epoch = epoch;
+    cell.family = family;
+    cell.index = family.size;
+    cell.timestamp = timestamp;
+    family.add(series, value, cell);
   }
 
   /** Finds or resolves the entry for the key bytes; sets {@link #current} to its family. */
@@ -634,9 +639,10 @@ final class TextParser {
     }
     if (k < orderSize) {
       Entry guess = order[k];
+      ParsedFamily family;
       if (Arrays.equals(guess.key, 0, guess.key.length, b, keyStart, keyEnd)
-          && familyStillFits(guess)) {
-        current = families.get(guess.family);
+          && (family = fittingFamily(guess)) != null) {
+        current = family;
         nextOrder[k] = guess;
         sampleIndex = k + 1;
         return guess;
@@ -651,18 +657,14 @@ final class TextParser {
   private Entry lookupHashed(int keyStart, int keyEnd, int nameEnd) throws ParseException {
     int hash = hash(b, keyStart, keyEnd);
     int mask = table.length - 1;
-    Entry found = null;
     for (Entry e = table[hash & mask]; e != null; e = e.next) {
+      ParsedFamily fitting;
       if (e.hash == hash
           && Arrays.equals(e.key, 0, e.key.length, b, keyStart, keyEnd)
-          && familyStillFits(e)) {
-        found = e;
-        break;
+          && (fitting = fittingFamily(e)) != null) {
+        current = fitting;
+        return e;
       }
-    }
-    if (found != null) {
-      current = families.get(found.family);
-      return found;
     }
     String name = intern(keyStart, nameEnd);
     ParsedFamily family = familyFor(name);
@@ -699,31 +701,38 @@ final class TextParser {
     e.family = family.name;
     e.type = family.type;
     e.series = series;
-    e.slot = slots.computeIfAbsent(series, s -> new SeriesCell());
+    e.cell = cells.computeIfAbsent(series, s -> new SeriesCell());
     current = family;
     return e;
   }
 
-  /** Whether the family an entry was resolved under is the one its name resolves to now. */
-  private boolean familyStillFits(Entry e) {
+  /**
+   * The family of this body an entry's sample goes to, when the family the entry was resolved under
+   * is the one its name resolves to now; null when the entry must be resolved again.
+   */
+  private ParsedFamily fittingFamily(Entry e) {
     if (om) {
-      return current != null && current.name.equals(e.family) && current.type == e.type;
+      boolean fits = current != null && current.name.equals(e.family) && current.type == e.type;
+      return fits ? current : null;
     }
     ParsedFamily family = families.get(e.family);
     if (family == null) {
       // first sample of an untyped family in this body: the slow path would create it, unless
       // the name now belongs to a histogram or summary declared earlier in this body
-      return e.type == MetricType.UNKNOWN
-          && e.series.suffix == Series.Suffix.NONE
-          && typedBase(e.family) == null
-          && claimFamily(e.family);
+      boolean untyped =
+          e.type == MetricType.UNKNOWN
+              && e.series.suffix == Series.Suffix.NONE
+              && typedBase(e.family) == null;
+      return untyped ? addFamily(e.family) : null;
     }
     if (family.type != e.type) {
-      return false;
+      return null;
     }
-    return e.series.suffix == Series.Suffix.NONE
-        || !suffixNamedFamily
-        || !families.containsKey(e.series.sampleName);
+    boolean fits =
+        e.series.suffix == Series.Suffix.NONE
+            || !suffixNamedFamily
+            || !families.containsKey(e.series.sampleName);
+    return fits ? family : null;
   }
 
   /**
@@ -744,11 +753,6 @@ final class TextParser {
     return family;
   }
 
-  private boolean claimFamily(String name) {
-    addFamily(name);
-    return true;
-  }
-
   private ParsedFamily familyFor(String name) throws ParseException {
     if (om) {
       if (current != null && belongsOm(current, name)) {
@@ -757,10 +761,7 @@ final class TextParser {
       if (families.containsKey(name)) {
         throw error("family repeated or interleaved: name=" + name);
       }
-      closeOmGroup();
-      ParsedFamily family = addFamily(name);
-      current = family;
-      omClosedGroups = new HashSet<>();
+      ParsedFamily family = openOmFamily(name);
       reserveOmNames(family);
       return family;
     }
