@@ -23,7 +23,7 @@ import java.util.TreeSet;
  * monotonic) while its gauges drop out of the merge.
  */
 final class ClusterMerge {
-  private static final String PREFIX = "ms_coordinator_";
+  static final String PREFIX = "ms_coordinator_";
 
   private final ScrapeSettings settings;
   private final Map<Series, Double> retired = new LinkedHashMap<>();
@@ -545,7 +545,8 @@ final class ClusterMerge {
     return out;
   }
 
-  private static Family gauge(String name, String help, List<Sample> samples) {
+  /** A status gauge family named {@code ms_coordinator_<name>}. */
+  static Family gauge(String name, String help, List<Sample> samples) {
     return new Family(PREFIX + name, MetricType.GAUGE, help, null, samples);
   }
 

@@ -1,5 +1,6 @@
 package io.mscoordinator.scrape;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -43,6 +44,13 @@ public record MergedSnapshot(
     families = List.copyOf(families);
     instanceView = new Once(instanceView);
     statusFamilies = List.copyOf(statusFamilies);
+  }
+
+  /** The same snapshot with {@code more} status families after its own. */
+  MergedSnapshot withStatusFamilies(List<Family> more) {
+    List<Family> status = new ArrayList<>(statusFamilies);
+    status.addAll(more);
+    return new MergedSnapshot(families, instanceView, status, failedNodes, strict, createdMillis);
   }
 
   /** The per-instance view; built by the first caller, the same list for every later one. */

@@ -334,33 +334,23 @@ public final class NodeScraper implements AutoCloseable {
     long start = System.nanoTime();
     MergedSnapshot merged = merge.merge(results, removed, System.currentTimeMillis());
     double seconds = (System.nanoTime() - start) / 1e9;
-    List<MergedSnapshot.Family> status = new ArrayList<>(merged.statusFamilies());
-    status.add(
-        new MergedSnapshot.Family(
-            "ms_coordinator_merges",
-            MetricType.COUNTER,
-            "Cluster merges of the nodes' results (about one per scrape round).",
-            null,
-            List.of(
-                new MergedSnapshot.Sample(
-                    "ms_coordinator_merges_total", List.of(), mergeGeneration))));
-    status.add(
-        new MergedSnapshot.Family(
-            "ms_coordinator_merge_duration_seconds",
-            MetricType.GAUGE,
-            "How long the last cluster merge took.",
-            null,
-            List.of(
-                new MergedSnapshot.Sample(
-                    "ms_coordinator_merge_duration_seconds", List.of(), seconds))));
     snapshot =
-        new MergedSnapshot(
-            merged.families(),
-            merged::instanceFamilies,
-            status,
-            merged.failedNodes(),
-            merged.strict(),
-            merged.createdMillis());
+        merged.withStatusFamilies(
+            List.of(
+                new MergedSnapshot.Family(
+                    ClusterMerge.PREFIX + "merges",
+                    MetricType.COUNTER,
+                    "Cluster merges of the nodes' results (about one per scrape round).",
+                    null,
+                    List.of(
+                        new MergedSnapshot.Sample(
+                            ClusterMerge.PREFIX + "merges_total", List.of(), mergeGeneration))),
+                ClusterMerge.gauge(
+                    "merge_duration_seconds",
+                    "How long the last cluster merge took.",
+                    List.of(
+                        new MergedSnapshot.Sample(
+                            ClusterMerge.PREFIX + "merge_duration_seconds", List.of(), seconds)))));
   }
 
   // ------------------------------------------------------------------ one node
