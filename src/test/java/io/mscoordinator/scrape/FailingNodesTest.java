@@ -19,8 +19,7 @@ class FailingNodesTest {
 
   private static Fleet fleet(boolean strict) {
     Fleet fleet = new Fleet();
-    fleet.add(
-        FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_0.prom")), Role.UNDEF, 1024, "m");
+    fleet.addMindie("ms_metricsSingleNodeData_0.prom");
     fleet.add(FakeNode.serving(new byte[0]).mode(FakeNode.Mode.HANG), Role.UNDEF, 1024, "m");
     fleet.add(FakeNode.serving(new byte[0]).mode(FakeNode.Mode.GARBAGE), Role.UNDEF, 1024, "m");
     fleet.add(FakeNode.serving(new byte[0]).mode(FakeNode.Mode.HUGE), Role.UNDEF, 1024, "m");

@@ -38,6 +38,13 @@ final class Fleet implements AutoCloseable {
         List.of());
   }
 
+  /**
+   * Adds a node serving the corpus's MindIE body {@code file}: role undef, 1024 blocks, model m.
+   */
+  Instance addMindie(String file) {
+    return add(FakeNode.serving(Corpus.mindie(file)), Role.UNDEF, 1024, "m");
+  }
+
   /** Adds a node to the fleet (not yet to the registry). */
   Instance add(FakeNode node, Role role, long totalBlockNum, String model) {
     nodes.add(node);

@@ -24,20 +24,10 @@ class MembershipTest {
   @Test
   void shouldScrapeANodeAtOnceWhenARefreshAddsIt() {
     try (Fleet fleet = new Fleet()) {
-      Instance a =
-          fleet.add(
-              FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_0.prom")),
-              Role.UNDEF,
-              1024,
-              "m");
+      Instance a = fleet.addMindie("ms_metricsSingleNodeData_0.prom");
       fleet.start(SLOW);
       fleet.await(s -> tokens(s) == 78800, 2000, "node a merged");
-      Instance b =
-          fleet.add(
-              FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_1.prom")),
-              Role.UNDEF,
-              1024,
-              "m");
+      Instance b = fleet.addMindie("ms_metricsSingleNodeData_1.prom");
 
       fleet.registry.refresh(List.of(a, b));
 
@@ -48,18 +38,8 @@ class MembershipTest {
   @Test
   void shouldStopScrapingANodeAtOnceWhenARefreshRemovesIt() throws Exception {
     try (Fleet fleet = new Fleet()) {
-      Instance a =
-          fleet.add(
-              FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_0.prom")),
-              Role.UNDEF,
-              1024,
-              "m");
-      Instance b =
-          fleet.add(
-              FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_1.prom")),
-              Role.UNDEF,
-              1024,
-              "m");
+      Instance a = fleet.addMindie("ms_metricsSingleNodeData_0.prom");
+      Instance b = fleet.addMindie("ms_metricsSingleNodeData_1.prom");
       fleet.start(Fleet.fast(100, 80, false));
       fleet.awaitAllUp(2000);
 
@@ -75,18 +55,8 @@ class MembershipTest {
   @Test
   void shouldKeepARemovedNodesCountersInTheClusterSum() {
     try (Fleet fleet = new Fleet()) {
-      Instance a =
-          fleet.add(
-              FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_0.prom")),
-              Role.UNDEF,
-              1024,
-              "m");
-      Instance b =
-          fleet.add(
-              FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_1.prom")),
-              Role.UNDEF,
-              1024,
-              "m");
+      Instance a = fleet.addMindie("ms_metricsSingleNodeData_0.prom");
+      Instance b = fleet.addMindie("ms_metricsSingleNodeData_1.prom");
       fleet.start(Fleet.fast(100, 80, false));
       fleet.await(s -> tokens(s) == 78800 + 28800, 2000, "both merged");
 
@@ -102,17 +72,8 @@ class MembershipTest {
   @Test
   void shouldDropARemovedNodesGaugesFromTheClusterSum() {
     try (Fleet fleet = new Fleet()) {
-      Instance a =
-          fleet.add(
-              FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_0.prom")),
-              Role.UNDEF,
-              1024,
-              "m");
-      fleet.add(
-          FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_1.prom")),
-          Role.UNDEF,
-          1024,
-          "m");
+      Instance a = fleet.addMindie("ms_metricsSingleNodeData_0.prom");
+      fleet.addMindie("ms_metricsSingleNodeData_1.prom");
       fleet.start(Fleet.fast(100, 80, false));
       fleet.awaitAllUp(2000);
 
@@ -135,18 +96,8 @@ class MembershipTest {
   @Test
   void shouldStopScrapingAnOfflineNodeButKeepItsCounters() throws Exception {
     try (Fleet fleet = new Fleet()) {
-      Instance a =
-          fleet.add(
-              FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_0.prom")),
-              Role.UNDEF,
-              1024,
-              "m");
-      Instance b =
-          fleet.add(
-              FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_1.prom")),
-              Role.UNDEF,
-              1024,
-              "m");
+      Instance a = fleet.addMindie("ms_metricsSingleNodeData_0.prom");
+      Instance b = fleet.addMindie("ms_metricsSingleNodeData_1.prom");
       fleet.start(Fleet.fast(100, 80, false));
       fleet.await(s -> tokens(s) == 78800 + 28800, 2000, "both merged");
 
