@@ -156,12 +156,7 @@ class CoordinatorScrapeTest {
       FakeNode bad = FakeNode.serving(new byte[0]).mode(FakeNode.Mode.GARBAGE);
       c.refresh(
           List.of(
-              c.node(
-                  0,
-                  FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_0.prom")),
-                  Role.UNDEF,
-                  1024,
-                  MODEL),
+              c.mindieNode(0, "ms_metricsSingleNodeData_0.prom", MODEL),
               c.node(1, bad, Role.UNDEF, 1024, MODEL)));
 
       HttpResponse<String> refused = c.await("/metrics", r -> r.statusCode() == 503, 5000, "503");
@@ -178,12 +173,7 @@ class CoordinatorScrapeTest {
         new ScrapedCoordinator(ScrapedCoordinator.settings(200, 150, false))) {
       c.refresh(
           List.of(
-              c.node(
-                  0,
-                  FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_0.prom")),
-                  Role.UNDEF,
-                  1024,
-                  MODEL),
+              c.mindieNode(0, "ms_metricsSingleNodeData_0.prom", MODEL),
               c.node(
                   1,
                   FakeNode.serving(new byte[0]).mode(FakeNode.Mode.GARBAGE),
@@ -257,12 +247,7 @@ class CoordinatorScrapeTest {
         new ScrapedCoordinator(ScrapedCoordinator.settings(3000, 2500, false))) {
       c.refresh(
           List.of(
-              c.node(
-                  0,
-                  FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_0.prom")),
-                  Role.UNDEF,
-                  1024,
-                  MODEL),
+              c.mindieNode(0, "ms_metricsSingleNodeData_0.prom", MODEL),
               c.node(
                   1,
                   FakeNode.serving(new byte[0]).mode(FakeNode.Mode.HANG),
@@ -363,20 +348,8 @@ class CoordinatorScrapeTest {
     // a 10 s interval: whatever happens within a second happens because of the refresh
     try (ScrapedCoordinator c =
         new ScrapedCoordinator(ScrapedCoordinator.settings(10_000, 1_000, false))) {
-      ScrapedCoordinator.Node a =
-          c.node(
-              0,
-              FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_0.prom")),
-              Role.UNDEF,
-              1024,
-              MODEL);
-      ScrapedCoordinator.Node b =
-          c.node(
-              1,
-              FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_1.prom")),
-              Role.UNDEF,
-              1024,
-              MODEL);
+      ScrapedCoordinator.Node a = c.mindieNode(0, "ms_metricsSingleNodeData_0.prom", MODEL);
+      ScrapedCoordinator.Node b = c.mindieNode(1, "ms_metricsSingleNodeData_1.prom", MODEL);
       c.refresh(List.of(a));
       c.awaitNodes(1, 0, 2000);
       int aRequests = a.fake().requests();

@@ -38,12 +38,7 @@ class ScrapeFaultsTest {
         new ScrapedCoordinator(ScrapedCoordinator.settings(600, 400, false))) {
       c.refresh(
           List.of(
-              c.node(
-                  0,
-                  FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_0.prom")),
-                  Role.UNDEF,
-                  1024,
-                  MODEL),
+              c.mindieNode(0, "ms_metricsSingleNodeData_0.prom", MODEL),
               // 40 lines at 50 ms: 2 s, five times the timeout
               c.node(
                   1,
@@ -88,12 +83,7 @@ class ScrapeFaultsTest {
         new ScrapedCoordinator(ScrapedCoordinator.settings(200, 150, false))) {
       c.refresh(
           List.of(
-              c.node(
-                  0,
-                  FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_0.prom")),
-                  Role.UNDEF,
-                  1024,
-                  MODEL),
+              c.mindieNode(0, "ms_metricsSingleNodeData_0.prom", MODEL),
               c.node(1, flaky, Role.UNDEF, 1024, MODEL)));
       c.awaitNodes(2, 0, 5_000);
 
@@ -141,20 +131,8 @@ class ScrapeFaultsTest {
   void shouldCountANodeOnceWhenARefreshDropsItAndTheNextNamesItAgain() {
     try (ScrapedCoordinator c =
         new ScrapedCoordinator(ScrapedCoordinator.settings(100, 80, false))) {
-      ScrapedCoordinator.Node a =
-          c.node(
-              0,
-              FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_0.prom")),
-              Role.UNDEF,
-              1024,
-              MODEL);
-      ScrapedCoordinator.Node b =
-          c.node(
-              1,
-              FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_1.prom")),
-              Role.UNDEF,
-              1024,
-              MODEL);
+      ScrapedCoordinator.Node a = c.mindieNode(0, "ms_metricsSingleNodeData_0.prom", MODEL);
+      ScrapedCoordinator.Node b = c.mindieNode(1, "ms_metricsSingleNodeData_1.prom", MODEL);
       c.refresh(List.of(a, b));
       c.awaitNodes(2, 0, 5_000);
 

@@ -53,6 +53,11 @@ final class ScrapedCoordinator implements AutoCloseable {
         .build();
   }
 
+  /** A node serving the corpus's MindIE body {@code file}: role undef, 1024 blocks. */
+  Node mindieNode(long id, String file, String model) {
+    return node(id, FakeNode.serving(Corpus.mindie(file)), Role.UNDEF, 1024, model);
+  }
+
   /** Registers {@code node}'s fake server to be closed with this coordinator. */
   Node node(long id, FakeNode fake, Role role, long totalBlockNum, String model) {
     owned.add(fake);
