@@ -29,28 +29,6 @@ class CoordinatorScrapeTest {
 
   @TempDir Path dir;
 
-  private static List<String> differences(Map<String, Double> expected, Map<String, Double> got) {
-    List<String> out = new ArrayList<>();
-    for (Map.Entry<String, Double> e : expected.entrySet()) {
-      Double actual = got.get(e.getKey());
-      double want = e.getValue();
-      boolean same =
-          actual != null
-              && (Double.isNaN(want)
-                  ? Double.isNaN(actual)
-                  : Math.abs(actual - want) <= 1e-12 * Math.max(1, Math.abs(want)));
-      if (!same) {
-        out.add(e.getKey() + " expected=" + want + " actual=" + actual);
-      }
-    }
-    for (String key : got.keySet()) {
-      if (!expected.containsKey(key)) {
-        out.add(key + " unexpected=" + got.get(key));
-      }
-    }
-    return out;
-  }
-
   /** Four MindIE nodes with total_block_num 1024 * (i + 1), merged by a real coordinator. */
   private static Map<String, Double> mindieMerge(String prefix, List<Role> roles) throws Exception {
     try (ScrapedCoordinator c =
@@ -80,7 +58,7 @@ class CoordinatorScrapeTest {
         mindieMerge(
             "ms_metricsSingleNodeData_", List.of(Role.UNDEF, Role.UNDEF, Role.UNDEF, Role.UNDEF));
 
-    assertEquals(List.of(), differences(expected, served));
+    assertEquals(List.of(), SampleIndex.differences(expected, served));
     assertEquals(87, expected.size(), "samples compared");
   }
 
@@ -107,7 +85,7 @@ class CoordinatorScrapeTest {
     assertEquals(50.0, served.get(failed));
     Map<String, Double> adjusted = new TreeMap<>(expected);
     adjusted.put(failed, 50.0);
-    assertEquals(List.of(), differences(adjusted, served));
+    assertEquals(List.of(), SampleIndex.differences(adjusted, served));
   }
 
   @Test

@@ -3,7 +3,6 @@ package io.mscoordinator.scrape;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.mscoordinator.cluster.Role;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -33,29 +32,6 @@ class MindieGoldenTest {
     }
   }
 
-  private static List<String> differences(
-      Map<String, Double> expected, Map<String, Double> actual) {
-    List<String> out = new ArrayList<>();
-    for (Map.Entry<String, Double> e : expected.entrySet()) {
-      Double got = actual.get(e.getKey());
-      double want = e.getValue();
-      boolean same =
-          got != null
-              && (Double.isNaN(want)
-                  ? Double.isNaN(got)
-                  : Math.abs(got - want) <= 1e-12 * Math.max(1, Math.abs(want)));
-      if (!same) {
-        out.add(e.getKey() + " expected=" + want + " actual=" + got);
-      }
-    }
-    for (String key : actual.keySet()) {
-      if (!expected.containsKey(key)) {
-        out.add(key + " unexpected=" + actual.get(key));
-      }
-    }
-    return out;
-  }
-
   @Test
   void shouldEqualMindieSingleNodeAggregateInEverySample() throws Exception {
     Map<String, Double> expected =
@@ -64,7 +40,7 @@ class MindieGoldenTest {
         mergeOverSockets(
             "ms_metricsSingleNodeData_", List.of(Role.UNDEF, Role.UNDEF, Role.UNDEF, Role.UNDEF));
 
-    assertEquals(List.of(), differences(expected, actual));
+    assertEquals(List.of(), SampleIndex.differences(expected, actual));
     assertEquals(87, expected.size(), "samples compared");
   }
 
@@ -89,6 +65,6 @@ class MindieGoldenTest {
     assertEquals(0.0, expected.get(failed));
     assertEquals(50.0, actual.get(failed));
     expected.put(failed, 50.0);
-    assertEquals(List.of(), differences(expected, actual));
+    assertEquals(List.of(), SampleIndex.differences(expected, actual));
   }
 }
