@@ -38,9 +38,7 @@ final class FakeFleet implements AutoCloseable {
   private static final double[] BOUNDS = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
   /** What the fleet does besides answering. */
-  record Schedule(int restartEvery, int failEvery, int failFor) {
-    static final Schedule NONE = new Schedule(0, 0, 0);
-  }
+  record Schedule(int restartEvery, int failEvery, int failFor) {}
 
   private final List<HttpServer> servers = new ArrayList<>();
   private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
@@ -57,10 +55,6 @@ final class FakeFleet implements AutoCloseable {
    * ({@code value} as written, {@code number} parsed when it grows).
    */
   private record CorpusLine(String text, String value, double number, boolean grows) {}
-
-  FakeFleet(int count, int series) throws IOException {
-    this(count, series, null, Schedule.NONE);
-  }
 
   /**
    * @param corpusBody a node body appended to the generated one, or null
