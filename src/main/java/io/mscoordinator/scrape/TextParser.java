@@ -65,6 +65,15 @@ final class TextParser {
   private Comment[] comments = new Comment[256];
   private int commentCount;
   private int commentStart;
+
+  /**
+   * The HELP and TYPE lines of the last body in order, tried before the table like {@link #order}.
+   */
+  private Comment[] commentOrder = new Comment[0];
+
+  private int commentOrderSize;
+  private Comment[] nextCommentOrder = new Comment[64];
+  private int commentIndex;
   private final Map<Series, SeriesCell> cells = new HashMap<>();
 
   /**
@@ -139,9 +148,11 @@ final class TextParser {
       orderSize = 0;
     }
     sampleIndex = 0;
+    commentIndex = 0;
     if (commentCount > 4 * maxSeries + 1024) {
       comments = new Comment[256];
       commentCount = 0;
+      commentOrderSize = 0;
     }
     try {
       if (om && len > 0 && b[len - 1] != '\n' && endsWithEof(len)) {
@@ -188,6 +199,10 @@ final class TextParser {
       order = nextOrder;
       orderSize = sampleIndex;
       nextOrder = last.length >= 64 ? last : new Entry[64];
+      Comment[] lastComments = commentOrder;
+      commentOrder = nextCommentOrder;
+      commentOrderSize = commentIndex;
+      nextCommentOrder = lastComments.length >= 64 ? lastComments : new Comment[64];
     }
   }
 
@@ -371,6 +386,17 @@ final class TextParser {
    * it again (the same rules as the full path; a node repeats its metadata every scrape).
    */
   private boolean cachedComment() throws ParseException {
+    if (commentIndex < commentOrderSize) {
+      // the line the last body had at this position: no scan for the line's end, no hash
+      Comment guess = commentOrder[commentIndex];
+      int lineEnd = commentStart + guess.line.length;
+      if (lineEnd < end
+          && b[lineEnd] == '\n'
+          && Arrays.equals(guess.line, 0, guess.line.length, b, commentStart, lineEnd)) {
+        applyComment(guess, lineEnd);
+        return true;
+      }
+    }
     int lineEnd = pos;
     while (b[lineEnd] != '\n') {
       lineEnd++;
@@ -378,28 +404,42 @@ final class TextParser {
     int hash = hash(b, commentStart, lineEnd);
     for (Comment c = comments[hash & (comments.length - 1)]; c != null; c = c.next) {
       if (c.hash == hash && Arrays.equals(c.line, 0, c.line.length, b, commentStart, lineEnd)) {
-        ParsedFamily family = families.get(c.name);
-        if (family == null) {
-          family = addFamily(c.name);
-        }
-        current = family;
-        if (c.help) {
-          if (family.help != null) {
-            throw error("second HELP: name=" + c.name);
-          }
-          family.help = c.text;
-        } else {
-          if (family.typed || family.size > 0) {
-            throw error("second TYPE, or TYPE after samples: name=" + c.name);
-          }
-          family.type = c.type;
-          family.typed = true;
-        }
-        pos = lineEnd + 1;
+        applyComment(c, lineEnd);
         return true;
       }
     }
     return false;
+  }
+
+  /** Applies a remembered HELP or TYPE line that ends at {@code lineEnd}. */
+  private void applyComment(Comment c, int lineEnd) throws ParseException {
+    ParsedFamily family = families.get(c.name);
+    if (family == null) {
+      family = addFamily(c.name);
+    }
+    current = family;
+    if (c.help) {
+      if (family.help != null) {
+        throw error("second HELP: name=" + c.name);
+      }
+      family.help = c.text;
+    } else {
+      if (family.typed || family.size > 0) {
+        throw error("second TYPE, or TYPE after samples: name=" + c.name);
+      }
+      family.type = c.type;
+      family.typed = true;
+    }
+    pos = lineEnd + 1;
+    ordered(c);
+  }
+
+  /** Records the HELP or TYPE line just applied at the next position of this body. */
+  private void ordered(Comment c) {
+    if (commentIndex == nextCommentOrder.length) {
+      nextCommentOrder = Arrays.copyOf(nextCommentOrder, 2 * commentIndex);
+    }
+    nextCommentOrder[commentIndex++] = c;
   }
 
   /** Remembers the HELP or TYPE line just parsed: {@code b[commentStart..pos-1)}. */
@@ -414,6 +454,7 @@ final class TextParser {
     int i = c.hash & (comments.length - 1);
     c.next = comments[i];
     comments[i] = c;
+    ordered(c);
     if (++commentCount > comments.length * 3 / 4) {
       Comment[] grown = new Comment[comments.length * 2];
       for (Comment old : comments) {
@@ -510,33 +551,51 @@ final class TextParser {
 
   private void parseSample() throws ParseException {
     int keyStart = pos;
-    int nameEnd = scanName(pos);
-    if (nameEnd == pos) {
-      throw error("invalid metric name");
+    int k = sampleIndex;
+    if (k == nextOrder.length) {
+      nextOrder = Arrays.copyOf(nextOrder, 2 * k);
     }
-    pos = nameEnd;
-    if (!om) {
-      skipBlanks();
-    }
-    int keyEnd;
-    if (b[pos] == '{') {
-      keyEnd = scanLabels(pos);
-    } else {
-      keyEnd = nameEnd;
-    }
-    Entry entry = lookup(keyStart, keyEnd, nameEnd);
-    pos = keyEnd;
-    // value
-    if (om) {
-      if (b[pos] != ' ') {
-        throw error("expected one space before the value");
+    Entry entry = k < orderSize ? guessed(order[k], keyStart) : null;
+    if (entry != null) {
+      nextOrder[k] = entry;
+      sampleIndex = k + 1;
+      pos = keyStart + entry.key.length;
+      if (om) {
+        pos++; // the space guessed() saw
+      } else {
+        skipBlanks();
       }
-      pos++;
     } else {
-      int before = pos;
-      skipBlanks();
-      if (pos == before && keyEnd == nameEnd) {
-        throw error("expected a blank after the metric name");
+      int nameEnd = scanName(pos);
+      if (nameEnd == pos) {
+        throw error("invalid metric name");
+      }
+      pos = nameEnd;
+      if (!om) {
+        skipBlanks();
+      }
+      int keyEnd;
+      if (b[pos] == '{') {
+        keyEnd = scanLabels(pos);
+      } else {
+        keyEnd = nameEnd;
+      }
+      entry = lookupHashed(keyStart, keyEnd, nameEnd);
+      nextOrder[k] = entry;
+      sampleIndex = k + 1;
+      pos = keyEnd;
+      // value
+      if (om) {
+        if (b[pos] != ' ') {
+          throw error("expected one space before the value");
+        }
+        pos++;
+      } else {
+        int before = pos;
+        skipBlanks();
+        if (pos == before && keyEnd == nameEnd) {
+          throw error("expected a blank after the metric name");
+        }
       }
     }
     int valueStart = pos;
@@ -631,27 +690,45 @@ final class TextParser {
     family.add(series, value, cell);
   }
 
-  /** Finds or resolves the entry for the key bytes; sets {@link #current} to its family. */
-  private Entry lookup(int keyStart, int keyEnd, int nameEnd) throws ParseException {
-    int k = sampleIndex;
-    if (k == nextOrder.length) {
-      nextOrder = Arrays.copyOf(nextOrder, 2 * k);
+  /**
+   * The entry the last body had at this sample's position when this line starts with the same key
+   * bytes, followed by what must follow a whole key (so the bytes are the key, not a prefix of a
+   * longer one), and the entry still fits this body's families; else null. Sets {@link #current} on
+   * a hit. Saves scanning the key for its end and hashing it: a node writes its samples in the same
+   * order scrape after scrape.
+   */
+  private Entry guessed(Entry guess, int keyStart) {
+    byte[] key = guess.key;
+    int keyEnd = keyStart + key.length;
+    if (keyEnd >= end || !Arrays.equals(key, 0, key.length, b, keyStart, keyEnd)) {
+      return null;
     }
-    if (k < orderSize) {
-      Entry guess = order[k];
-      ParsedFamily family;
-      if (Arrays.equals(guess.key, 0, guess.key.length, b, keyStart, keyEnd)
-          && (family = fittingFamily(guess)) != null) {
-        current = family;
-        nextOrder[k] = guess;
-        sampleIndex = k + 1;
-        return guess;
+    byte next = b[keyEnd];
+    if (om) {
+      // a name-only key followed by '{' is a different key; OpenMetrics has one space before the
+      // value and no blanks before labels
+      if (next != ' ') {
+        return null;
+      }
+    } else if (key[key.length - 1] != '}') {
+      // a name alone: it ends at a blank, and the next token must not be a label set
+      if (next != ' ' && next != '\t') {
+        return null;
+      }
+      int i = keyEnd + 1;
+      while (b[i] == ' ' || b[i] == '\t') {
+        i++;
+      }
+      if (b[i] == '{') {
+        return null;
       }
     }
-    Entry e = lookupHashed(keyStart, keyEnd, nameEnd);
-    nextOrder[k] = e;
-    sampleIndex = k + 1;
-    return e;
+    ParsedFamily family = fittingFamily(guess);
+    if (family == null) {
+      return null;
+    }
+    current = family;
+    return guess;
   }
 
   private Entry lookupHashed(int keyStart, int keyEnd, int nameEnd) throws ParseException {

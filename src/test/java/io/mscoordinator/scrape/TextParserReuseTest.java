@@ -44,7 +44,30 @@ class TextParserReuseTest {
           "a 1\na 2\n",
           "a 1\nb 2\nc{x=\"1\"} 3\nb 4\n",
           "a{x=\"1\",y=\"2\"} 1\na{y=\"2\",x=\"1\"} 2\n",
-          "a 1\nb 2\nc{x=\"1\"\n");
+          "a 1\nb 2\nc{x=\"1\"\n",
+          // a name alone, then the same name with labels after blanks, or a longer name
+          "a {x=\"1\"} 1\nb 2\n",
+          "a\t{x=\"1\"} 1\nb 2\n",
+          "a_b 1\nb 2\n",
+          "a  1\nb\t2\nc{x=\"1\"}3\n",
+          // HELP and TYPE lines that change, repeat or move
+          "# HELP a x\na 1\n",
+          "# HELP a xy\na 1\n",
+          "# HELP a x\n# HELP a x\na 1\n",
+          "# TYPE a gauge\n# HELP a x\na 1\n",
+          "# HELP a x\n# TYPE a gauge\na 1\n",
+          "# HELP a x \n# TYPE a counter\na 1\n");
+
+  /** OpenMetrics bodies whose keys are prefixes of each other or change form. */
+  private static final List<String> CRAFTED_OPENMETRICS =
+      List.of(
+          "a 1\n# EOF\n",
+          "a {x=\"1\"} 1\n# EOF\n",
+          "a{x=\"1\"} 1\n# EOF\n",
+          "a{x=\"1\"}  1\n# EOF\n",
+          "a_b 1\n# EOF\n",
+          "# TYPE a gauge\na 1\n# EOF\n",
+          "# TYPE a counter\na_total 1\n# EOF\n");
 
   @Test
   void shouldParseEachRealBodyAfterAnyOtherAsAFreshParserDoes() throws IOException {
@@ -71,6 +94,17 @@ class TextParserReuseTest {
       for (String b : CRAFTED) {
         for (String c : CRAFTED) {
           assertSameAsFresh(List.of(bytes(a), bytes(b), bytes(c)), false);
+        }
+      }
+    }
+  }
+
+  @Test
+  void shouldParseTheCraftedOpenMetricsBodiesInEveryOrderOfThreeAsAFreshParserDoes() {
+    for (String a : CRAFTED_OPENMETRICS) {
+      for (String b : CRAFTED_OPENMETRICS) {
+        for (String c : CRAFTED_OPENMETRICS) {
+          assertSameAsFresh(List.of(bytes(a), bytes(b), bytes(c)), true);
         }
       }
     }
