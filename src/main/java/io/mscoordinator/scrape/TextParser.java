@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,6 +30,7 @@ import java.util.Set;
  * histogram consistency, non-negative counters and exemplars only where allowed.
  */
 final class TextParser {
+  private static final Series.Suffix[] SUFFIXES = Series.Suffix.values();
   private static final double[] POW10 = {
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22
@@ -41,7 +41,7 @@ final class TextParser {
     byte[] key;
     int hash;
     Entry next;
-    String family;
+    Slot family;
     MetricType type;
     Series series;
     SeriesCell cell;
@@ -52,10 +52,26 @@ final class TextParser {
     byte[] line;
     int hash;
     Comment next;
-    String name;
+    Slot family;
     boolean help;
     String text;
     MetricType type;
+  }
+
+  /**
+   * A family name seen by this parser: its family in the body being parsed (when {@link #epoch} is
+   * this body's), and how many samples it had in the last body. Entries and remembered lines hold
+   * their family's slot, so a sample or a repeated HELP line finds its family without a lookup.
+   */
+  private static final class Slot {
+    final String name;
+    int epoch;
+    ParsedFamily family;
+    int lastSize = 4;
+
+    Slot(String name) {
+      this.name = name;
+    }
   }
 
   private final int maxSeries;
@@ -88,8 +104,7 @@ final class TextParser {
   private int sampleIndex;
   private final Map<String, String> names = new HashMap<>();
 
-  /** The sample count of each family in the last body, to size its arrays in the next. */
-  private final Map<String, Integer> lastSizes = new HashMap<>();
+  private final Map<String, Slot> slots = new HashMap<>();
 
   private int epoch;
 
@@ -99,7 +114,9 @@ final class TextParser {
   private int pos;
   private int line;
   private boolean om;
-  private LinkedHashMap<String, ParsedFamily> families;
+
+  /** The slots of this body's families, in body order. */
+  private final List<Slot> bodySlots = new ArrayList<>();
 
   /** Whether a family of this body is named like a sample of another ({@code x_bucket}, ...). */
   private boolean suffixNamedFamily;
@@ -131,7 +148,7 @@ final class TextParser {
     pos = 0;
     line = 1;
     om = openMetrics;
-    families = new LinkedHashMap<>();
+    bodySlots.clear();
     suffixNamedFamily = false;
     current = null;
     seriesCount = 0;
@@ -140,12 +157,17 @@ final class TextParser {
     omClosedGroups = null;
     omGroup = null;
     omHistogram = null;
-    if (cells.size() > 4 * maxSeries || names.size() > 8 * maxSeries) {
+    if (cells.size() > 4 * maxSeries
+        || names.size() > 8 * maxSeries
+        || slots.size() > 8 * maxSeries) {
+      // entries and remembered lines hold slots: they go with them
       names.clear();
       cells.clear();
+      slots.clear();
       table = new Entry[1024];
       tableSize = 0;
       orderSize = 0;
+      commentCount = Integer.MAX_VALUE; // forces the reset below
     }
     sampleIndex = 0;
     commentIndex = 0;
@@ -176,14 +198,12 @@ final class TextParser {
         throw error("missing # EOF");
       }
       closeOmGroup();
-      List<ParsedFamily> out = new ArrayList<>(families.size());
-      if (lastSizes.size() > maxSeries) {
-        lastSizes.clear();
-      }
-      for (ParsedFamily family : families.values()) {
+      List<ParsedFamily> out = new ArrayList<>(bodySlots.size());
+      for (Slot slot : bodySlots) {
+        ParsedFamily family = slot.family;
         if (family.size > 0) {
           out.add(family);
-          lastSizes.put(family.name, family.size);
+          slot.lastSize = family.size;
         } else if (family.typed && !om) {
           // expfmt drops these silently; a TYPE whose samples went elsewhere is a broken body
           throw new ParseException(
@@ -193,7 +213,6 @@ final class TextParser {
       return out;
     } finally {
       b = null;
-      families = null;
       current = null;
       Entry[] last = order;
       order = nextOrder;
@@ -345,9 +364,10 @@ final class TextParser {
       throw error("invalid metric name in comment");
     }
     skipBlanks();
-    ParsedFamily family = families.get(name);
+    Slot slot = slot(name);
+    ParsedFamily family = family(slot);
     if (family == null) {
-      family = addFamily(name);
+      family = addFamily(slot);
     }
     current = family;
     if (help) {
@@ -355,7 +375,7 @@ final class TextParser {
         throw error("second HELP: name=" + name);
       }
       family.help = restOfLine(true);
-      rememberComment(name, true, family.help, null);
+      rememberComment(slot, true, family.help, null);
     } else {
       if (family.typed || family.size > 0) {
         throw error("second TYPE, or TYPE after samples: name=" + name);
@@ -376,7 +396,7 @@ final class TextParser {
       pos++;
       family.type = t;
       family.typed = true;
-      rememberComment(name, false, null, t);
+      rememberComment(slot, false, null, t);
     }
     return false;
   }
@@ -413,19 +433,19 @@ final class TextParser {
 
   /** Applies a remembered HELP or TYPE line that ends at {@code lineEnd}. */
   private void applyComment(Comment c, int lineEnd) throws ParseException {
-    ParsedFamily family = families.get(c.name);
+    ParsedFamily family = family(c.family);
     if (family == null) {
-      family = addFamily(c.name);
+      family = addFamily(c.family);
     }
     current = family;
     if (c.help) {
       if (family.help != null) {
-        throw error("second HELP: name=" + c.name);
+        throw error("second HELP: name=" + family.name);
       }
       family.help = c.text;
     } else {
       if (family.typed || family.size > 0) {
-        throw error("second TYPE, or TYPE after samples: name=" + c.name);
+        throw error("second TYPE, or TYPE after samples: name=" + family.name);
       }
       family.type = c.type;
       family.typed = true;
@@ -443,11 +463,11 @@ final class TextParser {
   }
 
   /** Remembers the HELP or TYPE line just parsed: {@code b[commentStart..pos-1)}. */
-  private void rememberComment(String name, boolean help, String text, MetricType type) {
+  private void rememberComment(Slot family, boolean help, String text, MetricType type) {
     Comment c = new Comment();
     c.line = Arrays.copyOfRange(b, commentStart, pos - 1);
     c.hash = hash(c.line, 0, c.line.length);
-    c.name = name;
+    c.family = family;
     c.help = help;
     c.text = text;
     c.type = type;
@@ -474,7 +494,7 @@ final class TextParser {
     if (current != null && current.name.equals(name) && current.size == 0) {
       return current;
     }
-    if (families.containsKey(name)) {
+    if (family(name) != null) {
       throw error("metadata out of place or family repeated: name=" + name);
     }
     return openOmFamily(name);
@@ -775,7 +795,7 @@ final class TextParser {
         grow();
       }
     }
-    e.family = family.name;
+    e.family = slot(family.name);
     e.type = family.type;
     e.series = series;
     e.cell = cells.computeIfAbsent(series, s -> new SeriesCell());
@@ -789,17 +809,18 @@ final class TextParser {
    */
   private ParsedFamily fittingFamily(Entry e) {
     if (om) {
-      boolean fits = current != null && current.name.equals(e.family) && current.type == e.type;
+      boolean fits =
+          current != null && current.name.equals(e.family.name) && current.type == e.type;
       return fits ? current : null;
     }
-    ParsedFamily family = families.get(e.family);
+    ParsedFamily family = family(e.family);
     if (family == null) {
       // first sample of an untyped family in this body: the slow path would create it, unless
       // the name now belongs to a histogram or summary declared earlier in this body
       boolean untyped =
           e.type == MetricType.UNKNOWN
               && e.series.suffix == Series.Suffix.NONE
-              && typedBase(e.family) == null;
+              && typedBase(e.family.name) == null;
       return untyped ? addFamily(e.family) : null;
     }
     if (family.type != e.type) {
@@ -808,19 +829,46 @@ final class TextParser {
     boolean fits =
         e.series.suffix == Series.Suffix.NONE
             || !suffixNamedFamily
-            || !families.containsKey(e.series.sampleName);
+            || family(e.series.sampleName) == null;
     return fits ? family : null;
+  }
+
+  /** The slot of a family name, made on first sight. */
+  private Slot slot(String name) {
+    Slot slot = slots.get(name);
+    if (slot == null) {
+      slot = new Slot(name);
+      slots.put(name, slot);
+    }
+    return slot;
+  }
+
+  /** This body's family of a slot, or null. */
+  private ParsedFamily family(Slot slot) {
+    return slot.epoch == epoch ? slot.family : null;
+  }
+
+  /** This body's family named {@code name}, or null. */
+  private ParsedFamily family(String name) {
+    Slot slot = slots.get(name);
+    return slot == null ? null : family(slot);
   }
 
   /**
    * Adds the family {@code name} to this body, its arrays sized as the family was in the last body.
    */
   private ParsedFamily addFamily(String name) {
-    Integer last = lastSizes.get(name);
-    ParsedFamily family = new ParsedFamily(name, MetricType.UNKNOWN, last == null ? 4 : last);
-    families.put(name, family);
+    return addFamily(slot(name));
+  }
+
+  private ParsedFamily addFamily(Slot slot) {
+    String name = slot.name;
+    ParsedFamily family = new ParsedFamily(name, MetricType.UNKNOWN, slot.lastSize);
+    slot.family = family;
+    slot.epoch = epoch;
+    bodySlots.add(slot);
     if (!suffixNamedFamily) {
-      for (Series.Suffix suffix : Series.Suffix.values()) {
+      for (Series.Suffix suffix : SUFFIXES) {
         if (suffix != Series.Suffix.NONE && name.endsWith(suffix.text)) {
           suffixNamedFamily = true;
           break;
@@ -835,14 +883,14 @@ final class TextParser {
       if (current != null && belongsOm(current, name)) {
         return current;
       }
-      if (families.containsKey(name)) {
+      if (family(name) != null) {
         throw error("family repeated or interleaved: name=" + name);
       }
       ParsedFamily family = openOmFamily(name);
       reserveOmNames(family);
       return family;
     }
-    ParsedFamily family = families.get(name);
+    ParsedFamily family = family(name);
     if (family != null) {
       return family;
     }
@@ -858,7 +906,7 @@ final class TextParser {
   private ParsedFamily typedBase(String name) {
     for (String suffix : new String[] {"_bucket", "_sum", "_count"}) {
       if (name.endsWith(suffix)) {
-        ParsedFamily base = families.get(name.substring(0, name.length() - suffix.length()));
+        ParsedFamily base = family(name.substring(0, name.length() - suffix.length()));
         if (base != null
             && (base.type == MetricType.HISTOGRAM
                 || base.type == MetricType.SUMMARY && !suffix.equals("_bucket"))) {

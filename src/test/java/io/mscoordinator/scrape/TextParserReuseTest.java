@@ -131,11 +131,29 @@ class TextParserReuseTest {
     }
   }
 
+  @Test
+  void shouldParseAsAFreshParserDoesWhenItsTablesAreClearedBetweenBodies() {
+    // a parser limited to 2 series clears its tables once it knows more than 16 family names:
+    // the HELP lines remembered before must not come back with the old families
+    StringBuilder many = new StringBuilder();
+    for (int i = 0; i < 20; i++) {
+      many.append("# HELP f").append(i).append(" help ").append(i).append('\n');
+    }
+    String body = many + "# TYPE f0 counter\nf0 1\nf1 2\n";
+    List<byte[]> bodies = List.of(bytes(body), bytes(body), bytes("f1 3\n" + body), bytes(body));
+    assertSameAsFresh(bodies, false, 2);
+    assertTrue(outcome(new TextParser(2), bytes(body), false).startsWith("f0 COUNTER help 0"));
+  }
+
   private static void assertSameAsFresh(List<byte[]> bodies, boolean openMetrics) {
-    TextParser reused = new TextParser(100_000);
+    assertSameAsFresh(bodies, openMetrics, 100_000);
+  }
+
+  private static void assertSameAsFresh(List<byte[]> bodies, boolean openMetrics, int maxSeries) {
+    TextParser reused = new TextParser(maxSeries);
     for (byte[] body : bodies) {
       String got = outcome(reused, body, openMetrics);
-      String fresh = outcome(new TextParser(100_000), body, openMetrics);
+      String fresh = outcome(new TextParser(maxSeries), body, openMetrics);
       if (!fresh.equals(got)) {
         StringBuilder seq = new StringBuilder();
         for (byte[] b : bodies) {
