@@ -30,7 +30,6 @@ import java.util.Set;
  * histogram consistency, non-negative counters and exemplars only where allowed.
  */
 final class TextParser {
-  private static final Series.Suffix[] SUFFIXES = Series.Suffix.values();
   private static final double[] POW10 = {
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22
@@ -69,8 +68,16 @@ final class TextParser {
     ParsedFamily family;
     int lastSize = 4;
 
+    /** Whether the name ends like a sample of another family ({@code _bucket}, ...). */
+    final boolean suffixNamed;
+
     Slot(String name) {
       this.name = name;
+      boolean suffixed = false;
+      for (Series.Suffix suffix : Series.Suffix.values()) {
+        suffixed |= suffix != Series.Suffix.NONE && name.endsWith(suffix.text);
+      }
+      this.suffixNamed = suffixed;
     }
   }
 
@@ -332,7 +339,7 @@ final class TextParser {
       return false;
     }
     commentStart = pos - 1;
-    if (cachedComment()) {
+    if (guessedComment()) {
       return false;
     }
     skipBlanks();
@@ -348,6 +355,9 @@ final class TextParser {
     boolean type = !help && word(wordStart, "TYPE");
     if ((!help && !type) || b[pos] == '\n') {
       skipToLineEnd();
+      return false;
+    }
+    if (rememberedComment()) {
       return false;
     }
     skipBlanks();
@@ -402,10 +412,11 @@ final class TextParser {
   }
 
   /**
-   * Text format: applies a HELP or TYPE line seen in an earlier body byte for byte, without parsing
-   * it again (the same rules as the full path; a node repeats its metadata every scrape).
+   * Text format: applies the HELP or TYPE line the last body had at this position when this one is
+   * byte for byte the same, without parsing it again (the same rules as the full path; a node
+   * repeats its metadata every scrape).
    */
-  private boolean cachedComment() throws ParseException {
+  private boolean guessedComment() throws ParseException {
     if (commentIndex < commentOrderSize) {
       // the line the last body had at this position: no scan for the line's end, no hash
       Comment guess = commentOrder[commentIndex];
@@ -417,10 +428,12 @@ final class TextParser {
         return true;
       }
     }
-    int lineEnd = pos;
-    while (b[lineEnd] != '\n') {
-      lineEnd++;
-    }
+    return false;
+  }
+
+  /** As {@link #guessedComment()} for any line remembered, once the line is known to be one. */
+  private boolean rememberedComment() throws ParseException {
+    int lineEnd = lineEnd(pos);
     int hash = hash(b, commentStart, lineEnd);
     for (Comment c = comments[hash & (comments.length - 1)]; c != null; c = c.next) {
       if (c.hash == hash && Arrays.equals(c.line, 0, c.line.length, b, commentStart, lineEnd)) {
@@ -862,19 +875,11 @@ final class TextParser {
   }
 
   private ParsedFamily addFamily(Slot slot) {
-    String name = slot.name;
-    ParsedFamily family = new ParsedFamily(name, MetricType.UNKNOWN, slot.lastSize);
+    ParsedFamily family = new ParsedFamily(slot.name, MetricType.UNKNOWN, slot.lastSize);
     slot.family = family;
     slot.epoch = epoch;
     bodySlots.add(slot);
-    if (!suffixNamedFamily) {
-      for (Series.Suffix suffix : SUFFIXES) {
-        if (suffix != Series.Suffix.NONE && name.endsWith(suffix.text)) {
-          suffixNamedFamily = true;
-          break;
-        }
-      }
-    }
+    suffixNamedFamily |= slot.suffixNamed;
     return family;
   }
 
@@ -1187,10 +1192,26 @@ final class TextParser {
   }
 
   private void skipToLineEnd() {
-    while (b[pos] != '\n') {
-      pos++;
+    pos = lineEnd(pos) + 1;
+  }
+
+  /**
+   * The index of the first {@code '\n'} at or after {@code from}, eight bytes per step (comment
+   * lines run to 100 bytes and more). The body ends with one, so there is always one.
+   */
+  private int lineEnd(int from) {
+    int i = from;
+    for (; i + 8 <= end; i += 8) {
+      long x = (long) LONGS.get(b, i) ^ 0x0A0A0A0A0A0A0A0AL;
+      long found = (x - 0x0101010101010101L) & ~x & 0x8080808080808080L;
+      if (found != 0) {
+        return i + (Long.numberOfTrailingZeros(found) >>> 3);
+      }
     }
-    pos++;
+    while (b[i] != '\n') {
+      i++;
+    }
+    return i;
   }
 
   private boolean word(int start, String word) {
