@@ -1,6 +1,7 @@
 package io.mscoordinator.scrape;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
@@ -80,6 +81,20 @@ class TextParserFloatTest {
   }
 
   @Test
+  void shouldRejectValuesThatAreNotNumbers() {
+    TextParser parser = new TextParser(1000);
+    for (String value : List.of(".", "+", "-", "1..2", "1.2.3", "1.2x", "--1", "0x10", "1,5")) {
+      byte[] body = ("a " + value + "\n").getBytes(StandardCharsets.US_ASCII);
+      ParseException e =
+          assertThrows(ParseException.class, () -> parser.parse(body, body.length, false), value);
+      assertTrue(e.getMessage().contains("invalid value"), value + ": " + e.getMessage());
+    }
+    byte[] tab = "a 1\t\n# EOF\n".getBytes(StandardCharsets.US_ASCII);
+    assertThrows(
+        ParseException.class, () -> parser.parse(tab, tab.length, true), "a tab in OpenMetrics");
+  }
+
+  @Test
   void shouldParseSampleValuesInEveryFormANodeWritesAsTheExactConversionDoes() throws Exception {
     List<String> values =
         List.of(
@@ -95,7 +110,14 @@ class TextParserFloatTest {
             "2.2250738585072014E-308",
             "1.7976931348623157e308",
             "0.1",
-            "-0");
+            "-0",
+            "1.",
+            ".5",
+            "+.5",
+            "-.0",
+            "00012.5000",
+            "1234567890123456789",
+            "0.000000000000000000000000001");
     TextParser parser = new TextParser(1000);
     SplittableRandom random = new SplittableRandom(11);
     for (int k = 0; k < 20_000; k++) {
