@@ -3,17 +3,7 @@ package io.mscoordinator.scrape;
 import io.mscoordinator.cluster.ClusterView;
 import io.mscoordinator.cluster.Instance;
 import io.mscoordinator.cluster.InstanceRegistry;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -21,34 +11,31 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Flow;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.zip.GZIPInputStream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * Scrapes every online registered instance's {@code /metrics} in the background and keeps one
  * merged {@link MergedSnapshot} of them; {@link #snapshot()} is what {@code /metrics} renders.
  *
  * <p>Threadsafe. Each online instance has one virtual thread that fetches {@code
- * http(s)://{ip}:{metric_port}/metrics} every {@code scrape_interval_ms}, each fetch bounded by
- * {@code scrape_timeout_ms} (headers and whole body) and {@code max_body_bytes} (after gunzip),
- * parses it strictly and compensates counter resets. One merge virtual thread re-merges shortly
- * after results arrive and publishes the snapshot through a volatile field, so readers never wait
- * on a node. The registry listener starts a node's thread at once when it comes online or is added
- * and stops it at once when it goes offline or is removed.
+ * http(s)://{ip}:{metric_port}/metrics} every {@code scrape_interval_ms} through its own {@link
+ * ScrapeClient}: blocking HTTP/1.1 on that thread over one kept-alive connection, each fetch
+ * bounded by {@code scrape_timeout_ms} (connect, headers and whole body) and {@code max_body_bytes}
+ * (as sent and after gunzip), the body read into a buffer the node reuses. The thread parses the
+ * body strictly and compensates counter resets. One merge virtual thread re-merges shortly after
+ * results arrive and publishes the snapshot through a volatile field, so readers never wait on a
+ * node. The registry listener starts a node's thread at once when it comes online or is added and
+ * stops it at once when it goes offline or is removed.
  *
  * <p>Merge rules, by family name and full label set (never by position):
  *
@@ -77,14 +64,14 @@ public final class NodeScraper implements AutoCloseable {
   static final int MAX_PARKED = 4096;
 
   private static final Logger LOG = Logger.getLogger(NodeScraper.class.getName());
-  private static final String ACCEPT =
-      "text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.5,*/*;q=0.1";
 
   private final ScrapeSettings settings;
-  private final HttpClient client;
-  private final String scheme;
+
+  /** The client TLS, or null for plain http; the parameters verify the node's address. */
+  private final SSLSocketFactory tls;
+
+  private final SSLParameters tlsParameters;
   private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
-  private ExecutorService clientThreads;
   private final Map<Long, Node> nodes = new ConcurrentHashMap<>();
   private final LinkedHashMap<Long, Node> parked = new LinkedHashMap<>();
   private final ConcurrentLinkedQueue<NodeResult> departed = new ConcurrentLinkedQueue<>();
@@ -105,10 +92,10 @@ public final class NodeScraper implements AutoCloseable {
   private volatile MergedSnapshot snapshot = MergedSnapshot.EMPTY;
   private volatile boolean closed;
 
-  private NodeScraper(ScrapeSettings settings, HttpClient client, boolean https) {
+  private NodeScraper(ScrapeSettings settings, SSLSocketFactory tls, SSLParameters tlsParameters) {
     this.settings = settings;
-    this.client = client;
-    this.scheme = https ? "https" : "http";
+    this.tls = tls;
+    this.tlsParameters = tlsParameters;
     this.merge = new ClusterMerge(settings);
     this.seriesPool = new SeriesPool(Math.max(1_000_000, 4 * settings.maxSeriesPerNode()));
   }
@@ -126,37 +113,21 @@ public final class NodeScraper implements AutoCloseable {
 
   /**
    * As {@link #start(ScrapeSettings, InstanceRegistry, SSLContext)}, with the client's TLS
-   * parameters (protocols). Hostname verification stays on whatever {@code parameters} say: a node
-   * certificate must match the address the node is scraped at.
+   * parameters (protocols, cipher suites). Hostname verification is on whatever {@code parameters}
+   * say: a node certificate must match the address the node is scraped at.
    */
   public static NodeScraper start(
       ScrapeSettings settings,
       InstanceRegistry registry,
       SSLContext tls,
       SSLParameters parameters) {
-    ExecutorService clientThreads = Executors.newVirtualThreadPerTaskExecutor();
-    HttpClient.Builder builder =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(settings.timeout())
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .executor(clientThreads);
-    if (tls != null) {
-      builder.sslContext(tls);
-      SSLParameters p = parameters == null ? tls.getDefaultSSLParameters() : parameters;
-      SSLParameters verified = new SSLParameters(p.getCipherSuites(), p.getProtocols());
-      verified.setEndpointIdentificationAlgorithm("HTTPS");
-      builder.sslParameters(verified);
+    if (tls == null) {
+      return new NodeScraper(settings, null, null).begin(registry);
     }
-    NodeScraper scraper = new NodeScraper(settings, builder.build(), tls != null);
-    scraper.clientThreads = clientThreads;
-    return scraper.begin(registry);
-  }
-
-  /** As {@link #start(ScrapeSettings, InstanceRegistry, SSLContext)} with a client of your own. */
-  public static NodeScraper start(
-      ScrapeSettings settings, InstanceRegistry registry, HttpClient client, boolean https) {
-    return new NodeScraper(settings, client, https).begin(registry);
+    SSLParameters p = parameters == null ? tls.getDefaultSSLParameters() : parameters;
+    SSLParameters verified = new SSLParameters(p.getCipherSuites(), p.getProtocols());
+    verified.setEndpointIdentificationAlgorithm("HTTPS");
+    return new NodeScraper(settings, tls.getSocketFactory(), verified).begin(registry);
   }
 
   private NodeScraper begin(InstanceRegistry registry) {
@@ -182,9 +153,6 @@ public final class NodeScraper implements AutoCloseable {
     }
     dirty.release();
     threads.shutdownNow();
-    if (clientThreads != null) {
-      clientThreads.shutdownNow();
-    }
   }
 
   // ------------------------------------------------------------------ membership
@@ -355,7 +323,11 @@ public final class NodeScraper implements AutoCloseable {
 
   // ------------------------------------------------------------------ one node
 
-  /** One instance's scrape loop; its parser, compensation state included, is confined to it. */
+  /**
+   * One instance's scrape loop; its client (connection and body buffers) and its parser,
+   * compensation state included, are confined to its thread; {@link #stop()} may abort the client's
+   * connection from any thread.
+   */
   private final class Node {
     volatile Instance instance;
     volatile NodeResult result;
@@ -369,11 +341,21 @@ public final class NodeScraper implements AutoCloseable {
     private volatile Thread thread;
     private volatile boolean running;
     private final TextParser parser = new TextParser(settings.maxSeriesPerNode(), seriesPool);
-    private int sizeHint = 64 * 1024;
+
+    /** Its endpoint never changes: a new address is a new node. */
+    private final ScrapeClient client;
 
     Node(Instance instance) {
       this.instance = instance;
       this.result = NodeResult.pending(instance);
+      this.client =
+          new ScrapeClient(
+              instance.ip(),
+              instance.metricPort(),
+              settings.timeout(),
+              settings.maxBodyBytes(),
+              tls,
+              tlsParameters);
     }
 
     boolean running() {
@@ -409,11 +391,21 @@ public final class NodeScraper implements AutoCloseable {
       running = false;
       Thread t = thread;
       if (t != null) {
+        // interrupt first: a thread that opens a socket after abort() looked sees the interrupt
         t.interrupt();
       }
+      client.abort();
     }
 
     private void loop() {
+      try {
+        scrapeWhileRunning();
+      } finally {
+        client.close(); // a stopped node keeps no connection open
+      }
+    }
+
+    private void scrapeWhileRunning() {
       Thread me = Thread.currentThread();
       long intervalNanos = settings.interval().toNanos();
       while (running && thread == me && !closed) {
@@ -444,8 +436,10 @@ public final class NodeScraper implements AutoCloseable {
       NodeResult previous = result;
       String error;
       try {
-        Body body = fetch(target, startNanos);
-        List<ParsedFamily> families = parser.parse(body.bytes, body.length, body.openMetrics);
+        client.fetch(startNanos);
+        // the parser keeps no reference to the client's buffer, which the next fetch overwrites
+        List<ParsedFamily> families =
+            parser.parse(client.body(), client.bodyLength(), client.openMetrics());
         ResetCompensator.apply(families);
         int samples = 0;
         for (ParsedFamily f : families) {
@@ -474,193 +468,6 @@ public final class NodeScraper implements AutoCloseable {
           previous.lastSuccessMillis(),
           previous.families(),
           true);
-    }
-
-    private Body fetch(Instance target, long startNanos)
-        throws ScrapeException, InterruptedException {
-      URI uri =
-          URI.create(scheme + "://" + host(target.ip()) + ":" + target.metricPort() + "/metrics");
-      Duration timeout = settings.timeout();
-      HttpRequest request =
-          HttpRequest.newBuilder(uri)
-              .timeout(timeout)
-              .header("Accept", ACCEPT)
-              .header("Accept-Encoding", "gzip")
-              .GET()
-              .build();
-      int max = settings.maxBodyBytes();
-      CompletableFuture<HttpResponse<Body>> future =
-          client.sendAsync(request, info -> new BoundedBody(info, max, sizeHint));
-      HttpResponse<Body> response;
-      long remaining = startNanos + timeout.toNanos() - System.nanoTime();
-      try {
-        response = future.get(Math.max(0, remaining), TimeUnit.NANOSECONDS);
-      } catch (TimeoutException e) {
-        future.cancel(true);
-        throw new ScrapeException(
-            "scrape timed out: url=" + uri + " timeout_ms=" + timeout.toMillis());
-      } catch (InterruptedException e) {
-        future.cancel(true);
-        throw e;
-      } catch (ExecutionException e) {
-        Throwable cause = e.getCause();
-        if (cause instanceof ScrapeException s) {
-          throw new ScrapeException(s.getMessage() + " url=" + uri);
-        }
-        throw new ScrapeException("scrape failed: url=" + uri + " reason=" + describe(cause));
-      }
-      if (response.statusCode() != 200) {
-        throw new ScrapeException("scrape failed: url=" + uri + " status=" + response.statusCode());
-      }
-      Body body = response.body();
-      String encoding = response.headers().firstValue("Content-Encoding").orElse("identity");
-      if (encoding.equalsIgnoreCase("gzip")) {
-        body = gunzip(body, max, uri);
-      } else if (!encoding.equalsIgnoreCase("identity")) {
-        throw new ScrapeException(
-            "scrape failed: url=" + uri + " reason=unsupported encoding=" + encoding);
-      }
-      String type = response.headers().firstValue("Content-Type").orElse("");
-      body.openMetrics = type.startsWith("application/openmetrics-text");
-      sizeHint = Math.max(4096, Math.min(max, body.length + body.length / 4));
-      return body;
-    }
-  }
-
-  /** The exception and the first message along its causes (a refused connection has none). */
-  private static String describe(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c.getMessage() != null && !c.getMessage().isEmpty()) {
-        return c == t ? t.toString() : t + ": " + c.getMessage();
-      }
-    }
-    return t.toString();
-  }
-
-  private static String host(String ip) {
-    return ip.indexOf(':') >= 0 && !ip.startsWith("[") ? "[" + ip + "]" : ip;
-  }
-
-  private static Body gunzip(Body compressed, int max, URI uri) throws ScrapeException {
-    byte[] out = new byte[Math.min(max, Math.max(4096, compressed.length * 4))];
-    int n = 0;
-    try (InputStream in =
-        new GZIPInputStream(new ByteArrayInputStream(compressed.bytes, 0, compressed.length))) {
-      while (true) {
-        if (n == out.length) {
-          if (n >= max) {
-            if (in.read() < 0) {
-              break;
-            }
-            throw new ScrapeException("body too large after gunzip: url=" + uri + " limit=" + max);
-          }
-          out = Arrays.copyOf(out, (int) Math.min(max, 2L * out.length));
-        }
-        int r = in.read(out, n, out.length - n);
-        if (r < 0) {
-          break;
-        }
-        n += r;
-      }
-    } catch (IOException e) {
-      throw new ScrapeException("bad gzip body: url=" + uri + " reason=" + e.getMessage());
-    }
-    Body body = new Body();
-    body.bytes = out;
-    body.length = n;
-    return body;
-  }
-
-  /** A fetched body: the first {@link #length} bytes of {@link #bytes}. */
-  private static final class Body {
-    byte[] bytes;
-    int length;
-    boolean openMetrics;
-  }
-
-  /** A scrape that failed for a reason other than the body's format. */
-  private static final class ScrapeException extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    ScrapeException(String message) {
-      super(message);
-    }
-  }
-
-  /**
-   * Collects a body up to a limit and cancels the exchange past it, so a 50 MB answer costs at most
-   * the limit. Called by the client's threads, one signal at a time.
-   */
-  private static final class BoundedBody implements HttpResponse.BodySubscriber<Body> {
-    private final CompletableFuture<Body> result = new CompletableFuture<>();
-    private final int max;
-    private final boolean discard;
-    private Flow.Subscription subscription;
-    private byte[] bytes;
-    private int length;
-
-    BoundedBody(HttpResponse.ResponseInfo info, int max, int sizeHint) {
-      this.max = max;
-      this.discard = info.statusCode() != 200;
-      long declared = info.headers().firstValueAsLong("Content-Length").orElse(-1);
-      if (!discard && declared > max) {
-        result.completeExceptionally(
-            new ScrapeException("body too large: limit=" + max + " content_length=" + declared));
-      }
-      this.bytes = new byte[discard ? 0 : Math.min(max, Math.max(1024, sizeHint))];
-    }
-
-    @Override
-    public CompletionStage<Body> getBody() {
-      return result;
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription s) {
-      subscription = s;
-      if (result.isDone()) {
-        s.cancel();
-      } else {
-        s.request(Long.MAX_VALUE);
-      }
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> buffers) {
-      if (result.isDone()) {
-        return;
-      }
-      for (ByteBuffer buffer : buffers) {
-        int n = buffer.remaining();
-        if (discard) {
-          buffer.position(buffer.limit());
-          continue;
-        }
-        if (length + (long) n > max) {
-          subscription.cancel();
-          result.completeExceptionally(new ScrapeException("body too large: limit=" + max));
-          return;
-        }
-        if (length + n > bytes.length) {
-          bytes =
-              Arrays.copyOf(bytes, (int) Math.min(max, Math.max(2L * bytes.length, length + n)));
-        }
-        buffer.get(bytes, length, n);
-        length += n;
-      }
-    }
-
-    @Override
-    public void onError(Throwable throwable) {
-      result.completeExceptionally(throwable);
-    }
-
-    @Override
-    public void onComplete() {
-      Body body = new Body();
-      body.bytes = bytes;
-      body.length = length;
-      result.complete(body);
     }
   }
 
