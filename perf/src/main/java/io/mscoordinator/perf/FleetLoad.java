@@ -63,6 +63,9 @@ public final class FleetLoad {
   private final AtomicLong sinkBytes = new AtomicLong();
   private HttpServer sink;
 
+  /** The coordinator under measurement's manage address, while it runs. */
+  private URI ours;
+
   private FleetLoad(int nodes, int samples, int intervalSeconds, Path work) {
     this.nodes = nodes;
     this.samples = samples;
@@ -267,6 +270,9 @@ public final class FleetLoad {
       if (!process.isAlive()) {
         throw new IllegalStateException(scraper + " exited: " + process.exitValue());
       }
+      if (scraper.equals("ours")) {
+        checkOurs();
+      }
       long scraped = (served1 - served0) * samples;
       long expected = (long) nodes * measureSeconds / intervalSeconds * samples;
       if (scraped < expected * 9 / 10) {
@@ -281,6 +287,43 @@ public final class FleetLoad {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
       }
+    }
+  }
+
+  /**
+   * The figure counts what the fleet served, so it is only ours if the coordinator took it: every
+   * node up, each last good scrape holding all its samples, none older than two intervals.
+   */
+  private void checkOurs() throws IOException, InterruptedException {
+    String body =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(ours.resolve("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    int up = 0;
+    int complete = 0;
+    int fresh = 0;
+    double now = System.currentTimeMillis() / 1000.0;
+    for (String line : body.split("\n")) {
+      if (!line.startsWith("ms_coordinator_node_")) {
+        continue;
+      }
+      double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      if (line.startsWith("ms_coordinator_node_up{") && value == 1) {
+        up++;
+      } else if (line.startsWith("ms_coordinator_node_scrape_samples{") && value == samples) {
+        complete++;
+      } else if (line.startsWith("ms_coordinator_node_last_success_timestamp_seconds{")
+          && now - value < 2 * intervalSeconds) {
+        fresh++;
+      }
+    }
+    System.out.printf(
+        "ours: %d of %d nodes up, %d with all %d samples, %d scraped within 2 intervals%n",
+        up, nodes, complete, samples, fresh);
+    if (up != nodes || complete != nodes || fresh != nodes) {
+      throw new IllegalStateException("the coordinator did not scrape the whole fleet; see " + work);
     }
   }
 
@@ -343,6 +386,7 @@ public final class FleetLoad {
             Map.of("MINDIE_MS_COORDINATOR_CONFIG_FILE_PATH", config.toString()));
     HttpClient client = HttpClient.newHttpClient();
     URI base = URI.create("http://127.0.0.1:" + manage);
+    ours = base;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
       try {
