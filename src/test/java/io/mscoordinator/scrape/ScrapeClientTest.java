@@ -588,25 +588,10 @@ class ScrapeClientTest {
   void shouldEndABlockedReadAtOnceWhenItsNodeStops() throws Exception {
     CountDownLatch asked = new CountDownLatch(1);
     CountDownLatch done = new CountDownLatch(1);
-    try (Loopback node =
-        new Loopback(
-            (peer, i) -> {
-              peer.request();
-              asked.countDown();
-              done.await(); // never answers
-            })) {
+    try (Loopback node = silent(asked, done)) {
       ScrapeClient client = client(node, Duration.ofSeconds(60), MAX);
       AtomicReference<Exception> failure = new AtomicReference<>();
-      Thread scraping =
-          Thread.ofVirtual()
-              .start(
-                  () -> {
-                    try {
-                      client.fetch(System.nanoTime());
-                    } catch (Exception e) {
-                      failure.set(e);
-                    }
-                  });
+      Thread scraping = fetchOn(Thread.ofVirtual(), client, failure);
       assertTrue(asked.await(5, TimeUnit.SECONDS));
       Thread.sleep(50);
       long start = System.nanoTime();
@@ -627,25 +612,10 @@ class ScrapeClientTest {
   void shouldEndABlockedReadWhenAbortedWithoutAnInterrupt() throws Exception {
     CountDownLatch asked = new CountDownLatch(1);
     CountDownLatch done = new CountDownLatch(1);
-    try (Loopback node =
-        new Loopback(
-            (peer, i) -> {
-              peer.request();
-              asked.countDown();
-              done.await();
-            })) {
+    try (Loopback node = silent(asked, done)) {
       ScrapeClient client = client(node, Duration.ofSeconds(60), MAX);
       AtomicReference<Exception> failure = new AtomicReference<>();
-      Thread scraping =
-          Thread.ofPlatform()
-              .start(
-                  () -> {
-                    try {
-                      client.fetch(System.nanoTime());
-                    } catch (Exception e) {
-                      failure.set(e);
-                    }
-                  });
+      Thread scraping = fetchOn(Thread.ofPlatform(), client, failure);
       assertTrue(asked.await(5, TimeUnit.SECONDS));
       Thread.sleep(50);
 
@@ -786,6 +756,31 @@ class ScrapeClientTest {
       out.write(bytes);
       out.flush();
     }
+  }
+
+  /**
+   * A node that reads the request, counts {@code asked} down and never answers before {@code done}.
+   */
+  private static Loopback silent(CountDownLatch asked, CountDownLatch done) throws IOException {
+    return new Loopback(
+        (peer, i) -> {
+          peer.request();
+          asked.countDown();
+          done.await();
+        });
+  }
+
+  /** Fetches once on a thread of {@code builder}; what it threw lands in {@code failure}. */
+  private static Thread fetchOn(
+      Thread.Builder builder, ScrapeClient client, AtomicReference<Exception> failure) {
+    return builder.start(
+        () -> {
+          try {
+            client.fetch(System.nanoTime());
+          } catch (Exception e) {
+            failure.set(e);
+          }
+        });
   }
 
   /** A server on 127.0.0.1 that runs its script on each connection, each on its own thread. */
