@@ -19,9 +19,12 @@ import java.util.Set;
  * A strict parser of Prometheus text 0.0.4 and OpenMetrics 1.0 bodies, reading bytes directly.
  *
  * <p>Confined to the thread that scrapes one node: it keeps intern tables across scrapes so that a
- * sample line whose name and labels are byte-for-byte those of the previous scrape costs one hash
- * and one compare, with no String built. A key is resolved (names checked, escapes decoded, labels
- * sorted) only the first time its bytes are seen under a family.
+ * sample line whose name and labels are byte-for-byte those of the previous scrape costs one
+ * compare with the key the last body had at the same position (one hash and a compare when the line
+ * moved), with no String built; a HELP or TYPE line seen before is applied the same way. A key is
+ * resolved (names checked, escapes decoded, labels sorted) only the first time its bytes are seen
+ * under a family. Values are converted without a String unless they have more than 18 significant
+ * digits.
  *
  * <p>Text 0.0.4 follows the rules of Prometheus's own text parser (expfmt): blanks between tokens,
  * blank lines and free comments are allowed; samples of a family may be interleaved with others;
