@@ -1,5 +1,6 @@
 package io.mscoordinator.scrape;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,9 +12,7 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.zip.CRC32;
-import java.util.zip.DataFormatException;
-import java.util.zip.Inflater;
+import java.util.zip.GZIPInputStream;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
@@ -121,8 +120,6 @@ final class ScrapeClient implements AutoCloseable {
   private byte[] plain = new byte[0];
   private int plainLength;
   private boolean gunzipped;
-  private Inflater inflater;
-  private CRC32 crc;
   private int fetches;
   private int peakBody;
   private int peakPlain;
@@ -235,10 +232,6 @@ final class ScrapeClient implements AutoCloseable {
   @Override
   public void close() {
     closeConnection();
-    if (inflater != null) {
-      inflater.end();
-      inflater = null;
-    }
     buffer = null;
     line = new byte[256];
     body = new byte[0];
@@ -798,122 +791,36 @@ final class ScrapeClient implements AutoCloseable {
     peakPlain = 0;
   }
 
-  /** Gunzips the body (one or more gzip members) into {@link #plain}, at most the limit. */
+  /**
+   * Gunzips the body (one or more gzip members; trailing bytes that are not one are ignored) into
+   * {@link #plain}, at most the limit.
+   */
   private void gunzip() throws ScrapeException {
-    if (inflater == null) {
-      inflater = new Inflater(true);
-      crc = new CRC32();
-    }
-    int at = 0;
     int n = 0;
-    try {
-      do {
-        at = gzipHeader(at);
-        inflater.reset();
-        crc.reset();
-        inflater.setInput(body, at, bodyLength - at);
-        int start = n;
-        while (!inflater.finished()) {
-          if (n == plain.length) {
-            if (n >= max) {
-              // full at the limit: one more byte is one too many
-              if (inflater.inflate(probe, 0, 1) > 0) {
-                throw new ScrapeException(
-                    "body too large after gunzip: url=" + url + " limit=" + max);
-              }
-              if (inflater.finished()) {
-                break;
-              }
-              throw badGzip(stalled());
+    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body, 0, bodyLength))) {
+      while (true) {
+        if (n == plain.length) {
+          if (n >= max) {
+            // full at the limit: one more byte is one too many
+            if (in.read() < 0) {
+              break;
             }
-            plain = grown(plain, n + 1L, n);
+            throw new ScrapeException("body too large after gunzip: url=" + url + " limit=" + max);
           }
-          int r = inflater.inflate(plain, n, plain.length - n);
-          if (r == 0 && !inflater.finished()) {
-            throw badGzip(stalled());
-          }
-          crc.update(plain, n, r);
-          n += r;
+          plain = grown(plain, n + 1L, n);
         }
-        at = bodyLength - inflater.getRemaining();
-        if (bodyLength - at < 8) {
-          throw badGzip("truncated trailer");
+        int r = in.read(plain, n, plain.length - n);
+        if (r < 0) {
+          break;
         }
-        if (littleEndian(at) != (int) crc.getValue()) {
-          throw badGzip("crc mismatch");
-        }
-        if (littleEndian(at + 4) != n - start) {
-          throw badGzip("size mismatch");
-        }
-        at += 8;
-      } while (bodyLength - at >= 2 && body[at] == (byte) 0x1f && body[at + 1] == (byte) 0x8b);
-    } catch (DataFormatException e) {
-      throw badGzip(e.getMessage());
+        n += r;
+      }
+    } catch (IOException e) {
+      throw new ScrapeException("bad gzip body: url=" + url + " reason=" + e.getMessage());
     }
-    // trailing bytes that are not another member are ignored, as GZIPInputStream does
     plainLength = n;
     peakPlain = Math.max(peakPlain, n);
     gunzipped = true;
-  }
-
-  private String stalled() {
-    if (inflater.needsInput()) {
-      return "truncated";
-    }
-    return inflater.needsDictionary() ? "needs a dictionary" : "no progress";
-  }
-
-  /** Checks a gzip member header at {@code at}; returns where its deflate data starts. */
-  private int gzipHeader(int at) throws ScrapeException {
-    byte[] b = body;
-    int end = bodyLength;
-    if (end - at < 10 || b[at] != (byte) 0x1f || b[at + 1] != (byte) 0x8b) {
-      throw badGzip("not in gzip format");
-    }
-    if (b[at + 2] != 8) {
-      throw badGzip("unsupported compression method");
-    }
-    int flags = b[at + 3] & 0xff;
-    if ((flags & 0xe0) != 0) {
-      throw badGzip("reserved flags set");
-    }
-    int i = at + 10;
-    if ((flags & 4) != 0) { // FEXTRA
-      if (end - i < 2) {
-        throw badGzip("truncated header");
-      }
-      i += 2 + ((b[i] & 0xff) | (b[i + 1] & 0xff) << 8);
-    }
-    if ((flags & 8) != 0) { // FNAME
-      i = afterZero(i, end);
-    }
-    if ((flags & 16) != 0) { // FCOMMENT
-      i = afterZero(i, end);
-    }
-    if ((flags & 2) != 0) { // FHCRC
-      i += 2;
-    }
-    if (i > end) {
-      throw badGzip("truncated header");
-    }
-    return i;
-  }
-
-  private int afterZero(int i, int end) throws ScrapeException {
-    while (i < end && body[i] != 0) {
-      i++;
-    }
-    if (i >= end) {
-      throw badGzip("truncated header");
-    }
-    return i + 1;
-  }
-
-  private int littleEndian(int at) {
-    return (body[at] & 0xff)
-        | (body[at + 1] & 0xff) << 8
-        | (body[at + 2] & 0xff) << 16
-        | (body[at + 3] & 0xff) << 24;
   }
 
   // ------------------------------------------------------------------ errors and bytes
@@ -933,10 +840,6 @@ final class ScrapeClient implements AutoCloseable {
 
   private ScrapeException tooLarge(int max) {
     return new ScrapeException("body too large: limit=" + max + " url=" + url);
-  }
-
-  private ScrapeException badGzip(String reason) {
-    return new ScrapeException("bad gzip body: url=" + url + " reason=" + reason);
   }
 
   /** The exception and the first message along its causes (a refused connection has none). */

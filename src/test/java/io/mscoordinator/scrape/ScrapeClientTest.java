@@ -463,6 +463,27 @@ class ScrapeClientTest {
     }
   }
 
+  @Test
+  void shouldRefuseABodyThatIsNotGzipAsItClaims() throws Exception {
+    byte[] good = gzip(lines(4096));
+    byte[] truncated = Arrays.copyOf(good, good.length - 12);
+    byte[] badCrc = good.clone();
+    badCrc[badCrc.length - 8] ^= 1;
+    for (byte[] zipped : List.of(ascii("a 1\n"), truncated, badCrc)) {
+      try (Loopback node = new Loopback((peer, i) -> peer.answer(gzipped(zipped)))) {
+        ScrapeClient client = client(node);
+
+        ScrapeException e = assertThrows(ScrapeException.class, () -> fetch(client));
+
+        assertTrue(
+            e.getMessage()
+                .startsWith(
+                    "bad gzip body: url=http://127.0.0.1:" + node.port() + "/metrics reason="),
+            e.getMessage());
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ malformed
 
   @Test
