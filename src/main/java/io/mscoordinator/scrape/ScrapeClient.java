@@ -459,57 +459,70 @@ final class ScrapeClient implements AutoCloseable {
           to - from >= OPENMETRICS.length
               && matches(l, from, from + OPENMETRICS.length, OPENMETRICS);
     } else if (named(l, colon, CONNECTION)) {
-      for (int start = from; start <= to; ) {
-        int end = indexOf(l, start, to, (byte) ',');
-        int first = skipSpace(l, start, end);
-        int last = trimEnd(l, first, end);
-        closeToken |= matches(l, first, last, CLOSE);
-        keepAliveToken |= matches(l, first, last, KEEP_ALIVE);
-        start = end + 1;
-      }
+      forEachElement(
+          from,
+          to,
+          (first, last) -> {
+            closeToken |= matches(line, first, last, CLOSE);
+            keepAliveToken |= matches(line, first, last, KEEP_ALIVE);
+          });
     }
   }
 
   /** One or more equal lengths ({@code 12, 12} is 12); anything else is malformed. */
   private void contentLength(int from, int to) throws ScrapeException {
-    for (int start = from; start <= to; ) {
-      int end = indexOf(line, start, to, (byte) ',');
-      int first = skipSpace(line, start, end);
-      int last = trimEnd(line, first, end);
-      if (last == first || last - first > 18) {
-        throw malformed("bad content-length");
-      }
-      long value = 0;
-      for (int i = first; i < last; i++) {
-        if (!digit(line[i])) {
-          throw malformed("bad content-length");
-        }
-        value = value * 10 + (line[i] - '0');
-      }
-      if (contentLength >= 0 && contentLength != value) {
-        throw malformed("conflicting content-length");
-      }
-      contentLength = value;
-      start = end + 1;
-    }
+    forEachElement(
+        from,
+        to,
+        (first, last) -> {
+          if (last == first || last - first > 18) {
+            throw malformed("bad content-length");
+          }
+          long value = 0;
+          for (int i = first; i < last; i++) {
+            if (!digit(line[i])) {
+              throw malformed("bad content-length");
+            }
+            value = value * 10 + (line[i] - '0');
+          }
+          if (contentLength >= 0 && contentLength != value) {
+            throw malformed("conflicting content-length");
+          }
+          contentLength = value;
+        });
   }
 
   private void transferEncoding(int from, int to) throws ScrapeException {
+    forEachElement(
+        from,
+        to,
+        (first, last) -> {
+          if (chunked) {
+            // nothing may follow chunked
+            throw malformed("bad transfer-encoding");
+          }
+          if (matches(line, first, last, CHUNKED)) {
+            chunked = true;
+          } else if (!matches(line, first, last, IDENTITY)) {
+            throw malformed(
+                "unsupported transfer-encoding="
+                    + new String(line, from, to - from, StandardCharsets.ISO_8859_1));
+          }
+        });
+  }
+
+  /** One element of a comma-separated header value: {@code line[first, last)}, blanks trimmed. */
+  @FunctionalInterface
+  private interface Element {
+    void accept(int first, int last) throws ScrapeException;
+  }
+
+  /** Calls {@code element} for each comma-separated element of {@code line[from, to)}. */
+  private void forEachElement(int from, int to, Element element) throws ScrapeException {
     for (int start = from; start <= to; ) {
       int end = indexOf(line, start, to, (byte) ',');
       int first = skipSpace(line, start, end);
-      int last = trimEnd(line, first, end);
-      if (chunked) {
-        // nothing may follow chunked
-        throw malformed("bad transfer-encoding");
-      }
-      if (matches(line, first, last, CHUNKED)) {
-        chunked = true;
-      } else if (!matches(line, first, last, IDENTITY)) {
-        throw malformed(
-            "unsupported transfer-encoding="
-                + new String(line, from, to - from, StandardCharsets.ISO_8859_1));
-      }
+      element.accept(first, trimEnd(line, first, end));
       start = end + 1;
     }
   }
