@@ -116,6 +116,45 @@ final class TextParser {
     }
   }
 
+  /**
+   * What the last body had at each position (its sample entries, or its HELP and TYPE lines), for
+   * this body to try first at the same position: a node writes its lines in the same order scrape
+   * after scrape. This body's positions become the last body's at {@link #endBody()}.
+   */
+  private static final class Positions<T> {
+    private Object[] last = new Object[0];
+    private int lastSize;
+    private Object[] next = new Object[64];
+    private int size;
+
+    /** What the last body had at this body's next position, or null. */
+    @SuppressWarnings("unchecked")
+    T guess() {
+      return size < lastSize ? (T) last[size] : null;
+    }
+
+    /** Records what this body has at its next position. */
+    void add(T item) {
+      if (size == next.length) {
+        next = Arrays.copyOf(next, 2 * size);
+      }
+      next[size++] = item;
+    }
+
+    void endBody() {
+      Object[] old = last;
+      last = next;
+      lastSize = size;
+      next = old.length >= 64 ? old : new Object[64];
+      size = 0;
+    }
+
+    /** Nothing to guess from for the next body (the tables its items came from were cleared). */
+    void forget() {
+      lastSize = 0;
+    }
+  }
+
   private final int maxSeries;
   private final SeriesPool pool;
   private Entry[] table = new Entry[1024];
@@ -124,26 +163,17 @@ final class TextParser {
   private int commentCount;
   private int commentStart;
 
-  /**
-   * The HELP and TYPE lines of the last body in order, tried before the table like {@link #order}.
-   */
-  private Comment[] commentOrder = new Comment[0];
+  /** The HELP and TYPE lines of the last body in order, tried before the table. */
+  private final Positions<Comment> commentOrder = new Positions<>();
 
-  private int commentOrderSize;
-  private Comment[] nextCommentOrder = new Comment[64];
-  private int commentIndex;
   private final Map<Series, SeriesCell> cells = new HashMap<>();
 
   /**
-   * The entries of the last body in sample order. A node writes its samples in the same order
-   * scrape after scrape, so the entry at the same position is tried before the hash table: no hash
-   * to compute, and entries read in the order they were made, which is how they lie in memory.
+   * The entries of the last body in sample order, tried before the hash table: no hash to compute,
+   * and entries read in the order they were made, which is how they lie in memory.
    */
-  private Entry[] order = new Entry[0];
+  private final Positions<Entry> sampleOrder = new Positions<>();
 
-  private int orderSize;
-  private Entry[] nextOrder = new Entry[64];
-  private int sampleIndex;
   private final Map<String, String> names = new HashMap<>();
 
   private final Map<String, Slot> slots = new HashMap<>();
@@ -208,15 +238,11 @@ final class TextParser {
       slots.clear();
       table = new Entry[1024];
       tableSize = 0;
-      orderSize = 0;
-      commentCount = Integer.MAX_VALUE; // forces the reset below
+      sampleOrder.forget();
+      forgetComments();
     }
-    sampleIndex = 0;
-    commentIndex = 0;
     if (commentCount > 4 * maxSeries + 1024) {
-      comments = new Comment[256];
-      commentCount = 0;
-      commentOrderSize = 0;
+      forgetComments();
     }
     try {
       if (om && len > 0 && b[len - 1] != '\n' && endsWithEof(len)) {
@@ -256,14 +282,8 @@ final class TextParser {
     } finally {
       b = null;
       current = null;
-      Entry[] last = order;
-      order = nextOrder;
-      orderSize = sampleIndex;
-      nextOrder = last.length >= 64 ? last : new Entry[64];
-      Comment[] lastComments = commentOrder;
-      commentOrder = nextCommentOrder;
-      commentOrderSize = commentIndex;
-      nextCommentOrder = lastComments.length >= 64 ? lastComments : new Comment[64];
+      sampleOrder.endBody();
+      commentOrder.endBody();
     }
   }
 
@@ -452,9 +472,9 @@ final class TextParser {
    * repeats its metadata every scrape).
    */
   private boolean guessedComment() throws ParseException {
-    if (commentIndex < commentOrderSize) {
-      // the line the last body had at this position: no scan for the line's end, no hash
-      Comment guess = commentOrder[commentIndex];
+    // the line the last body had at this position: no scan for the line's end, no hash
+    Comment guess = commentOrder.guess();
+    if (guess != null) {
       int lineEnd = commentStart + guess.line.length;
       if (lineEnd < end
           && b[lineEnd] == '\n'
@@ -499,15 +519,14 @@ final class TextParser {
       family.typed = true;
     }
     pos = lineEnd + 1;
-    ordered(c);
+    commentOrder.add(c);
   }
 
-  /** Records the HELP or TYPE line just applied at the next position of this body. */
-  private void ordered(Comment c) {
-    if (commentIndex == nextCommentOrder.length) {
-      nextCommentOrder = Arrays.copyOf(nextCommentOrder, 2 * commentIndex);
-    }
-    nextCommentOrder[commentIndex++] = c;
+  /** Drops the remembered HELP and TYPE lines. */
+  private void forgetComments() {
+    comments = new Comment[256];
+    commentCount = 0;
+    commentOrder.forget();
   }
 
   /** Remembers the HELP or TYPE line just parsed: {@code b[commentStart..pos-1)}. */
@@ -522,7 +541,7 @@ final class TextParser {
     int i = c.hash & (comments.length - 1);
     c.next = comments[i];
     comments[i] = c;
-    ordered(c);
+    commentOrder.add(c);
     if (++commentCount > comments.length * 3 / 4) {
       Comment[] grown = new Comment[comments.length * 2];
       for (Comment old : comments) {
@@ -619,14 +638,10 @@ final class TextParser {
 
   private void parseSample() throws ParseException {
     int keyStart = pos;
-    int k = sampleIndex;
-    if (k == nextOrder.length) {
-      nextOrder = Arrays.copyOf(nextOrder, 2 * k);
-    }
-    Entry entry = k < orderSize ? guessed(order[k], keyStart) : null;
+    Entry guess = sampleOrder.guess();
+    Entry entry = guess != null ? guessed(guess, keyStart) : null;
     if (entry != null) {
-      nextOrder[k] = entry;
-      sampleIndex = k + 1;
+      sampleOrder.add(entry);
       pos = keyStart + entry.key.length;
       if (om) {
         pos++; // the space guessed() saw
@@ -649,8 +664,7 @@ final class TextParser {
         keyEnd = nameEnd;
       }
       entry = lookupHashed(keyStart, keyEnd, nameEnd);
-      nextOrder[k] = entry;
-      sampleIndex = k + 1;
+      sampleOrder.add(entry);
       pos = keyEnd;
       // value
       if (om) {
@@ -886,12 +900,7 @@ final class TextParser {
 
   /** The slot of a family name, made on first sight. */
   private Slot slot(String name) {
-    Slot slot = slots.get(name);
-    if (slot == null) {
-      slot = new Slot(name);
-      slots.put(name, slot);
-    }
-    return slot;
+    return slots.computeIfAbsent(name, Slot::new);
   }
 
   /** This body's family of a slot, or null. */
