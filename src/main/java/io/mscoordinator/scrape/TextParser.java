@@ -1542,17 +1542,29 @@ final class TextParser {
       fraction = i - fractionStart;
       digits += fraction;
     }
-    if (digits == 0 || digits > 18 || !(c == ' ' || c == '\n' || c == '\t' && !om)) {
+    if (digits == 0 || !(c == ' ' || c == '\n' || c == '\t' && !om)) {
       return Double.NaN;
     }
-    double result;
-    if (digits <= 15 && fraction <= 22) {
-      result = fraction == 0 ? mantissa : mantissa / POW10[fraction];
-    } else if (Double.isNaN(result = eiselLemire(mantissa, -fraction))) {
+    double result = decimal(mantissa, -fraction, digits);
+    if (Double.isNaN(result)) {
       return Double.NaN;
     }
     pos = i;
     return negative ? -result : result;
+  }
+
+  /**
+   * {@code mantissa * 10^exponent} correctly rounded, the mantissa holding all {@code digits}
+   * significant digits of the value (leading zeros may count): exactly when the digits and the
+   * power of ten are exact doubles (one correctly rounded operation), else by {@link #eiselLemire};
+   * NaN when digits were dropped (more than 18) or that cannot decide, for the JDK's exact
+   * conversion.
+   */
+  private static double decimal(long mantissa, int exponent, int digits) {
+    if (digits <= 15 && exponent >= -22 && exponent <= 22) {
+      return exponent < 0 ? mantissa / POW10[-exponent] : mantissa * POW10[exponent];
+    }
+    return digits > 18 ? Double.NaN : eiselLemire(mantissa, exponent);
   }
 
   /**
@@ -1702,11 +1714,8 @@ final class TextParser {
     if (i != stop) {
       throw error("invalid value: text=" + ascii(start, stop));
     }
-    double result;
-    if (digits <= 15 && exponent >= -22 && exponent <= 22) {
-      // exact: the mantissa and the power of ten are exact doubles, one correctly rounded op
-      result = exponent < 0 ? mantissa / POW10[-exponent] : mantissa * POW10[exponent];
-    } else if (digits > 18 || Double.isNaN(result = eiselLemire(mantissa, exponent))) {
+    double result = decimal(mantissa, exponent, digits);
+    if (Double.isNaN(result)) {
       // digits were dropped, or too close to call with 128 bits: the JDK's exact conversion
       return Double.parseDouble(ascii(start, stop));
     }
