@@ -273,30 +273,19 @@ public final class NodeScraper implements AutoCloseable {
 
   private void mergeNow() {
     mergeGeneration++; // only this thread writes it
-    for (NodeResult gone; (gone = departed.poll()) != null; ) {
-      merge.retire(gone);
-    }
+    List<NodeResult> gone = new ArrayList<>();
     List<NodeResult> results = new ArrayList<>(nodes.size());
     List<NodeResult> removed = new ArrayList<>();
-    for (Node node : nodes.values()) {
-      if (node.removed) {
-        removed.add(node.result); // its cumulative values only, unlisted
-      } else if (node.running()) {
-        results.add(node.result);
-      } else if (!node.result.families().isEmpty()) {
-        // offline: its cumulative values stay, its gauges and status go
-        NodeResult r = node.result;
-        results.add(
-            new NodeResult(
-                r.instance(),
-                false,
-                null,
-                r.durationSeconds(),
-                r.samples(),
-                r.lastSuccessMillis(),
-                r.families(),
-                false));
+    // under the membership lock a refresh is seen whole: a node it added never shows beside one it
+    // removed, and a node it retired is either still listed or among the departed, never neither
+    synchronized (membership) {
+      for (NodeResult r; (r = departed.poll()) != null; ) {
+        gone.add(r);
       }
+      collect(results, removed);
+    }
+    for (NodeResult r : gone) {
+      merge.retire(r);
     }
     results.sort((a, b) -> Long.compareUnsigned(a.instance().id(), b.instance().id()));
     long start = System.nanoTime();
@@ -319,6 +308,30 @@ public final class NodeScraper implements AutoCloseable {
                     List.of(
                         new MergedSnapshot.Sample(
                             ClusterMerge.PREFIX + "merge_duration_seconds", List.of(), seconds)))));
+  }
+
+  /** The running nodes' results and the offline ones' cumulative values; the removed apart. */
+  private void collect(List<NodeResult> results, List<NodeResult> removed) {
+    for (Node node : nodes.values()) {
+      if (node.removed) {
+        removed.add(node.result); // its cumulative values only, unlisted
+      } else if (node.running()) {
+        results.add(node.result);
+      } else if (!node.result.families().isEmpty()) {
+        // offline: its cumulative values stay, its gauges and status go
+        NodeResult r = node.result;
+        results.add(
+            new NodeResult(
+                r.instance(),
+                false,
+                null,
+                r.durationSeconds(),
+                r.samples(),
+                r.lastSuccessMillis(),
+                r.families(),
+                false));
+      }
+    }
   }
 
   // ------------------------------------------------------------------ one node
