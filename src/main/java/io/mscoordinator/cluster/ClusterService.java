@@ -1,5 +1,7 @@
 package io.mscoordinator.cluster;
 
+import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRules;
@@ -55,6 +57,22 @@ public final class ClusterService implements HttpService {
         .post("/v1/instances/query_tasks", json(this::queryTasks, JsonBodies::sendError))
         .get("/recvs_info", this::recvsInfo)
         .post("/backup_info", json(this::backupInfo, ClusterService::backupRefused));
+  }
+
+  /**
+   * The answer to a body Helidon refuses before routing, from a Content-Length past the limit: the
+   * same 413 and reason the routes send for a body that grows past it.
+   */
+  public DirectHandler tooLargeHandler() {
+    byte[] body = JsonBodies.tooLargeBody(bodies.limitBytes());
+    return (req, type, status, headers, message) ->
+        DirectHandler.TransportResponse.builder()
+            .status(status)
+            .headers(headers)
+            .header(HeaderValues.CONTENT_TYPE_JSON)
+            .entity(body)
+            .keepAlive(false)
+            .build();
   }
 
   /** A handler of a JSON body that may refuse it. */

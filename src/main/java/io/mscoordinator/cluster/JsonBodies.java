@@ -145,12 +145,18 @@ final class JsonBodies {
   }
 
   static void sendTooLarge(ServerResponse res, long limit) {
-    sendJson(
-        res,
-        Status.REQUEST_ENTITY_TOO_LARGE_413,
-        Json.createObjectBuilder()
-            .add("error", "body too large")
-            .add("limit_bytes", limit)
-            .build());
+    res.status(Status.REQUEST_ENTITY_TOO_LARGE_413)
+        .header(HeaderValues.CONTENT_TYPE_JSON)
+        .send(tooLargeBody(limit));
+  }
+
+  /** The 413 answer's body: {@code {"error":"body too large","limit_bytes":N}}. */
+  static byte[] tooLargeBody(long limit) {
+    return Json.createObjectBuilder()
+        .add("error", "body too large")
+        .add("limit_bytes", limit)
+        .build()
+        .toString()
+        .getBytes(StandardCharsets.UTF_8);
   }
 }

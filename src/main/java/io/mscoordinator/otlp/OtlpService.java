@@ -1,5 +1,6 @@
 package io.mscoordinator.otlp;
 
+import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpMediaType;
@@ -155,6 +156,32 @@ public final class OtlpService implements HttpService {
             : OtlpResponses.protobuf(outcome.rejected(), outcome.message());
     stats.answered(Status.OK_200.code());
     res.status(Status.OK_200).header(HeaderNames.CONTENT_TYPE, json ? JSON : PROTOBUF).send(answer);
+  }
+
+  /**
+   * The answer to a body Helidon refuses before routing, from a Content-Length past the limit: the
+   * same 413 and {@code google.rpc.Status} the route sends for a body that grows past it, counted
+   * with the route's answers.
+   */
+  public DirectHandler tooLargeHandler() {
+    String message = new TooLargeException("as_sent", limitBytes).getMessage();
+    byte[] json = OtlpResponses.statusJson(RESOURCE_EXHAUSTED, message);
+    byte[] protobuf = OtlpResponses.statusProtobuf(RESOURCE_EXHAUSTED, message);
+    return (req, type, status, headers, ignored) -> {
+      stats.answered(status.code());
+      boolean asJson =
+          req.headers()
+              .contentType()
+              .map(t -> t.mediaType().text().equalsIgnoreCase(JSON))
+              .orElse(false);
+      return DirectHandler.TransportResponse.builder()
+          .status(status)
+          .headers(headers)
+          .header(HeaderNames.CONTENT_TYPE, asJson ? JSON : PROTOBUF)
+          .entity(asJson ? json : protobuf)
+          .keepAlive(false)
+          .build();
+    };
   }
 
   private void refuse(ServerRequest req, ServerResponse res, boolean json, OtlpDecodeException e) {

@@ -2,8 +2,11 @@ package io.mscoordinator.server;
 
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.common.tls.Tls;
+import io.helidon.http.DirectHandler;
+import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
 import io.mscoordinator.cluster.ClusterFamilySource;
@@ -90,6 +93,7 @@ public final class Coordinator implements AutoCloseable {
             .host(config.manage().host())
             .port(config.manage().port())
             .maxPayloadSize(config.bodyLimitBytes())
+            .directHandlers(onTooLarge(cluster.tooLargeHandler()))
             .maxConcurrentRequests(config.limits().maxConcurrentRequests())
             .maxTcpConnections(config.limits().maxConnections())
             .idleConnectionTimeout(Duration.ofSeconds(config.limits().idleTimeoutSeconds()))
@@ -104,7 +108,13 @@ public final class Coordinator implements AutoCloseable {
               listeners.put(STATUS, l);
               builder.putSocket(
                   STATUS,
-                  s -> socket(s, l, config.bodyLimitBytes(), r -> Routes.status(r, probes)));
+                  s ->
+                      socket(
+                          s,
+                          l,
+                          config.bodyLimitBytes(),
+                          cluster.tooLargeHandler(),
+                          r -> Routes.status(r, probes)));
             });
     config
         .external()
@@ -118,6 +128,7 @@ public final class Coordinator implements AutoCloseable {
                           s,
                           l,
                           config.bodyLimitBytes(),
+                          cluster.tooLargeHandler(),
                           r -> Routes.external(r, metricsHandler, instancesHandler)));
             });
     config
@@ -131,7 +142,12 @@ public final class Coordinator implements AutoCloseable {
               builder.putSocket(
                   OTLP,
                   s -> {
-                    socket(s, l, config.otlpSettings().bodyLimitBytes(), r -> Routes.otlp(r, otlp));
+                    socket(
+                        s,
+                        l,
+                        config.otlpSettings().bodyLimitBytes(),
+                        otlp.tooLargeHandler(),
+                        r -> Routes.otlp(r, otlp));
                     // The receiver inflates gzip itself, within the body limit.
                     s.contentEncoding(OtlpService.contentEncoding());
                   });
@@ -148,6 +164,7 @@ public final class Coordinator implements AutoCloseable {
       io.helidon.webserver.ListenerConfig.Builder socket,
       CoordinatorConfig.Listener listener,
       long maxPayloadBytes,
+      DirectHandler tooLarge,
       java.util.function.Consumer<HttpRouting.Builder> routes) {
     HttpRouting.Builder routing = HttpRouting.builder();
     routes.accept(routing);
@@ -155,12 +172,29 @@ public final class Coordinator implements AutoCloseable {
         .host(listener.host())
         .port(listener.port())
         .maxPayloadSize(maxPayloadBytes)
+        .directHandlers(onTooLarge(tooLarge))
         .maxConcurrentRequests(config.limits().maxConcurrentRequests())
         .maxTcpConnections(config.limits().maxConnections())
         .idleConnectionTimeout(Duration.ofSeconds(config.limits().idleTimeoutSeconds()))
         .connectionOptions(Coordinator::connectionOptions)
         .routing(routing);
     listener.tls().ifPresent(socket::tls);
+  }
+
+  /**
+   * Helidon refuses a body whose Content-Length is past the listener's limit before routing, with
+   * an empty 413; {@code tooLarge} answers it with the reason the listener's routes give instead.
+   * Every other refusal is answered as Helidon does.
+   */
+  private static DirectHandlers onTooLarge(DirectHandler tooLarge) {
+    DirectHandler helidons = DirectHandler.defaultHandler();
+    DirectHandler handler =
+        (req, type, status, headers, message) ->
+            (status.code() == Status.REQUEST_ENTITY_TOO_LARGE_413.code() ? tooLarge : helidons)
+                .handle(req, type, status, headers, message);
+    return DirectHandlers.builder()
+        .addHandler(DirectHandler.EventType.BAD_REQUEST, handler)
+        .build();
   }
 
   /**

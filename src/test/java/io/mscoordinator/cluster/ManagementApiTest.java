@@ -13,6 +13,7 @@ import java.io.StringReader;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -265,6 +266,9 @@ class ManagementApiTest {
                 .POST(HttpRequest.BodyPublishers.ofString(Refreshes.body(PREFILL) + padding)));
 
     assertThat(response.statusCode(), is(413));
+    // refused by Helidon from the Content-Length, before routing, with the routes' reason
+    assertThat(response.body(), is("{\"error\":\"body too large\",\"limit_bytes\":" + limit + "}"));
+    assertThat(response.headers().firstValue("Content-Type"), is(Optional.of("application/json")));
     assertThat(coordinator.registry().view(), is(before));
   }
 }

@@ -195,10 +195,19 @@ class OtlpReceiverTest {
       out.write(new byte[64 * 1024]);
       out.flush();
 
-      String status = statusLine(socket.getInputStream());
+      String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 
-      assertThat(status, startsWith("HTTP/1.1 413"));
+      assertThat(response, startsWith("HTTP/1.1 413"));
+      // refused by Helidon from the Content-Length, before routing: the route's Status all the same
+      assertThat(response, containsString("Content-Type: application/json"));
+      assertThat(
+          response,
+          containsString(
+              "{\"code\":8,\"message\":\"body too large: as_sent limit_bytes=16777216\"}"));
       assertThat(Samples.scrape(c), is(expected()));
+      assertThat(
+          TestCoordinators.manage(c).get("/metrics").body(),
+          containsString("ms_coordinator_otlp_requests_total{code=\"413\"} 1\n"));
     }
   }
 
