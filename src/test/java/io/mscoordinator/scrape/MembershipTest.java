@@ -31,7 +31,8 @@ class MembershipTest {
 
       fleet.registry.refresh(List.of(a, b));
 
-      fleet.await(s -> tokens(s) == 78800 + 28800, 1000, "node b merged within a second");
+      // within 3 s of the refresh, not the 10 s interval: leeway for a loaded CI machine
+      fleet.await(s -> tokens(s) == 78800 + 28800, 3000, "node b merged at once");
     }
   }
 
