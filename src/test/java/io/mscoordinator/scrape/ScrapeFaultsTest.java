@@ -7,8 +7,12 @@ import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.cluster.Role;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -149,12 +153,13 @@ class ScrapeFaultsTest {
   }
 
   /**
-   * A controller storm: for three seconds a refresh every 10 ms names a random subset of eight
-   * nodes (each a generated counter that grows by one per scrape) while the coordinator scrapes
-   * every 100 ms and two readers GET /metrics. Afterwards all eight are back: every read was a 200,
-   * the cluster counter never went down between two reads, and it equals the sum of what the nodes
-   * served (a node that left and came back is one node, not two), and only the registered nodes are
-   * scraped.
+   * A controller storm: for three seconds a refresh every 10 ms names a random four of eight nodes
+   * (each a generated counter that grows by one per scrape) while the coordinator scrapes every 100
+   * ms and two readers GET /metrics. Then four are kept: every read was a 200, the cluster counter
+   * never went down between two reads, every read listed the four nodes of one refresh (a refresh
+   * half applied would list more: the nodes it adds beside those it removes), and the counter
+   * equals the sum of what the nodes served (a node that left and came back is one node, not two),
+   * and only the registered nodes are scraped.
    */
   @Test
   void shouldKeepClusterCountersExactThroughARefreshStormWhileScraping() throws Exception {
@@ -170,6 +175,12 @@ class ScrapeFaultsTest {
       }
       c.refresh(all);
       c.awaitNodes(n, 0, 5_000);
+      SplittableRandom random = new SplittableRandom(11);
+      Set<Set<Long>> refreshed = ConcurrentHashMap.newKeySet();
+      List<ScrapedCoordinator.Node> first = fourOf(all, random);
+      refreshed.add(ids(first));
+      c.refresh(first);
+      c.awaitNodes(n / 2, 0, 5_000);
 
       AtomicBoolean storming = new AtomicBoolean(true);
       AtomicInteger reads = new AtomicInteger();
@@ -196,19 +207,19 @@ class ScrapeFaultsTest {
                           return;
                         }
                         last = now;
+                        Set<Long> listed = listedIds(res.body());
+                        if (!refreshed.contains(listed)) {
+                          broken.compareAndSet(null, "listed no refresh's nodes: " + listed);
+                          return;
+                        }
                       }
                     }));
       }
-      SplittableRandom random = new SplittableRandom(11);
       int refreshes = 0;
       long deadline = System.nanoTime() + 3_000_000_000L;
       while (System.nanoTime() < deadline) {
-        List<ScrapedCoordinator.Node> some = new ArrayList<>();
-        for (ScrapedCoordinator.Node node : all) {
-          if (random.nextInt(3) != 0) {
-            some.add(node);
-          }
-        }
+        List<ScrapedCoordinator.Node> some = fourOf(all, random);
+        refreshed.add(ids(some)); // before the refresh, so that a reader never sees it first
         c.refresh(some);
         refreshes++;
         Thread.sleep(10);
@@ -244,5 +255,33 @@ class ScrapeFaultsTest {
           "cluster " + cluster + " vs served " + total);
       assertEquals(200, TestCoordinators.manage(c.coordinator).get("/v1/health").statusCode());
     }
+  }
+
+  private static List<ScrapedCoordinator.Node> fourOf(
+      List<ScrapedCoordinator.Node> nodes, SplittableRandom random) {
+    List<ScrapedCoordinator.Node> shuffled = new ArrayList<>(nodes);
+    for (int i = shuffled.size() - 1; i > 0; i--) {
+      Collections.swap(shuffled, i, random.nextInt(i + 1));
+    }
+    return List.copyOf(shuffled.subList(0, 4));
+  }
+
+  private static Set<Long> ids(List<ScrapedCoordinator.Node> nodes) {
+    Set<Long> ids = new HashSet<>();
+    for (ScrapedCoordinator.Node node : nodes) {
+      ids.add(node.id());
+    }
+    return ids;
+  }
+
+  /** The instance ids of a /metrics body's {@code ms_coordinator_node_up} samples. */
+  private static Set<Long> listedIds(String body) {
+    Set<Long> ids = new HashSet<>();
+    String prefix = "ms_coordinator_node_up{instance_id=\"";
+    for (int i = body.indexOf(prefix); i >= 0; i = body.indexOf(prefix, i + 1)) {
+      int from = i + prefix.length();
+      ids.add(Long.parseLong(body.substring(from, body.indexOf('"', from))));
+    }
+    return ids;
   }
 }
