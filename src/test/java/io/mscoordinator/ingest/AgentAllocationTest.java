@@ -4,11 +4,12 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 
+import io.mscoordinator.Eventually;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
 import jakarta.json.Json;
 import java.lang.management.ManagementFactory;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** The agent thread allocates nothing per event in the steady state. */
@@ -58,10 +59,10 @@ class AgentAllocationTest {
         Thread.onSpinWait();
       }
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (core.counters().events(Transport.IN_PROCESS) < target && System.nanoTime() < deadline) {
-      Thread.sleep(1);
-    }
+    Eventually.poll(
+        () -> core.counters().events(Transport.IN_PROCESS),
+        events -> events >= target,
+        Duration.ofSeconds(30));
     assertThat(core.counters().events(Transport.IN_PROCESS), is(target));
   }
 }

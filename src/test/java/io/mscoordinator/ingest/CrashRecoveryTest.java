@@ -3,12 +3,14 @@ package io.mscoordinator.ingest;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
+import io.mscoordinator.Eventually;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
 import io.mscoordinator.store.MetricsSnapshot;
 import io.mscoordinator.store.SeriesStore;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -58,12 +60,13 @@ class CrashRecoveryTest {
     IngestCounters counters = new IngestCounters();
     IngestAgent agent = agent(file, counters, 50);
     agent.onStart();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (counters.drops(Transport.FILE, DropReason.UNKNOWN_SERIES) == 0
-        && System.nanoTime() < deadline) {
-      agent.doWork();
-      Thread.sleep(5);
-    }
+    Eventually.poll(
+        () -> {
+          agent.doWork();
+          return counters.drops(Transport.FILE, DropReason.UNKNOWN_SERIES);
+        },
+        drops -> drops != 0,
+        Duration.ofSeconds(10));
     // 5 + 4 adds, 3 gauge sets and 2 adds under a handle that never registers.
     assertThat(counters.drops(Transport.FILE, DropReason.UNKNOWN_SERIES), is(14L));
     // After the window, an unknown handle is dropped at once.

@@ -3,6 +3,7 @@ package io.mscoordinator.ingest;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
+import io.mscoordinator.Eventually;
 import io.mscoordinator.TestHttp;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -159,14 +161,11 @@ class CrashRestartIT {
 
   private static double awaitSample(TestHttp http, String name, double expected)
       throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      double value = sample(http.get("/metrics").body(), name);
-      if (value == expected || System.nanoTime() > deadline) {
-        return value;
-      }
-      Thread.sleep(50);
-    }
+    return Eventually.poll(
+        () -> sample(http.get("/metrics").body(), name),
+        value -> value == expected,
+        Duration.ofSeconds(60),
+        Duration.ofMillis(50));
   }
 
   private static double sample(String body, String name) {

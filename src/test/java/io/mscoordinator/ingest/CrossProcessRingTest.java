@@ -3,6 +3,7 @@ package io.mscoordinator.ingest;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
+import io.mscoordinator.Eventually;
 import io.mscoordinator.store.FamilySnapshot;
 import io.mscoordinator.store.MetricsSnapshot;
 import jakarta.json.Json;
@@ -10,6 +11,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -58,17 +60,14 @@ class CrossProcessRingTest {
       assertThat(ha == hb, is(false));
       assertThat(a.counterAdd(ha, 3), is(true));
       assertThat(b.counterAdd(hb, 5), is(true));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      MetricsSnapshot s = core.snapshot();
-      while (s.family("forward_req_total_num") == null
-          || s.family("forward_req_total_num").size() < 2
-          || s.eventsApplied() < 2) {
-        if (System.nanoTime() > deadline) {
-          break;
-        }
-        Thread.sleep(10);
-        s = core.snapshot();
-      }
+      MetricsSnapshot s =
+          Eventually.poll(
+              core::snapshot,
+              snap ->
+                  snap.family("forward_req_total_num") != null
+                      && snap.family("forward_req_total_num").size() >= 2
+                      && snap.eventsApplied() >= 2,
+              Duration.ofSeconds(10));
       FamilySnapshot f = s.family("forward_req_total_num");
       assertThat(f.size(), is(2));
       // Series are in label order: engine="a", then engine="b".
@@ -135,17 +134,15 @@ class CrossProcessRingTest {
 
   private static MetricsSnapshot awaitCounter(MetricsCore core, long expected)
       throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      MetricsSnapshot s = core.snapshot();
-      FamilySnapshot f = s.family("forward_req_total_num");
-      long value = f == null ? 0 : s.counter(f.slot(0));
-      if (value == expected || System.nanoTime() > deadline) {
-        assertThat("counter from the other process", value, is(expected));
-        return s;
-      }
-      Thread.sleep(20);
-    }
+    MetricsSnapshot s =
+        Eventually.poll(core::snapshot, snap -> counter(snap) == expected, Duration.ofSeconds(60));
+    assertThat("counter from the other process", counter(s), is(expected));
+    return s;
+  }
+
+  private static long counter(MetricsSnapshot s) {
+    FamilySnapshot f = s.family("forward_req_total_num");
+    return f == null ? 0 : s.counter(f.slot(0));
   }
 
   private Process startWriter(Path ring) throws Exception {

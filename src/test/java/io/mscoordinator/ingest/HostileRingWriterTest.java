@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 
+import io.mscoordinator.Eventually;
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
 import io.mscoordinator.server.Coordinator;
@@ -11,8 +12,8 @@ import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
 import jakarta.json.Json;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -58,16 +59,11 @@ class HostileRingWriterTest {
 
   /** Waits until {@code /metrics} contains {@code line}; returns the last body. */
   private String await(String line) throws InterruptedException {
-    String body = "";
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (System.nanoTime() < deadline) {
-      body = http.get("/metrics").body();
-      if (body.contains(line)) {
-        return body;
-      }
-      Thread.sleep(50);
-    }
-    return body;
+    return Eventually.poll(
+        () -> http.get("/metrics").body(),
+        body -> body.contains(line),
+        Duration.ofSeconds(20),
+        Duration.ofMillis(50));
   }
 
   /** A good writer after the bad one: its counter must arrive whole. */

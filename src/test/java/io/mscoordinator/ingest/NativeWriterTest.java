@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
 
+import io.mscoordinator.Eventually;
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.exposition.ExpositionFormat;
 import io.mscoordinator.server.Coordinator;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -143,16 +145,9 @@ class NativeWriterTest {
     MetricsCore core = MetricsCore.start(metrics);
     try {
       assertThat(core.ringFile().droppedRingFull(), is(dropped));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      long received;
-      MetricsSnapshot s;
-      do {
-        s = core.snapshot();
-        received =
-            value(s, "forward_req_total_num", false)
-                + value(s, "time_to_first_token_us", true)
-                + value(s, "computed_token_num", false) / 2;
-      } while (received < written && System.nanoTime() < deadline && sleep());
+      long received =
+          Eventually.poll(
+              () -> eventsReceived(core.snapshot()), r -> r >= written, Duration.ofSeconds(30));
       assertThat("events the coordinator received", received, is(written));
       Map<String, Double> values =
           samples(
@@ -170,9 +165,10 @@ class NativeWriterTest {
     }
   }
 
-  private static boolean sleep() throws InterruptedException {
-    Thread.sleep(20);
-    return true;
+  private static long eventsReceived(MetricsSnapshot s) {
+    return value(s, "forward_req_total_num", false)
+        + value(s, "time_to_first_token_us", true)
+        + value(s, "computed_token_num", false) / 2;
   }
 
   private static long value(MetricsSnapshot s, String family, boolean histogram) {
@@ -198,15 +194,12 @@ class NativeWriterTest {
 
   private static void awaitCounter(MetricsCore core, String family, long expected)
       throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      long value = value(core.snapshot(), family, false);
-      if (value >= expected || System.nanoTime() > deadline) {
-        assertThat(family, value, is(expected));
-        return;
-      }
-      Thread.sleep(20);
-    }
+    long value =
+        Eventually.poll(
+            () -> value(core.snapshot(), family, false),
+            v -> v >= expected,
+            Duration.ofSeconds(60));
+    assertThat(family, value, is(expected));
   }
 
   /** Sample name with labels to value, from a Prometheus text body. */

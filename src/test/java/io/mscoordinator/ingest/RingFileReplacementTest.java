@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.sameInstance;
 
 import io.helidon.health.HealthCheckResponse;
+import io.mscoordinator.Eventually;
 import io.mscoordinator.store.FamilySnapshot;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
@@ -16,7 +17,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -108,12 +109,7 @@ class RingFileReplacementTest {
 
   /** Waits up to 30 s for {@code figure} to reach {@code expected}; asserts it is exactly that. */
   private static void await(LongSupplier figure, long expected) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    long value = figure.getAsLong();
-    while (value < expected && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-      value = figure.getAsLong();
-    }
+    long value = Eventually.poll(figure::getAsLong, v -> v >= expected, Duration.ofSeconds(30));
     if (value > expected) {
       return; // a progress wait: more is fine; exact figures are asserted by the caller
     }

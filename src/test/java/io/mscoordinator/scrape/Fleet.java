@@ -2,11 +2,13 @@ package io.mscoordinator.scrape;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.mscoordinator.Eventually;
 import io.mscoordinator.cluster.Instance;
 import io.mscoordinator.cluster.InstanceRegistry;
 import io.mscoordinator.cluster.Role;
 import io.mscoordinator.scrape.MergedSnapshot.Family;
 import io.mscoordinator.scrape.MergedSnapshot.Sample;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
@@ -61,18 +63,13 @@ final class Fleet implements AutoCloseable {
 
   /** Polls the snapshot until {@code condition} holds; fails after {@code millis}. */
   MergedSnapshot await(Predicate<MergedSnapshot> condition, long millis, String what) {
-    long deadline = System.nanoTime() + millis * 1_000_000L;
-    while (System.nanoTime() < deadline) {
-      MergedSnapshot s = scraper.snapshot();
+    try {
+      MergedSnapshot s = Eventually.poll(scraper::snapshot, condition, Duration.ofMillis(millis));
       if (condition.test(s)) {
         return s;
       }
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     fail(
         "timed out waiting for "

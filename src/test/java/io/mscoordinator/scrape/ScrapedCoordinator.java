@@ -3,6 +3,7 @@ package io.mscoordinator.scrape;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.mscoordinator.Eventually;
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
 import io.mscoordinator.cluster.Role;
@@ -15,6 +16,7 @@ import jakarta.json.JsonObjectBuilder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -139,19 +141,16 @@ final class ScrapedCoordinator implements AutoCloseable {
    */
   HttpResponse<String> await(
       String path, Predicate<HttpResponse<String>> condition, long millis, String what) {
-    long deadline = System.nanoTime() + millis * 1_000_000L;
     HttpResponse<String> last = null;
-    while (System.nanoTime() < deadline) {
-      last = get(path);
+    try {
+      last =
+          Eventually.poll(
+              () -> get(path), condition, Duration.ofMillis(millis), Duration.ofMillis(20));
       if (condition.test(last)) {
         return last;
       }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     fail(
         "timed out waiting for "

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.sameInstance;
 
+import io.mscoordinator.Eventually;
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
 import io.mscoordinator.cluster.ClusterView;
@@ -14,14 +15,15 @@ import jakarta.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -276,19 +278,21 @@ class HostileClientsTest {
     assertThat(status, is(200));
   }
 
-  private static long openFileDescriptors() throws IOException {
+  private static long openFileDescriptors() {
     try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
       return fds.count();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
-  private static void awaitFileDescriptorsAtMost(long most) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    long open = openFileDescriptors();
-    while (open > most && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-      open = openFileDescriptors();
-    }
+  private static void awaitFileDescriptorsAtMost(long most) throws InterruptedException {
+    long open =
+        Eventually.poll(
+            HostileClientsTest::openFileDescriptors,
+            n -> n <= most,
+            Duration.ofSeconds(20),
+            Duration.ofMillis(100));
     assertThat("open file descriptors", open, lessThanOrEqualTo(most));
   }
 }
