@@ -12,13 +12,22 @@ import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.export.MemoryMode;
+import io.opentelemetry.sdk.metrics.Aggregation;
+import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
+import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.export.AggregationTemporalitySelector;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -33,12 +42,62 @@ class OtelSdkExportTest {
       "container_name=\"ksana-0\",instance=\"10.0.0.7:8080\",service_name=\"ksana_llm\"";
 
   /**
-   * Exports now and fails the test when the SDK says the export failed (it only logs that), so a
-   * wrong /metrics below is the coordinator's doing.
+   * The SDK's exporter, with every export's outcome kept: the reader's {@code forceFlush} succeeds
+   * whether or not the export did (the SDK only logs a failure), so the test asks the exporter.
    */
-  private static void flush(PeriodicMetricReader reader) {
-    CompletableResultCode result = reader.forceFlush().join(10, TimeUnit.SECONDS);
-    assertThat("the SDK's export succeeded", result.isSuccess(), is(true));
+  private static final class CheckedExporter implements MetricExporter {
+    private final MetricExporter exporter;
+    private final List<String> outcomes = new CopyOnWriteArrayList<>();
+
+    CheckedExporter(MetricExporter exporter) {
+      this.exporter = exporter;
+    }
+
+    @Override
+    public CompletableResultCode export(Collection<MetricData> metrics) {
+      CompletableResultCode result = exporter.export(metrics);
+      result.whenComplete(
+          () ->
+              outcomes.add(result.isSuccess() ? "ok" : "failed: " + result.getFailureThrowable()));
+      return result;
+    }
+
+    @Override
+    public AggregationTemporality getAggregationTemporality(InstrumentType type) {
+      return exporter.getAggregationTemporality(type);
+    }
+
+    @Override
+    public Aggregation getDefaultAggregation(InstrumentType type) {
+      return exporter.getDefaultAggregation(type);
+    }
+
+    @Override
+    public MemoryMode getMemoryMode() {
+      return exporter.getMemoryMode();
+    }
+
+    @Override
+    public CompletableResultCode flush() {
+      return exporter.flush();
+    }
+
+    @Override
+    public CompletableResultCode shutdown() {
+      return exporter.shutdown();
+    }
+
+    /**
+     * Exports now through {@code reader}; fails the test unless this export completed and
+     * succeeded, so a wrong /metrics below is the coordinator's doing. Up to 30 s: the first export
+     * loads OkHttp and the marshalers, slow on a loaded CI machine.
+     */
+    void flush(PeriodicMetricReader reader) {
+      int before = outcomes.size();
+      CompletableResultCode flushed = reader.forceFlush().join(30, TimeUnit.SECONDS);
+      assertThat("the reader's flush completed", flushed.isDone(), is(true));
+      assertThat("the SDK's exports", outcomes.subList(before, outcomes.size()), is(List.of("ok")));
+    }
   }
 
   private static void bucket(Map<String, Double> out, String name, String le, long count) {
@@ -53,12 +112,15 @@ class OtelSdkExportTest {
   @Test
   void shouldExposeExactlyWhatTheSdkRecordedOverTwoDeltaExports() throws Exception {
     try (Coordinator c = TestCoordinators.startShipped()) {
-      OtlpHttpMetricExporter exporter =
-          OtlpHttpMetricExporter.builder()
-              .setEndpoint(c.uri(Coordinator.OTLP) + "/v1/metrics")
-              .setCompression("gzip")
-              .setAggregationTemporalitySelector(AggregationTemporalitySelector.deltaPreferred())
-              .build();
+      CheckedExporter exporter =
+          new CheckedExporter(
+              OtlpHttpMetricExporter.builder()
+                  .setEndpoint(c.uri(Coordinator.OTLP) + "/v1/metrics")
+                  .setCompression("gzip")
+                  .setTimeout(Duration.ofSeconds(30))
+                  .setAggregationTemporalitySelector(
+                      AggregationTemporalitySelector.deltaPreferred())
+                  .build());
       PeriodicMetricReader reader =
           PeriodicMetricReader.builder(exporter).setInterval(Duration.ofHours(1)).build();
       SdkMeterProvider provider =
@@ -81,11 +143,11 @@ class OtelSdkExportTest {
         ttft.record(12, engine);
         ttft.record(12_000, engine);
         requests.add(5, engine);
-        flush(reader);
+        exporter.flush(reader);
         ttft.record(600, engine);
         ttft.record(4.5, engine);
         requests.add(2, engine);
-        flush(reader);
+        exporter.flush(reader);
       } finally {
         provider.shutdown().join(10, TimeUnit.SECONDS);
       }
