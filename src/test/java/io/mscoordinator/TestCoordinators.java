@@ -1,7 +1,6 @@
 package io.mscoordinator;
 
 import io.mscoordinator.ingest.MetricsCore;
-import io.mscoordinator.ingest.MetricsSettings;
 import io.mscoordinator.otlp.OtlpSink;
 import io.mscoordinator.server.ConfigLoader;
 import io.mscoordinator.server.Coordinator;
@@ -36,16 +35,27 @@ public final class TestCoordinators {
     return Json.createPointer(pointer).replace(shipped(), value);
   }
 
-  /** Metrics settings without the file ring, so coordinators of concurrent tests never share it. */
-  public static final MetricsSettings NO_RING_FILE =
-      MetricsSettings.parse(
-          Json.createObjectBuilder().add("ring_file", "").build(), "metrics_config");
+  /** {@code root} with its section {@code name} replaced whole by {@code section}. */
+  public static JsonObject withSection(JsonObject root, String name, JsonObject section) {
+    return Json.createObjectBuilder(root).add(name, section).build();
+  }
+
+  /**
+   * A {@code metrics_config} without the file ring, so coordinators of concurrent tests never share
+   * it.
+   */
+  public static final JsonObject NO_RING_FILE =
+      Json.createObjectBuilder().add("ring_file", "").build();
 
   /** {@code root} on free ports, without the shared-memory ring file. */
   public static CoordinatorConfig config(JsonObject root) {
-    return ConfigLoader.parse(root, SHIPPED, new String[0])
-        .withEphemeralPorts()
-        .withMetrics(NO_RING_FILE);
+    return config(root, NO_RING_FILE);
+  }
+
+  /** {@code root} on free ports, with {@code metrics} as its whole {@code metrics_config}. */
+  public static CoordinatorConfig config(JsonObject root, JsonObject metrics) {
+    return ConfigLoader.parse(withSection(root, "metrics_config", metrics), SHIPPED, new String[0])
+        .withEphemeralPorts();
   }
 
   public static Coordinator start(JsonObject root) {

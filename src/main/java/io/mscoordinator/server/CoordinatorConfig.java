@@ -80,28 +80,6 @@ public record CoordinatorConfig(
     return value instanceof JsonObject object ? object : JsonValue.EMPTY_JSON_OBJECT;
   }
 
-  /** The same configuration with other metrics settings (tests give each its own ring file). */
-  public CoordinatorConfig withMetrics(MetricsSettings newMetrics) {
-    return new CoordinatorConfig(
-        source,
-        manage,
-        status,
-        external,
-        predictIp,
-        predictPort,
-        bodyLimitBytes,
-        limits,
-        deployMode,
-        backupEnabled,
-        newMetrics,
-        scrapeTls,
-        scrape,
-        log,
-        root,
-        otlp,
-        otlpSettings);
-  }
-
   /** The same configuration with every listener on port 0, for tests. */
   public CoordinatorConfig withEphemeralPorts() {
     return new CoordinatorConfig(
@@ -121,28 +99,6 @@ public record CoordinatorConfig(
         log,
         root,
         otlp.map(l -> l.withPort(0)),
-        otlpSettings);
-  }
-
-  /** The same configuration with other scrape settings (tests use short intervals). */
-  public CoordinatorConfig withScrape(ScrapeSettings newScrape) {
-    return new CoordinatorConfig(
-        source,
-        manage,
-        status,
-        external,
-        predictIp,
-        predictPort,
-        bodyLimitBytes,
-        limits,
-        deployMode,
-        backupEnabled,
-        metrics,
-        scrapeTls,
-        newScrape,
-        log,
-        root,
-        otlp,
         otlpSettings);
   }
 }

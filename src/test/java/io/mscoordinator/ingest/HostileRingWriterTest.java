@@ -11,6 +11,7 @@ import io.mscoordinator.server.Coordinator;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
 import jakarta.json.Json;
+import jakarta.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.SplittableRandom;
@@ -39,16 +40,12 @@ class HostileRingWriterTest {
   @BeforeEach
   void start() {
     path = dir.resolve("hostile.ring");
-    MetricsSettings settings =
-        MetricsSettings.parse(
-            Json.createObjectBuilder()
-                .add("ring_file", path.toString())
-                .add("ring_capacity_bytes", 65536)
-                .build(),
-            "metrics_config");
-    coordinator =
-        Coordinator.start(
-            TestCoordinators.config(TestCoordinators.shipped()).withMetrics(settings));
+    JsonObject settings =
+        Json.createObjectBuilder()
+            .add("ring_file", path.toString())
+            .add("ring_capacity_bytes", 65536)
+            .build();
+    coordinator = Coordinator.start(TestCoordinators.config(TestCoordinators.shipped(), settings));
     http = TestCoordinators.manage(coordinator);
   }
 

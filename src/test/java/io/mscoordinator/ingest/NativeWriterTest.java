@@ -12,6 +12,7 @@ import io.mscoordinator.server.Coordinator;
 import io.mscoordinator.store.FamilySnapshot;
 import io.mscoordinator.store.MetricsSnapshot;
 import jakarta.json.Json;
+import jakarta.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -82,14 +83,13 @@ class NativeWriterTest {
   @Test
   void shouldExposeExactCountsSumsAndQuantilesFromManyCProducerThreadsInManyProcesses()
       throws Exception {
-    MetricsSettings metrics = settings(dir.resolve("metrics.ring"), 64 << 20);
+    Path ring = dir.resolve("metrics.ring");
     try (Coordinator coordinator =
         Coordinator.start(
-            TestCoordinators.config(TestCoordinators.shipped()).withMetrics(metrics))) {
+            TestCoordinators.config(TestCoordinators.shipped(), section(ring, 64 << 20)))) {
       List<CProducer> producers = new ArrayList<>();
       for (int p = 0; p < PROCESSES; p++) {
-        producers.add(
-            CProducer.start(dir, metrics.ringFile(), "p" + p, THREADS, EVENTS, "drop", 0));
+        producers.add(CProducer.start(dir, ring, "p" + p, THREADS, EVENTS, "drop", 0));
       }
       for (int p = 0; p < PROCESSES; p++) {
         CProducer.Result result = producers.get(p).await();
@@ -183,13 +183,15 @@ class NativeWriterTest {
     return total;
   }
 
+  private static JsonObject section(Path ring, int capacity) {
+    return Json.createObjectBuilder()
+        .add("ring_file", ring.toString())
+        .add("ring_capacity_bytes", capacity)
+        .build();
+  }
+
   private static MetricsSettings settings(Path ring, int capacity) {
-    return MetricsSettings.parse(
-        Json.createObjectBuilder()
-            .add("ring_file", ring.toString())
-            .add("ring_capacity_bytes", capacity)
-            .build(),
-        "metrics_config");
+    return MetricsSettings.parse(section(ring, capacity), "metrics_config");
   }
 
   private static void awaitCounter(MetricsCore core, String family, long expected)

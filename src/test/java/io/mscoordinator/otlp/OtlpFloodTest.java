@@ -7,10 +7,10 @@ import static org.hamcrest.Matchers.is;
 
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
-import io.mscoordinator.ingest.MetricsSettings;
 import io.mscoordinator.ingest.RecordDescriptor;
 import io.mscoordinator.server.Coordinator;
 import jakarta.json.Json;
+import jakarta.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -40,17 +40,14 @@ class OtlpFloodTest {
 
   @Test
   void shouldStayHealthyAndStoreExactlyWhatItAcceptedWhileAnEngineFloods() throws Exception {
-    MetricsSettings smallRing =
-        MetricsSettings.parse(
-            Json.createObjectBuilder()
-                .add("ring_file", "")
-                .add("in_process_ring_capacity_bytes", RecordDescriptor.MIN_RING_CAPACITY)
-                .build(),
-            "metrics_config");
+    JsonObject smallRing =
+        Json.createObjectBuilder()
+            .add("ring_file", "")
+            .add("in_process_ring_capacity_bytes", RecordDescriptor.MIN_RING_CAPACITY)
+            .build();
     byte[] export = export().getBytes(StandardCharsets.UTF_8);
     try (Coordinator c =
-        Coordinator.start(
-            TestCoordinators.config(TestCoordinators.shipped()).withMetrics(smallRing))) {
+        Coordinator.start(TestCoordinators.config(TestCoordinators.shipped(), smallRing))) {
       TestHttp otlp = TestCoordinators.otlp(c);
       TestHttp manage = TestCoordinators.manage(c);
       AtomicLong exports = new AtomicLong();

@@ -7,9 +7,9 @@ import static org.hamcrest.Matchers.startsWith;
 
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
-import io.mscoordinator.ingest.MetricsSettings;
 import io.mscoordinator.server.Coordinator;
 import jakarta.json.Json;
+import jakarta.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -331,13 +331,10 @@ class OtlpReceiverTest {
             + "\"sum\":{\"aggregationTemporality\":1,\"isMonotonic\":true,\"dataPoints\":["
             + points
             + "]}}]}]}]}";
-    MetricsSettings limit1000 =
-        MetricsSettings.parse(
-            Json.createObjectBuilder().add("ring_file", "").add("series_limit", 1000).build(),
-            "metrics_config");
+    JsonObject limit1000 =
+        Json.createObjectBuilder().add("ring_file", "").add("series_limit", 1000).build();
     try (Coordinator c =
-        Coordinator.start(
-            TestCoordinators.config(TestCoordinators.shipped()).withMetrics(limit1000))) {
+        Coordinator.start(TestCoordinators.config(TestCoordinators.shipped(), limit1000))) {
       TestHttp otlp = TestCoordinators.otlp(c);
 
       HttpResponse<String> res =

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.cluster.Role;
-import io.mscoordinator.server.ConfigLoader;
-import io.mscoordinator.server.CoordinatorConfig;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.InputStream;
@@ -128,7 +126,7 @@ class CoordinatorScrapeTlsTest {
     return context;
   }
 
-  private static CoordinatorConfig scrapingOverTls() {
+  private static JsonObject scrapingOverTls() {
     JsonObject items =
         Json.createObjectBuilder()
             .add("ca_cert", certs.resolve("ca.pem").toString())
@@ -141,9 +139,7 @@ class CoordinatorScrapeTlsTest {
                 TestCoordinators.shippedWith(
                     "/tls_config/mindie_client_tls_enable", jakarta.json.JsonValue.TRUE),
                 items);
-    return ConfigLoader.parse(root, TestCoordinators.SHIPPED, new String[0])
-        .withEphemeralPorts()
-        .withMetrics(TestCoordinators.NO_RING_FILE);
+    return root;
   }
 
   private static FakeNode httpsNode(String p12) throws Exception {

@@ -8,7 +8,6 @@ import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
 import io.mscoordinator.cluster.Role;
 import io.mscoordinator.server.Coordinator;
-import io.mscoordinator.server.CoordinatorConfig;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
@@ -36,13 +35,15 @@ final class ScrapedCoordinator implements AutoCloseable {
   final List<FakeNode> owned = new ArrayList<>();
 
   ScrapedCoordinator(JsonObject scrapeSection) {
-    this(TestCoordinators.config(TestCoordinators.shipped()), scrapeSection);
+    this(TestCoordinators.shipped(), scrapeSection);
   }
 
-  ScrapedCoordinator(CoordinatorConfig base, JsonObject scrapeSection) {
-    CoordinatorConfig config =
-        base.withScrape(ScrapeSettings.parse(scrapeSection, "prometheus_metrics_config"));
-    this.coordinator = Coordinator.start(config);
+  /** A coordinator from {@code root} with {@code scrapeSection} as its scrape settings. */
+  ScrapedCoordinator(JsonObject root, JsonObject scrapeSection) {
+    this.coordinator =
+        Coordinator.start(
+            TestCoordinators.config(
+                TestCoordinators.withSection(root, "prometheus_metrics_config", scrapeSection)));
     this.http = TestCoordinators.manage(coordinator);
   }
 

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
 import io.mscoordinator.cluster.Refreshes;
-import io.mscoordinator.ingest.MetricsSettings;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
 import jakarta.json.Json;
@@ -111,15 +110,12 @@ class CoordinatorMetricsTest {
 
   @Test
   void shouldRefuseSecondCoordinatorOnTheSameRingFileUntilTheFirstStops(@TempDir Path dir) {
-    MetricsSettings ring =
-        MetricsSettings.parse(
-            Json.createObjectBuilder()
-                .add("ring_file", dir.resolve("metrics.ring").toString())
-                .add("ring_capacity_bytes", 65536)
-                .build(),
-            "metrics_config");
-    CoordinatorConfig config =
-        TestCoordinators.config(TestCoordinators.shipped()).withMetrics(ring);
+    JsonObject ring =
+        Json.createObjectBuilder()
+            .add("ring_file", dir.resolve("metrics.ring").toString())
+            .add("ring_capacity_bytes", 65536)
+            .build();
+    CoordinatorConfig config = TestCoordinators.config(TestCoordinators.shipped(), ring);
     try (Coordinator first = Coordinator.start(config)) {
       IllegalStateException e =
           assertThrows(IllegalStateException.class, () -> Coordinator.start(config));

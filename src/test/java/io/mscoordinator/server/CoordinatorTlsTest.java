@@ -6,6 +6,9 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.mscoordinator.TestCoordinators;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -30,11 +33,19 @@ class CoordinatorTlsTest {
     certs = Files.createDirectories(configDir.resolve("certs"));
     DevCerts.make(certs);
     Path config = configDir.resolve("ms_coordinator_tls.json");
-    Files.copy(Path.of("config", "ms_coordinator_tls.json"), config);
+    JsonObject shipped;
+    try (JsonReader reader =
+        Json.createReader(Files.newBufferedReader(Path.of("config", "ms_coordinator_tls.json")))) {
+      shipped = reader.readObject();
+    }
+    // the shipped TLS config beside its certs, without the shared-memory ring file
+    Files.writeString(
+        config,
+        TestCoordinators.withSection(shipped, "metrics_config", TestCoordinators.NO_RING_FILE)
+            .toString());
     CoordinatorConfig loaded =
         ConfigLoader.load(Map.of(ConfigLoader.ENV_PATH, config.toString()), new String[0]);
-    coordinator =
-        Coordinator.start(loaded.withEphemeralPorts().withMetrics(TestCoordinators.NO_RING_FILE));
+    coordinator = Coordinator.start(loaded.withEphemeralPorts());
   }
 
   @AfterAll

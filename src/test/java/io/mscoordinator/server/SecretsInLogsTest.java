@@ -66,6 +66,7 @@ class SecretsInLogsTest {
                 Json.createObjectBuilder(shipped.getJsonObject("http_config"))
                     .add("status_port", "1027"))
             .add("tls_config", tls)
+            .add("metrics_config", TestCoordinators.NO_RING_FILE)
             .build();
     Path config = dir.resolve("ms_coordinator.json");
     Files.writeString(config, root.toString());
@@ -74,9 +75,7 @@ class SecretsInLogsTest {
     try {
       CoordinatorConfig loaded =
           ConfigLoader.load(Map.of(ConfigLoader.ENV_PATH, config.toString()), new String[0]);
-      try (Coordinator coordinator =
-          Coordinator.start(
-              loaded.withEphemeralPorts().withMetrics(TestCoordinators.NO_RING_FILE))) {
+      try (Coordinator coordinator = Coordinator.start(loaded.withEphemeralPorts())) {
         TestClient controller =
             TestClient.withClientCert(
                 certs.resolve("ca.pem"),
