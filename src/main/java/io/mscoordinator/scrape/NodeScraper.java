@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -74,7 +73,10 @@ public final class NodeScraper implements AutoCloseable {
   private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
   private final Map<Long, Node> nodes = new ConcurrentHashMap<>();
   private final LinkedHashMap<Long, Node> parked = new LinkedHashMap<>();
-  private final ConcurrentLinkedQueue<NodeResult> departed = new ConcurrentLinkedQueue<>();
+
+  /** Results of nodes retired since the last merge; under the membership lock, as parked is. */
+  private List<NodeResult> departed = new ArrayList<>();
+
   private final Semaphore dirty = new Semaphore(0);
 
   /**
@@ -273,15 +275,14 @@ public final class NodeScraper implements AutoCloseable {
 
   private void mergeNow() {
     mergeGeneration++; // only this thread writes it
-    List<NodeResult> gone = new ArrayList<>();
+    List<NodeResult> gone;
     List<NodeResult> results = new ArrayList<>(nodes.size());
     List<NodeResult> removed = new ArrayList<>();
     // under the membership lock a refresh is seen whole: a node it added never shows beside one it
     // removed, and a node it retired is either still listed or among the departed, never neither
     synchronized (membership) {
-      for (NodeResult r; (r = departed.poll()) != null; ) {
-        gone.add(r);
-      }
+      gone = departed;
+      departed = new ArrayList<>();
       collect(results, removed);
     }
     for (NodeResult r : gone) {
