@@ -366,10 +366,6 @@ final class ScrapeClient implements AutoCloseable {
         throw new ScrapeException(
             "scrape failed: url=" + url + " reason=unsupported encoding=" + unsupportedEncoding);
       }
-      if (!chunked && contentLength > max) {
-        throw new ScrapeException(
-            "body too large: limit=" + max + " content_length=" + contentLength + " url=" + url);
-      }
       bodyLength = readBody(max);
       peakBody = Math.max(peakBody, bodyLength);
     }
@@ -532,19 +528,21 @@ final class ScrapeClient implements AutoCloseable {
    * connection can serve the next scrape; closes the connection otherwise.
    */
   private void drain(boolean framed) {
-    int most = Math.min(MAX_DRAINED, max);
-    if (!framed || contentLength > most) {
+    if (!framed) {
       closeConnection();
       return;
     }
     try {
-      readBody(most);
+      readBody(Math.min(MAX_DRAINED, max)); // refuses a larger declared length before reading
     } catch (IOException | ScrapeException e) {
       closeConnection();
     }
   }
 
-  /** Reads the body of the response whose headers were read; returns its length. */
+  /**
+   * Reads the body of the response whose headers were read, at most {@code max} bytes (a larger
+   * declared length is refused before reading); returns its length.
+   */
   private int readBody(int max) throws IOException, ScrapeException {
     if (status == 204 || status == 304) {
       return 0;
@@ -554,7 +552,8 @@ final class ScrapeClient implements AutoCloseable {
     }
     if (contentLength >= 0) {
       if (contentLength > max) {
-        throw tooLarge(max);
+        throw new ScrapeException(
+            "body too large: limit=" + max + " content_length=" + contentLength + " url=" + url);
       }
       int n = (int) contentLength;
       ensureBody(n, 0);
@@ -856,7 +855,7 @@ final class ScrapeClient implements AutoCloseable {
   }
 
   /** The exception and the first message along its causes (a refused connection has none). */
-  static String describe(Throwable t) {
+  private static String describe(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (c.getMessage() != null && !c.getMessage().isEmpty()) {
         return c == t ? t.toString() : t + ": " + c.getMessage();
