@@ -164,7 +164,7 @@ public final class OtlpService implements HttpService {
    * with the route's answers.
    */
   public DirectHandler tooLargeHandler() {
-    String message = new TooLargeException("as_sent", limitBytes).getMessage();
+    String message = TooLargeException.message("as_sent", limitBytes);
     byte[] json = OtlpResponses.statusJson(RESOURCE_EXHAUSTED, message);
     byte[] protobuf = OtlpResponses.statusProtobuf(RESOURCE_EXHAUSTED, message);
     return (req, type, status, headers, ignored) -> {
@@ -208,7 +208,11 @@ public final class OtlpService implements HttpService {
     private static final long serialVersionUID = 1L;
 
     TooLargeException(String what, long limit) {
-      super("body too large: " + what + " limit_bytes=" + limit);
+      super(message(what, limit));
+    }
+
+    static String message(String what, long limit) {
+      return "body too large: " + what + " limit_bytes=" + limit;
     }
   }
 

@@ -86,6 +86,8 @@ public final class Coordinator implements AutoCloseable {
         new MetricsHandler(List.of(ScrapeFamilySource.instances(scraper::snapshot)));
     ClusterService cluster =
         new ClusterService(registry, tracker, master, config.deployMode(), config.bodyLimitBytes());
+    // the answer of the manage, status and external listeners to a body declared past the limit
+    DirectHandler jsonTooLarge = cluster.tooLargeHandler();
 
     WebServerConfig.Builder builder =
         WebServer.builder()
@@ -93,7 +95,7 @@ public final class Coordinator implements AutoCloseable {
             .host(config.manage().host())
             .port(config.manage().port())
             .maxPayloadSize(config.bodyLimitBytes())
-            .directHandlers(onTooLarge(cluster.tooLargeHandler()))
+            .directHandlers(onTooLarge(jsonTooLarge))
             .maxConcurrentRequests(config.limits().maxConcurrentRequests())
             .maxTcpConnections(config.limits().maxConnections())
             .idleConnectionTimeout(Duration.ofSeconds(config.limits().idleTimeoutSeconds()))
@@ -113,7 +115,7 @@ public final class Coordinator implements AutoCloseable {
                           s,
                           l,
                           config.bodyLimitBytes(),
-                          cluster.tooLargeHandler(),
+                          jsonTooLarge,
                           r -> Routes.status(r, probes)));
             });
     config
@@ -128,7 +130,7 @@ public final class Coordinator implements AutoCloseable {
                           s,
                           l,
                           config.bodyLimitBytes(),
-                          cluster.tooLargeHandler(),
+                          jsonTooLarge,
                           r -> Routes.external(r, metricsHandler, instancesHandler)));
             });
     config
