@@ -269,6 +269,16 @@ final class TextParser {
       List<ParsedFamily> out = new ArrayList<>(bodySlots.size());
       for (Slot slot : bodySlots) {
         ParsedFamily family = slot.family;
+        ParsedFamily owner = !om && slot.suffixNamed ? typedBase(family.name) : null;
+        if (owner != null) {
+          // as reserveOmNames refuses in OpenMetrics: served beside the histogram or summary, its
+          // samples would repeat that family's
+          throw new ParseException(
+              "parse error: reason=clashing sample names: name="
+                  + family.name
+                  + " family="
+                  + owner.name);
+        }
         if (family.size > 0) {
           out.add(family);
           slot.lastSize = family.size;

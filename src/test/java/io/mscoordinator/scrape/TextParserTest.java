@@ -190,6 +190,25 @@ class TextParserTest {
     assertTrue(e.getMessage().contains("series limit reached: limit=2"), e.getMessage());
   }
 
+  /**
+   * A family named like a histogram's or summary's sample beside that family would serve the same
+   * sample names twice in the merged exposition (found by TextParserFuzzTest: a TYPE line naming
+   * {@code request_prompt_tokens_bucket} took the histogram's buckets).
+   */
+  @Test
+  void shouldRejectAFamilyWhoseNameIsASampleOfAHistogramOrSummaryInTheSameBody() {
+    String[] bodies = {
+      "# TYPE h_bucket counter\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_count 1\nh_sum 2\n",
+      "h_count 1\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_sum 2\n",
+      "# TYPE s summary\ns_count 1\ns_sum 2\n# TYPE s_sum gauge\ns_sum{a=\"1\"} 3\n",
+    };
+    for (String body : bodies) {
+      ParseException e = assertThrows(ParseException.class, () -> parse(body), body);
+
+      assertTrue(e.getMessage().contains("clashing sample names: name="), e.getMessage());
+    }
+  }
+
   @Test
   void shouldRejectASeriesThatAppearsTwice() {
     assertThrows(ParseException.class, () -> parse("x{a=\"1\",b=\"2\"} 1\nx{b=\"2\",a=\"1\"} 2\n"));
