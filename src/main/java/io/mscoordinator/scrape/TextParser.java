@@ -1060,7 +1060,9 @@ final class TextParser {
       }
       labelNames.remove(i);
       labelValues.remove(i);
-    } else if (om) {
+    } else {
+      // in both formats: the merge would group such a sample apart from its buckets or quantiles
+      // and serve its group with the bound label twice
       if ((type == MetricType.HISTOGRAM || type == MetricType.GAUGE_HISTOGRAM)
           && labelNames.contains("le")) {
         throw error("le on a non-bucket sample: name=" + name);

@@ -209,6 +209,25 @@ class TextParserTest {
     }
   }
 
+  /**
+   * {@code le} on a histogram's {@code _count} or {@code _sum}, or {@code quantile} on a summary's,
+   * in text as in OpenMetrics: the merge would put the sample in a group of its own and serve that
+   * group's {@code +Inf} bucket with {@code le} twice (found by TextParserFuzzTest).
+   */
+  @Test
+  void shouldRejectABoundLabelOnAHistogramOrSummarySampleThatHasNone() {
+    String[] bodies = {
+      "# TYPE h histogram\nh_count{le=\"8\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_sum 2\n",
+      "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_sum{le=\"1\"} 2\nh_count 1\n",
+      "# TYPE s summary\ns{quantile=\"0.5\"} 1\ns_count{quantile=\"0.5\"} 1\ns_sum 2\n",
+    };
+    for (String body : bodies) {
+      ParseException e = assertThrows(ParseException.class, () -> parse(body), body);
+
+      assertTrue(e.getMessage().contains("on a non-"), e.getMessage());
+    }
+  }
+
   @Test
   void shouldRejectASeriesThatAppearsTwice() {
     assertThrows(ParseException.class, () -> parse("x{a=\"1\",b=\"2\"} 1\nx{b=\"2\",a=\"1\"} 2\n"));
