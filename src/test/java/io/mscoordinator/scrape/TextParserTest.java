@@ -197,15 +197,19 @@ class TextParserTest {
    */
   @Test
   void shouldRejectAFamilyWhoseNameIsASampleOfAHistogramOrSummaryInTheSameBody() {
-    String[] bodies = {
-      "# TYPE h_bucket counter\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_count 1\nh_sum 2\n",
-      "h_count 1\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_sum 2\n",
-      "# TYPE s summary\ns_count 1\ns_sum 2\n# TYPE s_sum gauge\ns_sum{a=\"1\"} 3\n",
-    };
+    assertRefused(
+        "clashing sample names: name=",
+        "# TYPE h_bucket counter\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_count 1\nh_sum 2\n",
+        "h_count 1\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_sum 2\n",
+        "# TYPE s summary\ns_count 1\ns_sum 2\n# TYPE s_sum gauge\ns_sum{a=\"1\"} 3\n");
+  }
+
+  /** Each body refused, with a reason containing {@code reason}. */
+  private static void assertRefused(String reason, String... bodies) {
     for (String body : bodies) {
       ParseException e = assertThrows(ParseException.class, () -> parse(body), body);
 
-      assertTrue(e.getMessage().contains("clashing sample names: name="), e.getMessage());
+      assertTrue(e.getMessage().contains(reason), e.getMessage());
     }
   }
 
@@ -216,16 +220,11 @@ class TextParserTest {
    */
   @Test
   void shouldRejectABoundLabelOnAHistogramOrSummarySampleThatHasNone() {
-    String[] bodies = {
-      "# TYPE h histogram\nh_count{le=\"8\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_sum 2\n",
-      "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_sum{le=\"1\"} 2\nh_count 1\n",
-      "# TYPE s summary\ns{quantile=\"0.5\"} 1\ns_count{quantile=\"0.5\"} 1\ns_sum 2\n",
-    };
-    for (String body : bodies) {
-      ParseException e = assertThrows(ParseException.class, () -> parse(body), body);
-
-      assertTrue(e.getMessage().contains("on a non-"), e.getMessage());
-    }
+    assertRefused(
+        "on a non-",
+        "# TYPE h histogram\nh_count{le=\"8\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_sum 2\n",
+        "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_sum{le=\"1\"} 2\nh_count 1\n",
+        "# TYPE s summary\ns{quantile=\"0.5\"} 1\ns_count{quantile=\"0.5\"} 1\ns_sum 2\n");
   }
 
   @Test
