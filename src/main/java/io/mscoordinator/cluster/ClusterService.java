@@ -4,10 +4,9 @@ import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.mscoordinator.capability.Routes;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
@@ -22,7 +21,7 @@ import java.util.logging.Logger;
  * handshake. Stateless itself; the state lives in the registry, tracker and master state it is
  * given.
  */
-public final class ClusterService implements HttpService {
+final class ClusterService {
   private static final Logger LOG = Logger.getLogger(ClusterService.class.getName());
 
   private final InstanceRegistry registry;
@@ -31,7 +30,7 @@ public final class ClusterService implements HttpService {
   private final DeployMode deployMode;
   private final JsonBodies bodies;
 
-  public ClusterService(
+  ClusterService(
       InstanceRegistry registry,
       RequestTracker tracker,
       MasterState master,
@@ -44,9 +43,8 @@ public final class ClusterService implements HttpService {
     this.bodies = new JsonBodies(bodyLimitBytes);
   }
 
-  @Override
-  public void routing(HttpRules rules) {
-    rules
+  void routing(Routes routes) {
+    routes
         .post("/v1/instances/refresh", json(this::refresh, JsonBodies::sendError))
         .post(
             "/v1/instances/offline",
@@ -63,7 +61,7 @@ public final class ClusterService implements HttpService {
    * The answer to a body Helidon refuses before routing, from a Content-Length past the limit: the
    * same 413 and reason the routes send for a body that grows past it.
    */
-  public DirectHandler tooLargeHandler() {
+  DirectHandler tooLargeHandler() {
     byte[] body = JsonBodies.tooLargeBody(bodies.limitBytes());
     return (req, type, status, headers, message) ->
         DirectHandler.TransportResponse.builder()

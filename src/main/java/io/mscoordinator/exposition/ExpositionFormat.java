@@ -52,7 +52,7 @@ public enum ExpositionFormat {
    * The {@code q} parameter of a split header element ({@code parts[0]} is the value): 1 if absent,
    * 0 if malformed.
    */
-  static double quality(String[] parts) {
+  public static double quality(String[] parts) {
     String q = parameter(parts, "q");
     if (q == null) {
       return 1;

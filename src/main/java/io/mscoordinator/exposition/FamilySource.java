@@ -10,4 +10,14 @@ package io.mscoordinator.exposition;
 public interface FamilySource {
   /** Writes this source's families, in a stable order, into {@code writer}. */
   void writeFamilies(ExpositionWriter writer);
+
+  /**
+   * Why no body may be served now, or {@code null} (the default) when one may: a source that cannot
+   * give a truthful answer (MindIE's strict mode while a node's scrape fails) refuses the whole
+   * exposition rather than let a partial one pass for complete. Called before every render; cheap,
+   * never blocks.
+   */
+  default String refusal() {
+    return null;
+  }
 }

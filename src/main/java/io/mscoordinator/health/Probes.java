@@ -1,12 +1,11 @@
 package io.mscoordinator.health;
 
-import io.helidon.health.HealthCheck;
-import io.helidon.health.HealthCheckResponse;
 import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.mscoordinator.capability.Capability;
+import io.mscoordinator.capability.Routes;
+import io.mscoordinator.capability.SharedListener;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
@@ -15,18 +14,19 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Start-up, liveness and readiness probes. Every answer has an empty body; the status code is the
- * answer.
+ * Start-up, liveness and readiness probes, served on the manage and status listeners. Every answer
+ * has an empty body; the status code is the answer. Liveness asks every capability it watches
+ * whether its own threads work.
  *
- * <p>Threadsafe: the start-up flag is volatile and the liveness checks a copy-on-write list.
+ * <p>Threadsafe: the start-up flag is volatile and the watched capabilities a copy-on-write list.
  */
-public final class Probes implements HttpService {
+public final class Probes implements Capability {
   private static final Logger LOG = Logger.getLogger(Probes.class.getName());
 
   private final BooleanSupplier clusterUsable;
   private final BooleanSupplier master;
   private final Predicate<String> modelReady;
-  private final List<HealthCheck> liveness = new CopyOnWriteArrayList<>();
+  private final List<Capability> watched = new CopyOnWriteArrayList<>();
   private volatile boolean started;
 
   /**
@@ -42,9 +42,9 @@ public final class Probes implements HttpService {
     this.modelReady = modelReady;
   }
 
-  /** Adds a component whose death makes the process unhealthy (e.g. the ingest agent). */
-  public void addLivenessCheck(HealthCheck check) {
-    liveness.add(check);
+  /** Watches capabilities whose death makes the process unhealthy (e.g. the ingest agent's). */
+  public void watch(List<? extends Capability> capabilities) {
+    watched.addAll(capabilities);
   }
 
   /** Called once every listener is bound. */
@@ -53,8 +53,16 @@ public final class Probes implements HttpService {
   }
 
   @Override
-  public void routing(HttpRules rules) {
-    rules
+  public String name() {
+    return "health";
+  }
+
+  @Override
+  public void routing(SharedListener listener, Routes routes) {
+    if (listener == SharedListener.EXTERNAL) {
+      return;
+    }
+    routes
         .get("/v1/startup", (req, res) -> answer(res, started))
         .get("/v1/health", this::live)
         .get("/v2/health/live", this::live)
@@ -68,17 +76,17 @@ public final class Probes implements HttpService {
             (req, res) -> res.status(Status.NOT_FOUND_404).send());
   }
 
-  /** Whether every liveness check answers UP. */
+  /** Whether every watched capability says it is alive. */
   public boolean live() {
-    for (HealthCheck check : liveness) {
-      HealthCheckResponse response;
+    for (Capability capability : watched) {
+      boolean alive;
       try {
-        response = check.call();
+        alive = capability.alive();
       } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "liveness check failed: name=" + check.name(), e);
+        LOG.log(Level.WARNING, "liveness check failed: capability=" + capability.name(), e);
         return false;
       }
-      if (response.status() != HealthCheckResponse.Status.UP) {
+      if (!alive) {
         return false;
       }
     }

@@ -1,20 +1,10 @@
 package io.mscoordinator.ingest;
 
-import io.helidon.health.HealthCheck;
-import io.helidon.health.HealthCheckResponse;
-import io.helidon.health.HealthCheckType;
-import io.helidon.webserver.http.Handler;
-import io.mscoordinator.exposition.ExpositionFormat;
-import io.mscoordinator.exposition.ExpositionWriter;
-import io.mscoordinator.exposition.FamilySource;
-import io.mscoordinator.exposition.MetricsHandler;
-import io.mscoordinator.exposition.SnapshotFamilySource;
 import io.mscoordinator.store.MetricsSnapshot;
 import io.mscoordinator.store.SeriesStore;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -29,12 +19,13 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 /**
- * The metrics core: the rings, the ingest agent on its own thread, the series store and the GET
- * /metrics handler. The one public entry point the server wires.
+ * The metrics core: the rings, the ingest agent on its own thread and the series store. What others
+ * get of it: the in-process {@link #producer()}, consistent {@link #snapshot()}s, the agent's own
+ * figures ({@link #counters()}) and whether the agent works ({@link #alive()}). It knows nothing of
+ * HTTP or of exposition formats; the metrics capability serves it.
  *
- * <p>Threadsafe: {@link #producer()}, {@link #snapshot()}, {@link #handler()}, {@link
- * #livenessCheck()} and {@link #addFamilySource} may be called from any thread; the agent thread
- * {@code ms-metrics-ingest} is the only writer of metric state.
+ * <p>Threadsafe: every public method may be called from any thread; the agent thread {@code
+ * ms-metrics-ingest} is the only writer of metric state.
  *
  * <p>{@link #close()} stops the agent but unmaps nothing: handlers that still hold the producer may
  * offer into the in-process ring (a heap-independent direct buffer that is simply never read again)
@@ -59,8 +50,7 @@ public final class MetricsCore implements AutoCloseable {
   private final AgentRunner runner;
   private final IngestCounters counters;
   private final MetricsProducer producer;
-  private final CopyOnWriteArrayList<FamilySource> sources = new CopyOnWriteArrayList<>();
-  private final MetricsHandler handler;
+  private final IngestCountersReader reader;
   private final Liveness liveness = new Liveness();
 
   private MetricsCore(MetricsSettings settings) {
@@ -103,11 +93,7 @@ public final class MetricsCore implements AutoCloseable {
           RingFile file = agent.ringFile();
           return file == null ? null : file.ring();
         };
-    sources.add(new SnapshotFamilySource(this::snapshot));
-    sources.add(
-        new IngestFamilySource(
-            counters, rings, ringFull, counters::series, settings.seriesLimit()));
-    this.handler = new MetricsHandler(sources);
+    this.reader = new Reader(counters, rings, ringFull, settings.seriesLimit());
   }
 
   /**
@@ -176,38 +162,22 @@ public final class MetricsCore implements AutoCloseable {
     }
   }
 
-  /** GET /metrics: engine families, the coordinator's ingest figures, then added sources. */
-  public Handler handler() {
-    return handler;
+  /** The agent's own figures and the rings' use, for the {@code /metrics} self families. */
+  public IngestCountersReader counters() {
+    return reader;
   }
 
   /**
-   * Adds families to GET /metrics, rendered after the core's own (e.g. the merged node families).
+   * Liveness: the agent thread runs and its duty-cycle count advanced within the last 5 s (an agent
+   * stuck in one duty cycle is as dead as one whose thread ended).
    */
-  public void addFamilySource(FamilySource source) {
-    sources.add(source);
-  }
-
-  /** Renders the body GET /metrics would serve; for tests and tools. */
-  public byte[] render(ExpositionFormat format) {
-    ExpositionWriter writer = new ExpositionWriter();
-    MetricsHandler.render(sources, format, writer);
-    return java.util.Arrays.copyOf(writer.array(), writer.length());
-  }
-
-  /** Liveness: the agent thread runs and its duty-cycle count advanced within the last 5 s. */
-  public HealthCheck livenessCheck() {
-    return liveness;
+  public boolean alive() {
+    return liveness.alive();
   }
 
   /** The agent thread, once started; for tests that measure it. */
   Thread agentThread() {
     return runner.thread();
-  }
-
-  /** The agent's figures; for tests in this package. */
-  IngestCounters counters() {
-    return counters;
   }
 
   /** Stops the agent (waits for its thread); unmaps nothing. Idempotent. */
@@ -222,22 +192,11 @@ public final class MetricsCore implements AutoCloseable {
   }
 
   /** Threadsafe: the check's state is guarded by its monitor; checks are rare. */
-  private final class Liveness implements HealthCheck {
+  private final class Liveness {
     private long lastCycles = -1;
     private long lastAdvanceNs = System.nanoTime();
 
-    @Override
-    public HealthCheckType type() {
-      return HealthCheckType.LIVENESS;
-    }
-
-    @Override
-    public String name() {
-      return "metrics-ingest";
-    }
-
-    @Override
-    public synchronized HealthCheckResponse call() {
+    synchronized boolean alive() {
       long cycles = counters.dutyCycles();
       long now = System.nanoTime();
       if (cycles != lastCycles) {
@@ -245,13 +204,94 @@ public final class MetricsCore implements AutoCloseable {
         lastAdvanceNs = now;
       }
       Thread thread = runner.thread();
-      boolean alive = thread != null && thread.isAlive() && !runner.isClosed();
-      boolean advancing = now - lastAdvanceNs < STALL_NS;
-      return HealthCheckResponse.builder()
-          .status(alive && advancing)
-          .detail("thread_alive", alive)
-          .detail("duty_cycles", cycles)
-          .build();
+      boolean running = thread != null && thread.isAlive() && !runner.isClosed();
+      return running && now - lastAdvanceNs < STALL_NS;
+    }
+  }
+
+  /**
+   * The shared view of the agent's counters and the rings. Threadsafe: acquire loads of counters
+   * the agent publishes, ring positions read as Agrona publishes them.
+   */
+  private static final class Reader implements IngestCountersReader {
+    private final IngestCounters counters;
+    private final IntFunction<RingBuffer> rings;
+    private final LongSupplier[] ringFull;
+    private final int seriesLimit;
+
+    Reader(
+        IngestCounters counters,
+        IntFunction<RingBuffer> rings,
+        LongSupplier[] ringFull,
+        int seriesLimit) {
+      this.counters = counters;
+      this.rings = rings;
+      this.ringFull = ringFull;
+      this.seriesLimit = seriesLimit;
+    }
+
+    @Override
+    public boolean enabled(Transport transport) {
+      return rings.apply(transport.ordinal()) != null;
+    }
+
+    @Override
+    public long events(Transport transport) {
+      return counters.events(transport);
+    }
+
+    @Override
+    public long drops(Transport transport, DropReason reason) {
+      return reason == DropReason.RING_FULL
+          ? ringFull[transport.ordinal()].getAsLong()
+          : counters.drops(transport, reason);
+    }
+
+    @Override
+    public long refused(RefusalReason reason) {
+      return counters.refused(reason);
+    }
+
+    @Override
+    public long dutyCycles() {
+      return counters.dutyCycles();
+    }
+
+    @Override
+    public long ringFileRecreations() {
+      return counters.ringFileRecreations();
+    }
+
+    @Override
+    public long ringUnblocks() {
+      return counters.ringUnblocks();
+    }
+
+    @Override
+    public long ringResets() {
+      return counters.ringResets();
+    }
+
+    @Override
+    public int ringCapacity(Transport transport) {
+      RingBuffer ring = rings.apply(transport.ordinal());
+      return ring == null ? 0 : ring.capacity();
+    }
+
+    @Override
+    public int ringUsed(Transport transport) {
+      RingBuffer ring = rings.apply(transport.ordinal());
+      return ring == null ? 0 : ring.size();
+    }
+
+    @Override
+    public long series() {
+      return counters.series();
+    }
+
+    @Override
+    public int seriesLimit() {
+      return seriesLimit;
     }
   }
 }

@@ -1,15 +1,15 @@
 package io.mscoordinator.ingest;
 
-import io.mscoordinator.server.ConfigException;
+import io.mscoordinator.config.ConfigException;
+import io.mscoordinator.config.Section;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.agrona.BitUtil;
 
 /**
@@ -56,8 +56,8 @@ public record MetricsSettings(
   private static final int MAX_RING_CAPACITY = 1 << 30;
   private static final int MAX_SERIES_LIMIT = 1_000_000;
   private static final int MAX_BUCKETS = 64;
-  private static final Set<String> KEYS =
-      Set.of(
+  private static final List<String> KEYS =
+      List.of(
           "ring_file",
           "ring_capacity_bytes",
           "in_process_ring_capacity_bytes",
@@ -73,49 +73,30 @@ public record MetricsSettings(
 
   /** All defaults. */
   public static MetricsSettings defaults() {
-    return parse(JsonValue.EMPTY_JSON_OBJECT, "metrics_config");
+    return parse(Section.of(JsonValue.EMPTY_JSON_OBJECT, "metrics_config"));
   }
 
   /**
-   * Reads the section.
+   * Reads the section ({@code metrics_config}). MindIE's own keys of that section ({@code enable},
+   * {@code trigger_size}) are unknown here and only warned about.
    *
-   * @param section the {@code metrics_config} object (empty when absent)
-   * @param keyPrefix prefix for key paths in error messages, e.g. {@code metrics_config}
-   * @throws ConfigException naming the key, the rule and the value, on any bad or unknown key
+   * @throws ConfigException naming the key, the rule and the value, on any bad key
    */
-  public static MetricsSettings parse(JsonObject section, String keyPrefix) {
-    for (String key : section.keySet()) {
-      if (!KEYS.contains(key)) {
-        throw new ConfigException(
-            keyPrefix + "." + key, "unknown key; known: " + String.join(", ", KEYS), key);
-      }
-    }
+  public static MetricsSettings parse(Section section) {
+    section.keys(KEYS);
     Path ringFile = Path.of(DEFAULT_RING_FILE);
-    if (section.containsKey("ring_file")) {
-      JsonValue v = section.get("ring_file");
-      if (!(v instanceof JsonString s)) {
-        throw new ConfigException(keyPrefix + ".ring_file", "string path or \"\"", v);
-      }
-      ringFile = s.getString().isEmpty() ? null : Path.of(s.getString());
+    if (section.has("ring_file")) {
+      String file = section.string("ring_file", null);
+      ringFile = file.isEmpty() ? null : Path.of(file);
     }
-    int ring = capacity(section, keyPrefix, "ring_capacity_bytes", DEFAULT_RING_CAPACITY);
+    int ring = capacity(section, "ring_capacity_bytes", DEFAULT_RING_CAPACITY);
     int inProcess =
-        capacity(
-            section, keyPrefix, "in_process_ring_capacity_bytes", DEFAULT_IN_PROCESS_RING_CAPACITY);
-    int limit =
-        (int)
-            integer(
-                section,
-                keyPrefix + ".series_limit",
-                "series_limit",
-                DEFAULT_SERIES_LIMIT,
-                1,
-                MAX_SERIES_LIMIT,
-                "integer in [1, " + MAX_SERIES_LIMIT + "]");
+        capacity(section, "in_process_ring_capacity_bytes", DEFAULT_IN_PROCESS_RING_CAPACITY);
+    int limit = (int) section.integer("series_limit", DEFAULT_SERIES_LIMIT, 1, MAX_SERIES_LIMIT);
     Map<String, double[]> buckets = new LinkedHashMap<>();
-    if (section.containsKey("histogram_buckets")) {
-      String key = keyPrefix + ".histogram_buckets";
-      JsonValue v = section.get("histogram_buckets");
+    if (section.has("histogram_buckets")) {
+      String key = section.key("histogram_buckets");
+      JsonValue v = section.value("histogram_buckets");
       if (!(v instanceof JsonObject families)) {
         throw new ConfigException(key, "object of family name to bounds array", v);
       }
@@ -147,42 +128,14 @@ public record MetricsSettings(
     return bounds;
   }
 
-  private static int capacity(JsonObject section, String prefix, String name, int dflt) {
+  private static int capacity(Section section, String name, int dflt) {
     String rule =
         "power of two in [" + RecordDescriptor.MIN_RING_CAPACITY + ", " + MAX_RING_CAPACITY + "]";
     long value =
-        integer(
-            section,
-            prefix + "." + name,
-            name,
-            dflt,
-            RecordDescriptor.MIN_RING_CAPACITY,
-            MAX_RING_CAPACITY,
-            rule);
+        section.integer(name, dflt, RecordDescriptor.MIN_RING_CAPACITY, MAX_RING_CAPACITY, rule);
     if (!BitUtil.isPowerOfTwo(value)) {
-      throw new ConfigException(prefix + "." + name, rule, value);
+      throw section.fail(name, rule, value);
     }
     return (int) value;
-  }
-
-  private static long integer(
-      JsonObject section, String key, String name, long dflt, long min, long max, String rule) {
-    if (!section.containsKey(name)) {
-      return dflt;
-    }
-    JsonValue v = section.get(name);
-    if (!(v instanceof JsonNumber n) || !n.isIntegral()) {
-      throw new ConfigException(key, rule, v);
-    }
-    long value;
-    try {
-      value = n.longValueExact();
-    } catch (ArithmeticException e) {
-      throw new ConfigException(key, rule, v);
-    }
-    if (value < min || value > max) {
-      throw new ConfigException(key, rule, v);
-    }
-    return value;
   }
 }

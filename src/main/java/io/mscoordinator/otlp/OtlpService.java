@@ -6,10 +6,9 @@ import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpMediaType;
 import io.helidon.http.Status;
 import io.helidon.http.encoding.ContentEncodingContext;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.mscoordinator.capability.Routes;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,7 +29,7 @@ import java.util.zip.GZIPInputStream;
  *
  * <p>Threadsafe: request threads share only the {@link ExportMapper}.
  */
-public final class OtlpService implements HttpService {
+final class OtlpService {
   /** Seconds a sender should wait after a 503; OTLP SDKs honour the header. */
   static final int RETRY_AFTER_SECONDS = 1;
 
@@ -54,7 +53,7 @@ public final class OtlpService implements HttpService {
   /**
    * @param stats counts every answer and what became of every point
    */
-  public OtlpService(OtlpSettings settings, OtlpSink sink, OtlpStats stats) {
+  OtlpService(OtlpSettings settings, OtlpSink sink, OtlpStats stats) {
     this.limitBytes = settings.bodyLimitBytes();
     this.stats = stats;
     this.mapper =
@@ -66,13 +65,12 @@ public final class OtlpService implements HttpService {
    * The content encoding context the OTLP listener needs: request bodies handed over as sent, so
    * this service bounds what gzip inflates to.
    */
-  public static ContentEncodingContext contentEncoding() {
+  static ContentEncodingContext contentEncoding() {
     return PassThroughEncodings.context();
   }
 
-  @Override
-  public void routing(HttpRules rules) {
-    rules.post("/v1/metrics", this::export);
+  void routing(Routes routes) {
+    routes.post("/v1/metrics", this::export);
   }
 
   private void export(ServerRequest req, ServerResponse res) {
@@ -163,7 +161,7 @@ public final class OtlpService implements HttpService {
    * same 413 and {@code google.rpc.Status} the route sends for a body that grows past it, counted
    * with the route's answers.
    */
-  public DirectHandler tooLargeHandler() {
+  DirectHandler tooLargeHandler() {
     String message = TooLargeException.message("as_sent", limitBytes);
     byte[] json = OtlpResponses.statusJson(RESOURCE_EXHAUSTED, message);
     byte[] protobuf = OtlpResponses.statusProtobuf(RESOURCE_EXHAUSTED, message);

@@ -29,12 +29,12 @@ import javax.net.ssl.SSLSocketFactory;
  * <p>Threadsafe. Each online instance has one virtual thread that fetches {@code
  * http(s)://{ip}:{metric_port}/metrics} every {@code scrape_interval_ms} through its own {@link
  * ScrapeClient}: blocking HTTP/1.1 on that thread over one kept-alive connection, each fetch
- * bounded by {@code scrape_timeout_ms} (connect, headers and whole body) and {@code max_body_bytes}
- * (as sent and after gunzip), the body read into a buffer the node reuses. The thread parses the
- * body strictly and compensates counter resets. One merge virtual thread re-merges shortly after
- * results arrive and publishes the snapshot through a volatile field, so readers never wait on a
- * node. The registry listener starts a node's thread at once when it comes online or is added and
- * stops it at once when it goes offline or is removed.
+ * bounded by {@code scrape_timeout_ms} (connect, headers and whole body) and {@code body_limit} (as
+ * sent and after gunzip), the body read into a buffer the node reuses. The thread parses the body
+ * strictly and compensates counter resets. One merge virtual thread re-merges shortly after results
+ * arrive and publishes the snapshot through a volatile field, so readers never wait on a node. The
+ * registry listener starts a node's thread at once when it comes online or is added and stops it at
+ * once when it goes offline or is removed.
  *
  * <p>Merge rules, by family name and full label set (never by position):
  *

@@ -53,6 +53,23 @@ public final class ScrapeFamilySource implements FamilySource {
     return new ScrapeFamilySource(snapshots, true);
   }
 
+  /**
+   * In the cluster view, while strict mode is on ({@code prometheus_metrics_config.strict},
+   * MindIE's behaviour) and an online node's last scrape failed: the reason {@code /metrics}
+   * answers 503 instead of a partial cluster sum. Without strict mode the body is always served,
+   * and the per-node status families say which nodes are missing.
+   */
+  @Override
+  public String refusal() {
+    if (instanceView) {
+      return null;
+    }
+    MergedSnapshot snapshot = snapshots.get();
+    return snapshot.unavailable()
+        ? "node scrape failed, strict mode: failed_nodes=" + snapshot.failedNodes()
+        : null;
+  }
+
   @Override
   public void writeFamilies(ExpositionWriter writer) {
     MergedSnapshot snapshot = snapshots.get();

@@ -1,14 +1,12 @@
 package io.mscoordinator.scrape;
 
-import io.mscoordinator.server.ConfigException;
-import jakarta.json.JsonNumber;
+import io.mscoordinator.config.Section;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The validated {@code prometheus_metrics_config} section.
@@ -21,7 +19,8 @@ import java.util.Set;
  *   <tr><td>strict</td><td>false</td><td>boolean; true: any failed node makes /metrics 503</td></tr>
  *   <tr><td>scrape_interval_ms</td><td>reuse_time × 1000</td><td>integer in [100,3600000]</td></tr>
  *   <tr><td>scrape_timeout_ms</td><td>80% of the interval</td><td>integer in [10, interval)</td></tr>
- *   <tr><td>max_body_bytes</td><td>16777216</td><td>integer in [1024,1073741824]</td></tr>
+ *   <tr><td>body_limit</td><td>16</td><td>MB in [1,1024], as sent and after gunzip ({@code
+ *       max_body_bytes}, in bytes in [1024,1073741824]: its older form, still read)</td></tr>
  *   <tr><td>max_series_per_node</td><td>200000</td><td>integer in [1,10000000]</td></tr>
  *   <tr><td>model_name_mode</td><td>per_model</td><td>per_model or joined (MindIE's a&amp;b)</td></tr>
  *   <tr><td>rules</td><td>[]</td><td>array of {family, rule, numerator, denominator, over}: rule
@@ -46,12 +45,13 @@ public record ScrapeSettings(
   /** The built-in rules, by family. */
   public static final Map<String, MergeRule> BUILT_IN_RULES = builtIn();
 
-  private static final Set<String> KEYS =
-      Set.of(
+  private static final List<String> KEYS =
+      List.of(
           "reuse_time",
           "strict",
           "scrape_interval_ms",
           "scrape_timeout_ms",
+          "body_limit",
           "max_body_bytes",
           "max_series_per_node",
           "model_name_mode",
@@ -63,41 +63,47 @@ public record ScrapeSettings(
 
   /** All defaults. */
   public static ScrapeSettings defaults() {
-    return parse(JsonValue.EMPTY_JSON_OBJECT, "prometheus_metrics_config");
+    return parse(Section.of(JsonValue.EMPTY_JSON_OBJECT, "prometheus_metrics_config"));
   }
 
   /**
-   * Validates {@code section}; {@code keyPrefix} is the dotted path of the section, used in error
-   * messages, e.g. {@code prometheus_metrics_config}.
+   * Validates {@code section} ({@code prometheus_metrics_config}).
    *
-   * @throws ConfigException naming the key, its rule and the value found
+   * @throws io.mscoordinator.config.ConfigException naming the key, its rule and the value found
    */
-  public static ScrapeSettings parse(JsonObject section, String keyPrefix) {
-    String p = keyPrefix.isEmpty() ? "" : keyPrefix + ".";
-    for (String key : section.keySet()) {
-      if (!KEYS.contains(key)) {
-        throw new ConfigException(p + key, "one of " + KEYS, section.get(key));
+  public static ScrapeSettings parse(Section section) {
+    section.keys(KEYS);
+    long reuse = section.integer("reuse_time", 5, 1, 3600);
+    boolean strict = section.bool("strict", false);
+    long interval = section.integer("scrape_interval_ms", reuse * 1000, 100, 3_600_000);
+    long timeout = section.integer("scrape_timeout_ms", interval * 4 / 5, 10, interval - 1);
+    long maxBody;
+    if (section.has("max_body_bytes")) {
+      if (section.has("body_limit")) {
+        throw section.fail(
+            "max_body_bytes", "not together with " + section.key("body_limit"), "(set)");
       }
+      section.warn(
+          "config warning: key="
+              + section.key("max_body_bytes")
+              + " rule=deprecated, use "
+              + section.key("body_limit")
+              + " (MB)");
+      maxBody = section.integer("max_body_bytes", 16 << 20, 1024, 1 << 30);
+    } else {
+      maxBody = section.megabytes("body_limit", 16, 1, 1024);
     }
-    long reuse = integer(section, p, "reuse_time", 5, 1, 3600);
-    boolean strict = bool(section, p, "strict", false);
-    long interval = integer(section, p, "scrape_interval_ms", reuse * 1000, 100, 3_600_000);
-    long timeout = integer(section, p, "scrape_timeout_ms", interval * 4 / 5, 10, interval - 1);
-    long maxBody = integer(section, p, "max_body_bytes", 16 << 20, 1024, 1 << 30);
-    long maxSeries = integer(section, p, "max_series_per_node", 200_000, 1, 10_000_000);
-    String mode = string(section, p, "model_name_mode", "per_model");
-    if (!mode.equals("per_model") && !mode.equals("joined")) {
-      throw new ConfigException(p + "model_name_mode", "per_model or joined", mode);
-    }
+    long maxSeries = section.integer("max_series_per_node", 200_000, 1, 10_000_000);
+    String mode = section.oneOf("model_name_mode", "per_model", List.of("per_model", "joined"));
     Map<String, MergeRule> rules = new LinkedHashMap<>(BUILT_IN_RULES);
-    JsonValue table = section.get("rules");
+    JsonValue table = section.value("rules");
     if (table != null) {
       if (table.getValueType() != JsonValue.ValueType.ARRAY) {
-        throw new ConfigException(p + "rules", "array of rule objects", table);
+        throw section.fail("rules", "array of rule objects", table);
       }
       int i = 0;
       for (JsonValue item : table.asJsonArray()) {
-        MergeRule rule = rule(item, p + "rules[" + i + "]");
+        MergeRule rule = rule(item, section, "rules[" + i + "]");
         rules.put(rule.family(), rule);
         i++;
       }
@@ -112,81 +118,44 @@ public record ScrapeSettings(
         rules);
   }
 
-  private static MergeRule rule(JsonValue item, String key) {
+  private static MergeRule rule(JsonValue item, Section parent, String name) {
     if (!(item instanceof JsonObject object)) {
-      throw new ConfigException(key, "object {family, rule, ...}", item);
+      throw parent.fail(name, "object {family, rule, ...}", item);
     }
+    Section rule = Section.of(object, parent.key(name));
     for (String k : object.keySet()) {
-      if (!Set.of("family", "rule", "numerator", "denominator", "over").contains(k)) {
-        throw new ConfigException(
-            key + "." + k, "one of family, rule, numerator, denominator, over", object.get(k));
+      if (!List.of("family", "rule", "numerator", "denominator", "over").contains(k)) {
+        throw rule.fail(k, "one of family, rule, numerator, denominator, over", object.get(k));
       }
     }
-    String family = string(object, key + ".", "family", null);
+    String family = optional(rule, "family");
     if (family == null || !family.matches("[a-zA-Z_:][a-zA-Z0-9_:]*")) {
-      throw new ConfigException(key + ".family", "a metric family name", family);
+      throw rule.fail("family", "a metric family name", family);
     }
-    String kindText = string(object, key + ".", "rule", null);
+    String kindText = optional(rule, "rule");
     MergeRule.Kind kind = kindText == null ? null : MergeRule.Kind.ofText(kindText);
     if (kind == null) {
-      throw new ConfigException(
-          key + ".rule", "one of sum, mean, weighted_mean, max, min, recompute", kindText);
+      throw rule.fail("rule", "one of sum, mean, weighted_mean, max, min, recompute", kindText);
     }
-    String numerator = string(object, key + ".", "numerator", null);
-    String denominator = string(object, key + ".", "denominator", null);
-    String over = string(object, key + ".", "over", "all");
-    if (!over.equals("all") && !over.equals("prefill")) {
-      throw new ConfigException(key + ".over", "all or prefill", over);
-    }
+    String numerator = optional(rule, "numerator");
+    String denominator = optional(rule, "denominator");
+    String over = rule.oneOf("over", "all", List.of("all", "prefill"));
     if (kind == MergeRule.Kind.RECOMPUTE) {
       if (numerator == null) {
-        throw new ConfigException(key + ".numerator", "a family name for rule recompute", null);
+        throw rule.fail("numerator", "a family name for rule recompute", null);
       }
       if (denominator == null) {
-        throw new ConfigException(key + ".denominator", "a family name for rule recompute", null);
+        throw rule.fail("denominator", "a family name for rule recompute", null);
       }
     } else if (numerator != null || denominator != null) {
-      throw new ConfigException(
-          key + ".numerator", "only with rule recompute", numerator != null ? numerator : "");
+      throw rule.fail("numerator", "only with rule recompute", numerator != null ? numerator : "");
     }
     return new MergeRule(family, kind, numerator, denominator, over.equals("prefill"));
   }
 
-  private static long integer(
-      JsonObject section, String p, String key, long fallback, long min, long max) {
-    JsonValue value = section.get(key);
-    if (value == null) {
-      return Math.max(min, Math.min(max, fallback));
-    }
-    if (value instanceof JsonNumber number && number.isIntegral()) {
-      long v = number.longValue();
-      if (v >= min && v <= max) {
-        return v;
-      }
-    }
-    throw new ConfigException(p + key, "integer in [" + min + "," + max + "]", value);
-  }
-
-  private static boolean bool(JsonObject section, String p, String key, boolean fallback) {
-    JsonValue value = section.get(key);
-    if (value == null) {
-      return fallback;
-    }
-    if (value == JsonValue.TRUE || value == JsonValue.FALSE) {
-      return value == JsonValue.TRUE;
-    }
-    throw new ConfigException(p + key, "true or false", value);
-  }
-
-  private static String string(JsonObject section, String p, String key, String fallback) {
-    JsonValue value = section.get(key);
-    if (value == null) {
-      return fallback;
-    }
-    if (value instanceof JsonString s) {
-      return s.getString();
-    }
-    throw new ConfigException(p + key, "string", value);
+  /** A string key that may be absent (null then). */
+  private static String optional(Section section, String name) {
+    return section.has(name) ? section.string(name, null) : null;
   }
 
   private static Map<String, MergeRule> builtIn() {

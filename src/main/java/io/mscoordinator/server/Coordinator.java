@@ -1,33 +1,25 @@
 package io.mscoordinator.server;
 
-import io.helidon.common.socket.SocketOptions;
-import io.helidon.common.tls.Tls;
-import io.helidon.http.DirectHandler;
-import io.helidon.http.Status;
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.http.DirectHandlers;
-import io.helidon.webserver.http.Handler;
-import io.helidon.webserver.http.HttpRouting;
-import io.mscoordinator.cluster.ClusterFamilySource;
-import io.mscoordinator.cluster.ClusterService;
+import io.mscoordinator.capability.Capability;
+import io.mscoordinator.capability.ListenerSettings;
+import io.mscoordinator.cluster.ClusterCapability;
 import io.mscoordinator.cluster.InstanceRegistry;
 import io.mscoordinator.cluster.MasterState;
 import io.mscoordinator.cluster.RequestTracker;
-import io.mscoordinator.exposition.MetricsHandler;
 import io.mscoordinator.health.Probes;
 import io.mscoordinator.ingest.MetricsCore;
+import io.mscoordinator.metrics.MetricsCapability;
+import io.mscoordinator.metrics.MetricsEndpoint;
 import io.mscoordinator.otlp.CoreOtlpSink;
-import io.mscoordinator.otlp.OtlpService;
+import io.mscoordinator.otlp.OtlpCapability;
 import io.mscoordinator.otlp.OtlpSink;
-import io.mscoordinator.otlp.OtlpStats;
 import io.mscoordinator.scrape.NodeScraper;
-import io.mscoordinator.scrape.ScrapeFamilySource;
-import io.mscoordinator.scrape.StrictMetricsHandler;
+import io.mscoordinator.scrape.ScrapeCapability;
+import io.mscoordinator.tls.TlsConfig;
 import java.net.InetAddress;
 import java.net.URI;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,177 +27,54 @@ import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
- * A running coordinator: its state and its listeners. {@link #start} returns only when every
- * listener is bound, and fails (stopping whatever it started) when one is not.
+ * A running coordinator: its capabilities and their listeners. {@link #start} assembles the
+ * capabilities in order (each a few lines below; a new capability is one more), binds their routes
+ * and listeners, and returns only when every listener is bound; it fails, stopping whatever it
+ * started, when one is not.
  *
  * <p>Threadsafe: immutable after {@link #start}; {@link #close} may be called from any thread, more
  * than once.
  */
 public final class Coordinator implements AutoCloseable {
   /** Listener names, as used by {@link #port} and {@link #uri}. */
-  public static final String MANAGE = WebServer.DEFAULT_SOCKET_NAME;
+  public static final String MANAGE = "manage";
 
   public static final String STATUS = "status";
   public static final String EXTERNAL = "external";
   public static final String OTLP = "otlp";
 
+  /**
+   * How long an OTLP request thread waits for room in a full ingest ring before it gives up on the
+   * rest of the export (then answered with {@code partialSuccess}, or 503 and {@code Retry-After}
+   * when nothing was taken). The agent drains a ring in microseconds once awake, so a burst waits
+   * instead of losing points; a ring still full after this means the agent is behind.
+   */
+  public static final Duration OTLP_RING_WAIT = Duration.ofMillis(50);
+
   private static final Logger LOG = Logger.getLogger(Coordinator.class.getName());
 
   private final CoordinatorConfig config;
-  private final InstanceRegistry registry;
-  private final RequestTracker tracker;
-  private final MasterState master;
+  private final List<Capability> capabilities;
+  private final MetricsCapability metrics;
+  private final ClusterCapability cluster;
   private final Probes probes;
-  private final MetricsCore metrics;
-  private final NodeScraper scraper;
-  private final WebServer server;
-  private final Map<String, CoordinatorConfig.Listener> listeners = new LinkedHashMap<>();
+  private final ScrapeCapability scrape;
+  private final Listeners listeners;
 
-  private Coordinator(CoordinatorConfig config, MetricsCore metrics, OtlpSink otlpSink) {
+  private Coordinator(
+      CoordinatorConfig config,
+      List<Capability> capabilities,
+      MetricsCapability metrics,
+      ClusterCapability cluster,
+      Probes probes,
+      ScrapeCapability scrape) {
     this.config = config;
+    this.capabilities = capabilities;
     this.metrics = metrics;
-    this.registry = new InstanceRegistry();
-    this.tracker = new RequestTracker();
-    this.master = new MasterState(config.backupEnabled());
-    this.probes =
-        new Probes(
-            () -> registry.view().usable(config.deployMode()),
-            master::master,
-            model -> registry.view().servesModel(model));
-    probes.addLivenessCheck(metrics.livenessCheck());
-    metrics.addFamilySource(new ClusterFamilySource(registry, master, config.deployMode()));
-    this.scraper =
-        NodeScraper.start(
-            config.scrape(),
-            registry,
-            config.scrapeTls().map(Tls::sslContext).orElse(null),
-            config.scrapeTls().map(Tls::sslParameters).orElse(null));
-    metrics.addFamilySource(ScrapeFamilySource.cluster(scraper::snapshot));
-    Handler metricsHandler = new StrictMetricsHandler(metrics.handler(), scraper::snapshot);
-    Handler instancesHandler =
-        new MetricsHandler(List.of(ScrapeFamilySource.instances(scraper::snapshot)));
-    ClusterService cluster =
-        new ClusterService(registry, tracker, master, config.deployMode(), config.bodyLimitBytes());
-    // the answer of the manage, status and external listeners to a body declared past the limit
-    DirectHandler jsonTooLarge = cluster.tooLargeHandler();
-
-    WebServerConfig.Builder builder =
-        WebServer.builder()
-            .shutdownHook(false)
-            .host(config.manage().host())
-            .port(config.manage().port())
-            .maxPayloadSize(config.bodyLimitBytes())
-            .directHandlers(onTooLarge(jsonTooLarge))
-            .maxConcurrentRequests(config.limits().maxConcurrentRequests())
-            .maxTcpConnections(config.limits().maxConnections())
-            .idleConnectionTimeout(Duration.ofSeconds(config.limits().idleTimeoutSeconds()))
-            .connectionOptions(Coordinator::connectionOptions)
-            .routing(r -> Routes.manage(r, probes, cluster, metricsHandler, instancesHandler));
-    config.manage().tls().ifPresent(builder::tls);
-    listeners.put(MANAGE, config.manage());
-    config
-        .status()
-        .ifPresent(
-            l -> {
-              listeners.put(STATUS, l);
-              builder.putSocket(
-                  STATUS,
-                  s ->
-                      socket(
-                          s,
-                          l,
-                          config.bodyLimitBytes(),
-                          jsonTooLarge,
-                          r -> Routes.status(r, probes)));
-            });
-    config
-        .external()
-        .ifPresent(
-            l -> {
-              listeners.put(EXTERNAL, l);
-              builder.putSocket(
-                  EXTERNAL,
-                  s ->
-                      socket(
-                          s,
-                          l,
-                          config.bodyLimitBytes(),
-                          jsonTooLarge,
-                          r -> Routes.external(r, metricsHandler, instancesHandler)));
-            });
-    config
-        .otlp()
-        .ifPresent(
-            l -> {
-              listeners.put(OTLP, l);
-              OtlpStats stats = new OtlpStats(metrics.producer()::ringFullWaits);
-              metrics.addFamilySource(stats);
-              OtlpService otlp = new OtlpService(config.otlpSettings(), otlpSink, stats);
-              builder.putSocket(
-                  OTLP,
-                  s -> {
-                    socket(
-                        s,
-                        l,
-                        config.otlpSettings().bodyLimitBytes(),
-                        otlp.tooLargeHandler(),
-                        r -> Routes.otlp(r, otlp));
-                    // The receiver inflates gzip itself, within the body limit.
-                    s.contentEncoding(OtlpService.contentEncoding());
-                  });
-            });
-    try {
-      this.server = builder.build();
-    } catch (RuntimeException e) {
-      scraper.close();
-      throw e;
-    }
-  }
-
-  private void socket(
-      io.helidon.webserver.ListenerConfig.Builder socket,
-      CoordinatorConfig.Listener listener,
-      long maxPayloadBytes,
-      DirectHandler tooLarge,
-      java.util.function.Consumer<HttpRouting.Builder> routes) {
-    HttpRouting.Builder routing = HttpRouting.builder();
-    routes.accept(routing);
-    socket
-        .host(listener.host())
-        .port(listener.port())
-        .maxPayloadSize(maxPayloadBytes)
-        .directHandlers(onTooLarge(tooLarge))
-        .maxConcurrentRequests(config.limits().maxConcurrentRequests())
-        .maxTcpConnections(config.limits().maxConnections())
-        .idleConnectionTimeout(Duration.ofSeconds(config.limits().idleTimeoutSeconds()))
-        .connectionOptions(Coordinator::connectionOptions)
-        .routing(routing);
-    listener.tls().ifPresent(socket::tls);
-  }
-
-  /**
-   * Helidon refuses a body whose Content-Length is past the listener's limit before routing, with
-   * an empty 413; {@code tooLarge} answers it with the reason the listener's routes give instead.
-   * Every other refusal is answered as Helidon does.
-   */
-  private static DirectHandlers onTooLarge(DirectHandler tooLarge) {
-    DirectHandler helidons = DirectHandler.defaultHandler();
-    DirectHandler handler =
-        (req, type, status, headers, message) ->
-            (status.code() == Status.REQUEST_ENTITY_TOO_LARGE_413.code() ? tooLarge : helidons)
-                .handle(req, type, status, headers, message);
-    return DirectHandlers.builder()
-        .addHandler(DirectHandler.EventType.BAD_REQUEST, handler)
-        .build();
-  }
-
-  /**
-   * Options of every accepted connection: TCP_NODELAY, because Helidon writes an answer's headers
-   * and body in separate segments and, with Nagle's algorithm on, the body waited for the client's
-   * delayed ACK: every 14 KB {@code /metrics} answer on a kept-alive connection took 44 ms.
-   */
-  private static void connectionOptions(SocketOptions.Builder options) {
-    options.tcpNoDelay(true);
+    this.cluster = cluster;
+    this.probes = probes;
+    this.scrape = scrape;
+    this.listeners = new Listeners(config, capabilities, cluster.tooLargeHandler());
   }
 
   /**
@@ -217,14 +86,6 @@ public final class Coordinator implements AutoCloseable {
     return start(config, Coordinator::coreSink);
   }
 
-  /**
-   * How long an OTLP request thread waits for room in a full ingest ring before it gives up on the
-   * rest of the export (then answered with {@code partialSuccess}, or 503 and {@code Retry-After}
-   * when nothing was taken). The agent drains a ring in microseconds once awake, so a burst waits
-   * instead of losing points; a ring still full after this means the agent is behind.
-   */
-  public static final Duration OTLP_RING_WAIT = Duration.ofMillis(50);
-
   /** The production OTLP sink: the core's in-process producer, under the core's series limit. */
   public static OtlpSink coreSink(MetricsCore metrics) {
     return new CoreOtlpSink(
@@ -234,30 +95,57 @@ public final class Coordinator implements AutoCloseable {
   }
 
   /**
-   * Starts every listener, the OTLP receiver feeding the sink {@code otlpSink} makes from the core
-   * (tests wrap {@link #coreSink} to provoke what a real ring does only under load).
+   * Starts every capability and listener, the OTLP receiver feeding the sink {@code otlpSink} makes
+   * from the core (tests wrap {@link #coreSink} to provoke what a real ring does only under load).
    *
    * @throws IllegalStateException when a listener cannot bind; nothing is left running
    */
   public static Coordinator start(
       CoordinatorConfig config, Function<MetricsCore, OtlpSink> otlpSink) {
-    MetricsCore metrics = MetricsCore.start(config.metrics());
+    List<Capability> started = new ArrayList<>();
     Coordinator coordinator;
     try {
-      coordinator = new Coordinator(config, metrics, otlpSink.apply(metrics));
+      MetricsCapability metrics = add(started, MetricsCapability.start(config.metrics()));
+      MetricsCore core = metrics.core();
+      ClusterCapability cluster =
+          add(started, new ClusterCapability(config.cluster(), config.http().bodyLimitBytes()));
+      Probes probes =
+          add(
+              started,
+              new Probes(
+                  cluster::usable,
+                  cluster.master()::master,
+                  model -> cluster.registry().view().servesModel(model)));
+      ScrapeCapability scrape =
+          add(
+              started,
+              ScrapeCapability.start(
+                  config.scrape(),
+                  cluster.registry(),
+                  config.tls().client(TlsConfig.MINDIE_CLIENT)));
+      add(
+          started,
+          new OtlpCapability(
+              config.otlp(),
+              otlpSink.apply(core),
+              core.producer()::ringFullWaits,
+              config.http().limits()));
+      add(started, new MetricsEndpoint(started));
+      probes.watch(started);
+      coordinator = new Coordinator(config, List.copyOf(started), metrics, cluster, probes, scrape);
     } catch (RuntimeException e) {
-      metrics.close();
+      closeAll(started);
       throw e;
     }
-    coordinator.server.start();
-    for (Map.Entry<String, CoordinatorConfig.Listener> entry : coordinator.listeners.entrySet()) {
+    coordinator.listeners.server().start();
+    for (Map.Entry<String, ListenerSettings> entry : coordinator.listeners.settings().entrySet()) {
       // Helidon reports a port it could not bind as -1 instead of failing start().
-      if (coordinator.server.port(entry.getKey()) <= 0) {
+      if (coordinator.port(entry.getKey()) <= 0) {
         coordinator.close();
-        CoordinatorConfig.Listener l = entry.getValue();
+        ListenerSettings l = entry.getValue();
         throw new IllegalStateException(
             "listener failed to bind: name="
-                + name(entry.getKey())
+                + entry.getKey()
                 + " address="
                 + l.host()
                 + ":"
@@ -265,33 +153,33 @@ public final class Coordinator implements AutoCloseable {
       }
     }
     coordinator.probes.markStarted();
-    for (String name : coordinator.listeners.keySet()) {
-      CoordinatorConfig.Listener l = coordinator.listeners.get(name);
+    for (Map.Entry<String, ListenerSettings> entry : coordinator.listeners.settings().entrySet()) {
       LOG.info(
           "listening: name="
-              + name(name)
+              + entry.getKey()
               + " url="
-              + coordinator.uri(name)
+              + coordinator.uri(entry.getKey())
               + " scope="
-              + (InetAddress.ofLiteral(l.host()).isLoopbackAddress()
+              + (InetAddress.ofLiteral(entry.getValue().host()).isLoopbackAddress()
                   ? "loopback-only"
                   : "network"));
     }
     return coordinator;
   }
 
-  private static String name(String socket) {
-    return MANAGE.equals(socket) ? "manage" : socket;
+  private static <T extends Capability> T add(List<Capability> started, T capability) {
+    started.add(capability);
+    return capability;
   }
 
   /** The bound port of a listener. */
   public int port(String listener) {
-    return server.port(listener);
+    return listeners.server().port(Listeners.socket(listener));
   }
 
   /** The base URI of a listener, e.g. {@code http://127.0.0.1:1026}. */
   public URI uri(String listener) {
-    CoordinatorConfig.Listener l = listeners.get(listener);
+    ListenerSettings l = listeners.settings().get(listener);
     if (l == null) {
       throw new IllegalArgumentException("no such listener: " + listener);
     }
@@ -299,24 +187,30 @@ public final class Coordinator implements AutoCloseable {
     return URI.create(l.scheme() + "://" + host + ":" + port(listener));
   }
 
-  public Optional<CoordinatorConfig.Listener> listener(String name) {
-    return Optional.ofNullable(listeners.get(name));
+  /** A listener's settings as bound (port 0 where a free one was asked for). */
+  public Optional<ListenerSettings> listener(String name) {
+    return Optional.ofNullable(listeners.settings().get(name));
   }
 
   public CoordinatorConfig config() {
     return config;
   }
 
+  /** The capabilities, in the order they were assembled. */
+  public List<Capability> capabilities() {
+    return capabilities;
+  }
+
   public InstanceRegistry registry() {
-    return registry;
+    return cluster.registry();
   }
 
   public RequestTracker tracker() {
-    return tracker;
+    return cluster.tracker();
   }
 
   public MasterState master() {
-    return master;
+    return cluster.master();
   }
 
   public Probes probes() {
@@ -325,22 +219,28 @@ public final class Coordinator implements AutoCloseable {
 
   /** The node scraper: every online instance's {@code /metrics}, merged. */
   public NodeScraper scraper() {
-    return scraper;
+    return scrape.scraper();
   }
 
   public MetricsCore metrics() {
-    return metrics;
+    return metrics.core();
   }
 
   /**
-   * Stops the listeners (in-flight requests get the grace period to finish), then the ingest agent.
+   * Stops the listeners (in-flight requests get the grace period to finish), then every capability
+   * in the reverse order of assembly.
    */
   @Override
   public void close() {
-    if (server.isRunning()) {
-      server.stop();
+    if (listeners.server().isRunning()) {
+      listeners.server().stop();
     }
-    scraper.close();
-    metrics.close();
+    closeAll(capabilities);
+  }
+
+  private static void closeAll(List<Capability> capabilities) {
+    for (int i = capabilities.size() - 1; i >= 0; i--) {
+      capabilities.get(i).close();
+    }
   }
 }

@@ -1,72 +1,41 @@
 package io.mscoordinator.server;
 
-import io.helidon.common.tls.Tls;
-import io.mscoordinator.cluster.DeployMode;
+import io.mscoordinator.capability.ListenerSettings;
+import io.mscoordinator.cluster.ClusterSettings;
+import io.mscoordinator.config.ConfigDocument;
 import io.mscoordinator.ingest.MetricsSettings;
 import io.mscoordinator.otlp.OtlpSettings;
 import io.mscoordinator.scrape.ScrapeSettings;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonValue;
+import io.mscoordinator.tls.TlsConfig;
 import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The validated configuration. {@link ConfigLoader} builds it from {@code ms_coordinator.json} and
- * the start arguments; tests may build it directly (e.g. with port 0 to get a free port).
+ * The validated configuration: one settings record per capability, each read from its own section
+ * by its own {@code parse}. {@link ConfigLoader} builds it from {@code ms_coordinator.json} and the
+ * start arguments, so that every rule is checked before anything starts.
  *
- * @param source the file the configuration came from, or {@code null} for the embedded default
- * @param manage the listener that serves every endpoint
- * @param status an extra listener for the probes, when {@code http_config.status_port} is set
- * @param external an extra listener for {@code /metrics}, when {@code external_port} is set
- * @param predictIp the inference data plane address (validated; the data plane is not built yet)
- * @param bodyLimitBytes {@code request_limit.body_limit}, converted from MB
- * @param limits connection and request limits applied to every listener
- * @param backupEnabled {@code backup_config.function_enable}: master/standby is on
- * @param metrics the metrics core's settings ({@code metrics_config})
- * @param scrapeTls TLS of the node scrape client ({@code tls_config.mindie_client_tls_*}), when on
+ * @param document the parsed file (its source, its warnings)
+ * @param http the manage, status and external listeners and their limits
+ * @param log {@code log_info}
+ * @param tls {@code tls_config}, every enabled pair loaded
+ * @param cluster deploy mode and master/standby
+ * @param metrics the metrics core ({@code metrics_config})
  * @param scrape node scraping and merging ({@code prometheus_metrics_config})
- * @param root the whole parsed file, for sections that later capabilities read themselves
- * @param otlp the OTLP/HTTP metrics listener ({@code otlp_config}), unless {@code enable} is false
- * @param otlpSettings the OTLP receiver's limits and label rules ({@code otlp_config})
+ * @param otlp the OTLP/HTTP receiver and its listener ({@code otlp_config})
+ * @param ephemeralPorts bind every listener on a free port instead of its configured one (tests,
+ *     load generators)
  */
 public record CoordinatorConfig(
-    Path source,
-    Listener manage,
-    Optional<Listener> status,
-    Optional<Listener> external,
-    String predictIp,
-    int predictPort,
-    long bodyLimitBytes,
-    Limits limits,
-    DeployMode deployMode,
-    boolean backupEnabled,
-    MetricsSettings metrics,
-    Optional<Tls> scrapeTls,
-    ScrapeSettings scrape,
+    ConfigDocument document,
+    HttpSettings http,
     LogSettings log,
-    JsonObject root,
-    Optional<Listener> otlp,
-    OtlpSettings otlpSettings) {
-
-  /** One listener: where it binds and, when set, its TLS. */
-  public record Listener(String host, int port, Optional<Tls> tls) {
-    /** The same listener on another port (tests use 0 for a free one). */
-    public Listener withPort(int newPort) {
-      return new Listener(host, newPort, tls);
-    }
-
-    /** {@code http} or {@code https}. */
-    public String scheme() {
-      return tls.isPresent() ? "https" : "http";
-    }
-  }
-
-  /**
-   * Limits of every listener: past {@code maxConcurrentRequests} a request is answered 503 at once;
-   * past {@code maxConnections} a new connection is closed; an idle connection is closed after
-   * {@code idleTimeoutSeconds}.
-   */
-  public record Limits(int maxConcurrentRequests, int maxConnections, int idleTimeoutSeconds) {}
+    TlsConfig tls,
+    ClusterSettings cluster,
+    MetricsSettings metrics,
+    ScrapeSettings scrape,
+    OtlpSettings otlp,
+    boolean ephemeralPorts) {
 
   /**
    * @param level a {@link java.util.logging.Level} name
@@ -74,31 +43,18 @@ public record CoordinatorConfig(
    */
   public record LogSettings(String level, boolean toStdout, Optional<Path> file) {}
 
-  /** A top-level section of the file, or an empty object when it is absent. */
-  public JsonObject section(String name) {
-    JsonValue value = root.get(name);
-    return value instanceof JsonObject object ? object : JsonValue.EMPTY_JSON_OBJECT;
+  /** The file the configuration came from, or {@code null} for the embedded default. */
+  public Path source() {
+    return document.source();
   }
 
-  /** The same configuration with every listener on port 0, for tests. */
+  /** The same configuration with every listener bound on a free port, for tests. */
   public CoordinatorConfig withEphemeralPorts() {
-    return new CoordinatorConfig(
-        source,
-        manage.withPort(0),
-        status.map(l -> l.withPort(0)),
-        external.map(l -> l.withPort(0)),
-        predictIp,
-        predictPort,
-        bodyLimitBytes,
-        limits,
-        deployMode,
-        backupEnabled,
-        metrics,
-        scrapeTls,
-        scrape,
-        log,
-        root,
-        otlp.map(l -> l.withPort(0)),
-        otlpSettings);
+    return new CoordinatorConfig(document, http, log, tls, cluster, metrics, scrape, otlp, true);
+  }
+
+  /** Where {@code listener} binds: its configured port, or 0 with {@link #ephemeralPorts}. */
+  ListenerSettings bound(ListenerSettings listener) {
+    return ephemeralPorts ? listener.withPort(0) : listener;
   }
 }

@@ -1,5 +1,6 @@
 package io.mscoordinator.server;
 
+import io.mscoordinator.config.ConfigException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

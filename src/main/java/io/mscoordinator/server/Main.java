@@ -1,5 +1,6 @@
 package io.mscoordinator.server;
 
+import io.mscoordinator.config.ConfigException;
 import java.util.logging.Logger;
 
 /**
@@ -33,7 +34,10 @@ public final class Main {
         "config: source="
             + (config.source() == null ? "embedded default" : config.source())
             + " deploy_mode="
-            + config.deployMode().key());
+            + config.cluster().deployMode().key());
+    for (String warning : config.document().warnings()) {
+      log.warning(warning);
+    }
     Coordinator coordinator;
     try {
       coordinator = Coordinator.start(config);

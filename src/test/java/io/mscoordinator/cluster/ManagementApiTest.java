@@ -253,7 +253,7 @@ class ManagementApiTest {
   void shouldRefuseBodyOverLimitWith413AndKeepState() {
     refresh(PREFILL, DECODE);
     ClusterView before = coordinator.registry().view();
-    long limit = coordinator.config().bodyLimitBytes();
+    long limit = coordinator.config().http().bodyLimitBytes();
     String padding = " ".repeat((int) limit);
 
     // Expect: 100-continue, as a client uploading a large body should: the server answers 413

@@ -37,13 +37,4 @@ class ExpositionFormatTest {
         ExpositionFormat.negotiate("application/openmetrics-text;version=2.0.0"),
         is(ExpositionFormat.PROMETHEUS_TEXT));
   }
-
-  @Test
-  void shouldAcceptGzipOnlyWhenAskedWithPositiveQ() {
-    assertThat(MetricsHandler.acceptsGzip("gzip"), is(true));
-    assertThat(MetricsHandler.acceptsGzip("deflate, gzip;q=0.5"), is(true));
-    assertThat(MetricsHandler.acceptsGzip("gzip;q=0"), is(false));
-    assertThat(MetricsHandler.acceptsGzip("identity"), is(false));
-    assertThat(MetricsHandler.acceptsGzip(null), is(false));
-  }
 }

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 
 import io.mscoordinator.Eventually;
+import io.mscoordinator.config.Section;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
 import jakarta.json.Json;
@@ -21,7 +22,8 @@ class AgentAllocationTest {
     MetricsCore core =
         MetricsCore.start(
             MetricsSettings.parse(
-                Json.createObjectBuilder().add("ring_file", "").build(), "metrics_config"));
+                Section.of(
+                    Json.createObjectBuilder().add("ring_file", "").build(), "metrics_config")));
     try {
       MetricsProducer p = core.producer();
       long c = p.registerSeries("forward_req_total_num", MetricKind.COUNTER, MetricUnit.COUNT);

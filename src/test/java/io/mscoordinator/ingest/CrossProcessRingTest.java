@@ -4,6 +4,8 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
 import io.mscoordinator.Eventually;
+import io.mscoordinator.config.Section;
+import io.mscoordinator.metrics.MetricsCapability;
 import io.mscoordinator.store.FamilySnapshot;
 import io.mscoordinator.store.MetricsSnapshot;
 import jakarta.json.Json;
@@ -29,11 +31,12 @@ class CrossProcessRingTest {
 
   private MetricsSettings settings(Path ring) {
     return MetricsSettings.parse(
-        Json.createObjectBuilder()
-            .add("ring_file", ring.toString())
-            .add("ring_capacity_bytes", 4 << 20)
-            .build(),
-        "metrics_config");
+        Section.of(
+            Json.createObjectBuilder()
+                .add("ring_file", ring.toString())
+                .add("ring_capacity_bytes", 4 << 20)
+                .build(),
+            "metrics_config"));
   }
 
   /** Producers of one process share its pid: their handles must still never collide. */
@@ -117,7 +120,8 @@ class CrossProcessRingTest {
       assertThat(second.ringFile().droppedRingFull(), is(0L));
       String body =
           new String(
-              second.render(io.mscoordinator.exposition.ExpositionFormat.PROMETHEUS_TEXT),
+              MetricsCapability.of(second)
+                  .render(io.mscoordinator.exposition.ExpositionFormat.PROMETHEUS_TEXT),
               StandardCharsets.UTF_8);
       assertThat(
           body.contains(

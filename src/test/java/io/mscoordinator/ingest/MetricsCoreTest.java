@@ -6,8 +6,9 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 
-import io.helidon.health.HealthCheckResponse;
+import io.mscoordinator.config.Section;
 import io.mscoordinator.exposition.ExpositionFormat;
+import io.mscoordinator.metrics.MetricsCapability;
 import io.mscoordinator.store.FamilySnapshot;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
@@ -31,11 +32,12 @@ class MetricsCoreTest {
     core =
         MetricsCore.start(
             MetricsSettings.parse(
-                Json.createObjectBuilder()
-                    .add("ring_file", "")
-                    .add("series_limit", seriesLimit)
-                    .build(),
-                "metrics_config"));
+                Section.of(
+                    Json.createObjectBuilder()
+                        .add("ring_file", "")
+                        .add("series_limit", seriesLimit)
+                        .build(),
+                    "metrics_config")));
     return core;
   }
 
@@ -90,7 +92,10 @@ class MetricsCoreTest {
     assertThat(snapshot.histogramBuckets(family.slot(0)), is(new long[] {1, 3, 3}));
     assertThat(snapshot.bucketSum(family.slot(0)), is(47.5));
     assertThat(core.counters().series(), is(1L));
-    String body = new String(core.render(ExpositionFormat.PROMETHEUS_TEXT), StandardCharsets.UTF_8);
+    String body =
+        new String(
+            MetricsCapability.of(core).render(ExpositionFormat.PROMETHEUS_TEXT),
+            StandardCharsets.UTF_8);
     assertThat(body, containsString("ttft_custom_bucket{le=\"10.0\"} 4\n"));
     assertThat(body, containsString("ttft_custom_bucket{le=\"+Inf\"} 7\n"));
     assertThat(body, containsString("ttft_custom_count 7\n"));
@@ -130,7 +135,10 @@ class MetricsCoreTest {
     assertThat(family.size(), is(2));
     assertThat(family.labelValue(0, "instance"), is("a"));
     assertThat(family.labelValue(1, "instance"), is("b"));
-    String body = new String(core.render(ExpositionFormat.PROMETHEUS_TEXT), StandardCharsets.UTF_8);
+    String body =
+        new String(
+            MetricsCapability.of(core).render(ExpositionFormat.PROMETHEUS_TEXT),
+            StandardCharsets.UTF_8);
     assertThat(body, containsString("ms_coordinator_series_refused_total{reason=\"limit\"} 1\n"));
     assertThat(
         body,
@@ -144,7 +152,10 @@ class MetricsCoreTest {
     MetricsProducer producer = start(10).producer();
     producer.counterAdd(12345, 1);
     core.snapshot();
-    String body = new String(core.render(ExpositionFormat.PROMETHEUS_TEXT), StandardCharsets.UTF_8);
+    String body =
+        new String(
+            MetricsCapability.of(core).render(ExpositionFormat.PROMETHEUS_TEXT),
+            StandardCharsets.UTF_8);
     assertThat(
         body,
         containsString(
@@ -154,9 +165,9 @@ class MetricsCoreTest {
   @Test
   void shouldReportLiveWhileRunningAndDownAfterClose() {
     MetricsCore c = start(10);
-    assertThat(c.livenessCheck().call().status(), is(HealthCheckResponse.Status.UP));
+    assertThat(c.alive(), is(true));
     c.close();
-    assertThat(c.livenessCheck().call().status(), is(HealthCheckResponse.Status.DOWN));
+    assertThat(c.alive(), is(false));
   }
 
   @Test

@@ -13,8 +13,11 @@ import io.helidon.webclient.http1.Http1Client;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
+import io.mscoordinator.config.Section;
 import io.mscoordinator.exposition.ExpositionFormat;
 import io.mscoordinator.exposition.ExternalTools;
+import io.mscoordinator.metrics.MetricsCapability;
+import io.mscoordinator.metrics.MetricsHandler;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
 import jakarta.json.Json;
@@ -44,13 +47,14 @@ class MetricsEndpointTest {
     core =
         MetricsCore.start(
             MetricsSettings.parse(
-                Json.createObjectBuilder().add("ring_file", "").build(), "metrics_config"));
+                Section.of(
+                    Json.createObjectBuilder().add("ring_file", "").build(), "metrics_config")));
     MetricsProducer producer = core.producer();
     long requests =
         producer.registerSeries(
             "forward_req_total_num", MetricKind.COUNTER, MetricUnit.COUNT, "instance", "n1");
     producer.counterAdd(requests, 3);
-    routing.get("/metrics", core.handler());
+    routing.get("/metrics", new MetricsHandler(MetricsCapability.of(core).families()));
   }
 
   @AfterAll

@@ -6,7 +6,9 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.mscoordinator.server.ConfigException;
+import io.mscoordinator.config.ConfigDocument;
+import io.mscoordinator.config.ConfigException;
+import io.mscoordinator.config.Section;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.StringReader;
@@ -20,12 +22,13 @@ class MetricsSettingsTest {
 
   private static ConfigException bad(String text) {
     return assertThrows(
-        ConfigException.class, () -> MetricsSettings.parse(json(text), "metrics_config"));
+        ConfigException.class,
+        () -> MetricsSettings.parse(Section.of(json(text), "metrics_config")));
   }
 
   @Test
   void shouldUseTheDefaultsForAnEmptySection() {
-    MetricsSettings s = MetricsSettings.parse(json("{}"), "metrics_config");
+    MetricsSettings s = MetricsSettings.parse(Section.of(json("{}"), "metrics_config"));
     assertThat(s.ringFile(), is(Path.of("run/ms_coordinator_metrics.ring")));
     assertThat(s.ringCapacityBytes(), is(64 << 20));
     assertThat(s.inProcessRingCapacityBytes(), is(8 << 20));
@@ -37,11 +40,12 @@ class MetricsSettingsTest {
   void shouldReadEveryKey() {
     MetricsSettings s =
         MetricsSettings.parse(
-            json(
-                "{\"ring_file\":\"\",\"ring_capacity_bytes\":65536,"
-                    + "\"in_process_ring_capacity_bytes\":131072,\"series_limit\":3,"
-                    + "\"histogram_buckets\":{\"time_to_first_token_us\":[1000,2000.5]}}"),
-            "metrics_config");
+            Section.of(
+                json(
+                    "{\"ring_file\":\"\",\"ring_capacity_bytes\":65536,"
+                        + "\"in_process_ring_capacity_bytes\":131072,\"series_limit\":3,"
+                        + "\"histogram_buckets\":{\"time_to_first_token_us\":[1000,2000.5]}}"),
+                "metrics_config"));
     assertThat(s.ringFile(), is(nullValue()));
     assertThat(s.ringCapacityBytes(), is(65536));
     assertThat(s.inProcessRingCapacityBytes(), is(131072));
@@ -59,7 +63,6 @@ class MetricsSettingsTest {
     assertThat(bad("{\"series_limit\":0}").key(), is("metrics_config.series_limit"));
     assertThat(bad("{\"series_limit\":\"10\"}").key(), is("metrics_config.series_limit"));
     assertThat(bad("{\"ring_file\":5}").key(), is("metrics_config.ring_file"));
-    assertThat(bad("{\"series_limt\":5}").key(), is("metrics_config.series_limt"));
     assertThat(
         bad("{\"histogram_buckets\":{\"x\":[2,1]}}").key(),
         is("metrics_config.histogram_buckets.x"));
@@ -68,5 +71,17 @@ class MetricsSettingsTest {
     assertThat(
         bad("{\"histogram_buckets\":{\"x\":[-1]}}").key(),
         is("metrics_config.histogram_buckets.x"));
+  }
+
+  @Test
+  void shouldWarnAboutAnUnknownKeyInsteadOfRefusingIt() {
+    ConfigDocument document =
+        new ConfigDocument(json("{\"metrics_config\":{\"series_limt\":5}}"), null);
+
+    MetricsSettings s = MetricsSettings.parse(document.section("metrics_config"));
+
+    assertThat(s.seriesLimit(), is(10_000));
+    assertThat(document.warnings().size(), is(1));
+    assertThat(document.warnings().get(0), containsString("key=metrics_config.series_limt"));
   }
 }

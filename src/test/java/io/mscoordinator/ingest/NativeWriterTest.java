@@ -7,7 +7,9 @@ import static org.hamcrest.Matchers.is;
 
 import io.mscoordinator.Eventually;
 import io.mscoordinator.TestCoordinators;
+import io.mscoordinator.config.Section;
 import io.mscoordinator.exposition.ExpositionFormat;
+import io.mscoordinator.metrics.MetricsCapability;
 import io.mscoordinator.server.Coordinator;
 import io.mscoordinator.store.FamilySnapshot;
 import io.mscoordinator.store.MetricsSnapshot;
@@ -151,7 +153,9 @@ class NativeWriterTest {
       assertThat("events the coordinator received", received, is(written));
       Map<String, Double> values =
           samples(
-              new String(core.render(ExpositionFormat.PROMETHEUS_TEXT), StandardCharsets.UTF_8));
+              new String(
+                  MetricsCapability.of(core).render(ExpositionFormat.PROMETHEUS_TEXT),
+                  StandardCharsets.UTF_8));
       assertThat(
           values.get(
               "ms_coordinator_ingest_dropped_total{reason=\"ring_full\",transport=\"file\"}"),
@@ -191,7 +195,7 @@ class NativeWriterTest {
   }
 
   private static MetricsSettings settings(Path ring, int capacity) {
-    return MetricsSettings.parse(section(ring, capacity), "metrics_config");
+    return MetricsSettings.parse(Section.of(section(ring, capacity), "metrics_config"));
   }
 
   private static void awaitCounter(MetricsCore core, String family, long expected)

@@ -6,8 +6,8 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.sameInstance;
 
-import io.helidon.health.HealthCheckResponse;
 import io.mscoordinator.Eventually;
+import io.mscoordinator.config.Section;
 import io.mscoordinator.store.FamilySnapshot;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
@@ -65,7 +65,7 @@ class RingFileReplacementTest {
       CProducer.Result late = CProducer.start(dir, ring, "b", 1, 5_000, "retry", 0).await();
       assertThat(late.reopens(), is(0L));
       await(() -> value(core.snapshot(), "forward_req_total_num", false), 45_000);
-      assertThat(core.livenessCheck().call().status(), is(HealthCheckResponse.Status.UP));
+      assertThat(core.alive(), is(true));
     }
   }
 
@@ -89,7 +89,7 @@ class RingFileReplacementTest {
               "inprocess_probe_us", MetricKind.HISTOGRAM, MetricUnit.MICROSECONDS);
       assertThat(producer.histogramRecord(probe, 5), is(true));
       await(() -> value(core.snapshot(), "inprocess_probe_us", true), 1);
-      assertThat(core.livenessCheck().call().status(), is(HealthCheckResponse.Status.UP));
+      assertThat(core.alive(), is(true));
 
       // Writers started now use the new file; what was applied before stays.
       CProducer.start(dir, ring, "b", 2, 5_000, "retry", 0).await();
@@ -100,11 +100,12 @@ class RingFileReplacementTest {
 
   private static MetricsSettings settings(Path ring) {
     return MetricsSettings.parse(
-        Json.createObjectBuilder()
-            .add("ring_file", ring.toString())
-            .add("ring_capacity_bytes", 1 << 20)
-            .build(),
-        "metrics_config");
+        Section.of(
+            Json.createObjectBuilder()
+                .add("ring_file", ring.toString())
+                .add("ring_capacity_bytes", 1 << 20)
+                .build(),
+            "metrics_config"));
   }
 
   /** Waits up to 30 s for {@code figure} to reach {@code expected}; asserts it is exactly that. */

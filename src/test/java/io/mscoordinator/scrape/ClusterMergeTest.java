@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.mscoordinator.cluster.Instance;
 import io.mscoordinator.cluster.Role;
+import io.mscoordinator.config.Section;
 import jakarta.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -131,13 +132,17 @@ class ClusterMergeTest {
   void shouldApplyAnOperatorRuleFromTheTable() throws Exception {
     ScrapeSettings settings =
         ScrapeSettings.parse(
-            Json.createObjectBuilder()
-                .add(
-                    "rules",
-                    Json.createArrayBuilder()
-                        .add(Json.createObjectBuilder().add("family", "temp").add("rule", "max")))
-                .build(),
-            "p");
+            Section.of(
+                Json.createObjectBuilder()
+                    .add(
+                        "rules",
+                        Json.createArrayBuilder()
+                            .add(
+                                Json.createObjectBuilder()
+                                    .add("family", "temp")
+                                    .add("rule", "max")))
+                    .build(),
+                "p"));
 
     Map<String, Double> merged =
         merge(
@@ -152,7 +157,7 @@ class ClusterMergeTest {
   void shouldJoinModelNamesWhenJoinedModeIsOn() throws Exception {
     ScrapeSettings joined =
         ScrapeSettings.parse(
-            Json.createObjectBuilder().add("model_name_mode", "joined").build(), "p");
+            Section.of(Json.createObjectBuilder().add("model_name_mode", "joined").build(), "p"));
     NodeResult a = node(0, Role.UNDEF, 1, "x{model_name=\"a\"} 1\n");
     NodeResult b = node(1, Role.UNDEF, 1, "x{model_name=\"b\"} 2\n");
     List<NodeResult> nodes = new ArrayList<>();

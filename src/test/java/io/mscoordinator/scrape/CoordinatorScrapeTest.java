@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.cluster.Role;
-import io.mscoordinator.server.ConfigException;
+import io.mscoordinator.config.ConfigException;
 import io.mscoordinator.server.ConfigLoader;
 import jakarta.json.Json;
 import java.net.http.HttpResponse;

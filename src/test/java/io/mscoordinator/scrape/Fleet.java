@@ -6,6 +6,7 @@ import io.mscoordinator.Eventually;
 import io.mscoordinator.cluster.Instance;
 import io.mscoordinator.cluster.InstanceRegistry;
 import io.mscoordinator.cluster.Role;
+import io.mscoordinator.config.Section;
 import io.mscoordinator.scrape.MergedSnapshot.Family;
 import io.mscoordinator.scrape.MergedSnapshot.Sample;
 import java.time.Duration;
@@ -113,13 +114,14 @@ final class Fleet implements AutoCloseable {
 
   static ScrapeSettings fast(int intervalMs, int timeoutMs, boolean strict) {
     return ScrapeSettings.parse(
-        jakarta.json.Json.createObjectBuilder()
-            .add("scrape_interval_ms", intervalMs)
-            .add("scrape_timeout_ms", timeoutMs)
-            .add("strict", strict)
-            .add("max_body_bytes", 4 << 20)
-            .build(),
-        "prometheus_metrics_config");
+        Section.of(
+            jakarta.json.Json.createObjectBuilder()
+                .add("scrape_interval_ms", intervalMs)
+                .add("scrape_timeout_ms", timeoutMs)
+                .add("strict", strict)
+                .add("body_limit", 4)
+                .build(),
+            "prometheus_metrics_config"));
   }
 
   @Override

@@ -3,8 +3,11 @@ package io.mscoordinator.scrape;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mscoordinator.server.ConfigException;
+import io.mscoordinator.config.ConfigDocument;
+import io.mscoordinator.config.ConfigException;
+import io.mscoordinator.config.Section;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.StringReader;
@@ -19,13 +22,14 @@ class ScrapeSettingsTest {
   }
 
   private static String failingKey(String text) {
-    return assertThrows(ConfigException.class, () -> ScrapeSettings.parse(json(text), PREFIX))
+    return assertThrows(
+            ConfigException.class, () -> ScrapeSettings.parse(Section.of(json(text), PREFIX)))
         .key();
   }
 
   @Test
   void shouldUseDefaultsWhenTheSectionIsEmpty() {
-    ScrapeSettings s = ScrapeSettings.parse(json("{}"), PREFIX);
+    ScrapeSettings s = ScrapeSettings.parse(Section.of(json("{}"), PREFIX));
 
     assertEquals(
         new ScrapeSettings(
@@ -42,7 +46,8 @@ class ScrapeSettingsTest {
   @Test
   void shouldTakeTheIntervalFromReuseTimeWhenIntervalIsAbsent() {
     assertEquals(
-        Duration.ofSeconds(2), ScrapeSettings.parse(json("{\"reuse_time\":2}"), PREFIX).interval());
+        Duration.ofSeconds(2),
+        ScrapeSettings.parse(Section.of(json("{\"reuse_time\":2}"), PREFIX)).interval());
   }
 
   @Test
@@ -53,8 +58,34 @@ class ScrapeSettingsTest {
   }
 
   @Test
-  void shouldRejectAnUnknownKey() {
-    assertEquals(PREFIX + ".scrape_intervall_ms", failingKey("{\"scrape_intervall_ms\":1000}"));
+  void shouldWarnAboutAnUnknownKeyAndKeepTheDefault() {
+    ConfigDocument document =
+        new ConfigDocument(json("{\"" + PREFIX + "\":{\"scrape_intervall_ms\":1000}}"), null);
+
+    ScrapeSettings s = ScrapeSettings.parse(document.section(PREFIX));
+
+    assertEquals(Duration.ofSeconds(5), s.interval());
+    assertEquals(1, document.warnings().size());
+    assertTrue(document.warnings().get(0).contains("key=" + PREFIX + ".scrape_intervall_ms"));
+  }
+
+  @Test
+  void shouldRefuseAReuseTimePastLongInsteadOfWrappingIt() {
+    assertEquals(PREFIX + ".reuse_time", failingKey("{\"reuse_time\":18446744073709551621}"));
+  }
+
+  @Test
+  void shouldReadTheBodyLimitInMbAndItsOlderByteFormWithAWarning() {
+    assertEquals(
+        4 << 20,
+        ScrapeSettings.parse(Section.of(json("{\"body_limit\":4}"), PREFIX)).maxBodyBytes());
+    ConfigDocument document =
+        new ConfigDocument(json("{\"" + PREFIX + "\":{\"max_body_bytes\":4096}}"), null);
+    assertEquals(4096, ScrapeSettings.parse(document.section(PREFIX)).maxBodyBytes());
+    assertTrue(
+        document.warnings().get(0).contains("rule=deprecated, use " + PREFIX + ".body_limit"));
+    assertEquals(
+        PREFIX + ".max_body_bytes", failingKey("{\"body_limit\":4,\"max_body_bytes\":4096}"));
   }
 
   @Test
@@ -85,7 +116,9 @@ class ScrapeSettingsTest {
   void shouldLetAnOperatorRuleReplaceABuiltInOne() {
     ScrapeSettings s =
         ScrapeSettings.parse(
-            json("{\"rules\":[{\"family\":\"npu_cache_usage_perc\",\"rule\":\"max\"}]}"), PREFIX);
+            Section.of(
+                json("{\"rules\":[{\"family\":\"npu_cache_usage_perc\",\"rule\":\"max\"}]}"),
+                PREFIX));
 
     assertEquals(MergeRule.Kind.MAX, s.rules().get("npu_cache_usage_perc").kind());
     assertFalse(s.joinedModelNames());

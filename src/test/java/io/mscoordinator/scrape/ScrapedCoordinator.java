@@ -52,7 +52,7 @@ final class ScrapedCoordinator implements AutoCloseable {
         .add("scrape_interval_ms", intervalMs)
         .add("scrape_timeout_ms", timeoutMs)
         .add("strict", strict)
-        .add("max_body_bytes", 4 << 20)
+        .add("body_limit", 4)
         .build();
   }
 

@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.cluster.DeployMode;
+import io.mscoordinator.config.ConfigException;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -29,14 +31,14 @@ class ConfigLoaderTest {
     CoordinatorConfig config =
         ConfigLoader.parse(TestCoordinators.shipped(), TestCoordinators.SHIPPED, NO_ARGS);
 
-    assertThat(config.manage().host(), is("127.0.0.1"));
-    assertThat(config.manage().port(), is(1026));
-    assertThat(config.manage().tls(), is(Optional.empty()));
-    assertThat(config.status(), is(Optional.empty()));
-    assertThat(config.external(), is(Optional.empty()));
-    assertThat(config.bodyLimitBytes(), is(10L * 1024 * 1024));
-    assertThat(config.deployMode(), is(DeployMode.PD_SEPARATE));
-    assertThat(config.backupEnabled(), is(false));
+    assertThat(config.http().manage().host(), is("127.0.0.1"));
+    assertThat(config.http().manage().port(), is(1026));
+    assertThat(config.http().manage().tls(), is(Optional.empty()));
+    assertThat(config.http().status(), is(Optional.empty()));
+    assertThat(config.http().external(), is(Optional.empty()));
+    assertThat(config.http().bodyLimitBytes(), is(10L * 1024 * 1024));
+    assertThat(config.cluster().deployMode(), is(DeployMode.PD_SEPARATE));
+    assertThat(config.cluster().backupEnabled(), is(false));
   }
 
   @Test
@@ -47,10 +49,10 @@ class ConfigLoaderTest {
             null,
             new String[] {"127.0.0.2", "2025", "127.0.0.3", "2026"});
 
-    assertThat(config.predictIp(), is("127.0.0.2"));
-    assertThat(config.predictPort(), is(2025));
-    assertThat(config.manage().host(), is("127.0.0.3"));
-    assertThat(config.manage().port(), is(2026));
+    assertThat(config.http().predictIp(), is("127.0.0.2"));
+    assertThat(config.http().predictPort(), is(2025));
+    assertThat(config.http().manage().host(), is("127.0.0.3"));
+    assertThat(config.http().manage().port(), is(2026));
   }
 
   @Test
@@ -64,7 +66,7 @@ class ConfigLoaderTest {
         ConfigLoader.load(Map.of(ConfigLoader.ENV_PATH, file.toString()), NO_ARGS);
 
     assertThat(config.source(), is(file));
-    assertThat(config.manage().port(), is(3456));
+    assertThat(config.http().manage().port(), is(3456));
   }
 
   @Test
@@ -112,12 +114,12 @@ class ConfigLoaderTest {
             "/http_config/predict_port",
             Json.createValue("1026"),
             "http_config.manage_port",
-            "differs from predict_port"),
+            "differs from http_config.predict_port"),
         bad(
             "/http_config/status_port",
             Json.createValue("1026"),
             "http_config.status_port",
-            "differs from manage_port"),
+            "differs from http_config.manage_port"),
         bad(
             "/http_config/external_port",
             Json.createValue("abc"),
@@ -132,13 +134,13 @@ class ConfigLoaderTest {
             "/http_config/manage_ip",
             Json.createValue("0.0.0.0"),
             "http_config.manage_ip",
-            "allAllZeroIpListening"),
+            "allow_all_zero_ip_listening"),
         bad("/http_config", null, "http_config", "required object"),
         bad(
             "/request_limit/body_limit",
             Json.createValue(0),
             "request_limit.body_limit",
-            "integer in [1,1024]"),
+            "integer MB in [1,1024]"),
         bad(
             "/request_limit/body_limit",
             Json.createValue("10"),
@@ -154,7 +156,12 @@ class ConfigLoaderTest {
             Json.createValue("yes"),
             "backup_config.function_enable",
             "true or false"),
-        bad("/log_info/log_level", Json.createValue("LOUD"), "log_info.log_level", "one of DEBUG"));
+        bad("/log_info/log_level", Json.createValue("LOUD"), "log_info.log_level", "one of DEBUG"),
+        bad(
+            "/prometheus_metrics_config/reuse_time",
+            Json.createValue(new java.math.BigInteger("18446744073709551621")),
+            "prometheus_metrics_config.reuse_time",
+            "integer in [1,3600]"));
   }
 
   private static Arguments bad(String pointer, JsonValue value, String key, String rule) {
@@ -181,12 +188,12 @@ class ConfigLoaderTest {
   @Test
   void shouldAllowWildcardWhenAllZeroListeningIsOn() {
     JsonObject root =
-        Json.createPointer("/http_config/allAllZeroIpListening")
+        Json.createPointer("/http_config/allow_all_zero_ip_listening")
             .replace(
                 TestCoordinators.shippedWith("/http_config/manage_ip", Json.createValue("0.0.0.0")),
                 JsonValue.TRUE);
 
-    assertThat(ConfigLoader.parse(root, null, NO_ARGS).manage().host(), is("0.0.0.0"));
+    assertThat(ConfigLoader.parse(root, null, NO_ARGS).http().manage().host(), is("0.0.0.0"));
   }
 
   @Test
@@ -213,5 +220,122 @@ class ConfigLoaderTest {
                     new String[] {"127.0.0.1", "1025", "127.0.0.1", "99"}));
 
     assertThat(e.key(), is("arguments[3] manage_port"));
+  }
+
+  @Test
+  void shouldRefuseAnUnknownKeyInsideHttpConfigAndTlsConfigWithoutPrintingItsValue() {
+    JsonObject http =
+        Json.createObjectBuilder(TestCoordinators.shipped().getJsonObject("http_config"))
+            .add("manage_prot", "1027")
+            .build();
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                ConfigLoader.parse(
+                    TestCoordinators.withSection(TestCoordinators.shipped(), "http_config", http),
+                    null,
+                    NO_ARGS));
+    assertThat(e.key(), is("http_config.manage_prot"));
+    assertThat(e.getMessage(), containsString("unknown key"));
+
+    JsonObject tls =
+        Json.createObjectBuilder(TestCoordinators.shipped().getJsonObject("tls_config"))
+            .add("controller_server_tls_enabled", true)
+            .build();
+    e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                ConfigLoader.parse(
+                    TestCoordinators.withSection(TestCoordinators.shipped(), "tls_config", tls),
+                    null,
+                    NO_ARGS));
+    assertThat(e.key(), is("tls_config.controller_server_tls_enabled"));
+    assertThat(e.getMessage(), containsString("value=(unknown key)"));
+  }
+
+  @Test
+  void shouldAcceptMindiesOtherHttpKeysAndCheckTheirRanges() {
+    JsonObject mindie =
+        Json.createObjectBuilder(TestCoordinators.shipped().getJsonObject("http_config"))
+            .add("alarm_port", "1027")
+            .add("server_thread_num", 10)
+            .add("client_thread_num", 10)
+            .add("http_timeout_seconds", 600)
+            .add("keep_alive_seconds", 180)
+            .add("server_name", "MindIE-MS")
+            .add("user_agent", "Coordinator/1.0")
+            .build();
+    JsonObject root =
+        TestCoordinators.withSection(TestCoordinators.shipped(), "http_config", mindie);
+
+    assertThat(ConfigLoader.parse(root, null, NO_ARGS).document().warnings(), is(List.of()));
+
+    JsonObject bad = Json.createObjectBuilder(mindie).add("server_thread_num", 0).build();
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                ConfigLoader.parse(
+                    TestCoordinators.withSection(TestCoordinators.shipped(), "http_config", bad),
+                    null,
+                    NO_ARGS));
+    assertThat(e.key(), is("http_config.server_thread_num"));
+    assertThat(e.getMessage(), containsString("integer in [1,10000]"));
+  }
+
+  @Test
+  void shouldWarnOnceAboutAnUnknownKeyElsewhereAndStillStart() {
+    JsonObject root =
+        Json.createObjectBuilder(TestCoordinators.shipped())
+            .add("exception_config", Json.createObjectBuilder().add("max_retry", 5))
+            .add(
+                "metrics_config",
+                Json.createObjectBuilder(TestCoordinators.shipped().getJsonObject("metrics_config"))
+                    .add("enable", false)
+                    .add("trigger_size", 100))
+            .build();
+
+    CoordinatorConfig config = ConfigLoader.parse(root, null, NO_ARGS);
+
+    assertThat(
+        config.document().warnings(),
+        is(
+            List.of(
+                "config warning: key=exception_config rule=unknown key; known: backup_config,"
+                    + " digs_scheduler_config, http_config, log_info, metrics_config,"
+                    + " otlp_config, prometheus_metrics_config, request_limit, tls_config"
+                    + " (ignored)",
+                "config warning: key=metrics_config.enable rule=unknown key; known:"
+                    + " histogram_buckets, in_process_ring_capacity_bytes, ring_capacity_bytes,"
+                    + " ring_file, series_limit (ignored)",
+                "config warning: key=metrics_config.trigger_size rule=unknown key; known:"
+                    + " histogram_buckets, in_process_ring_capacity_bytes, ring_capacity_bytes,"
+                    + " ring_file, series_limit (ignored)")));
+  }
+
+  @Test
+  void shouldAcceptOurOldWildcardKeyWithADeprecationWarning() {
+    JsonObject http =
+        Json.createObjectBuilder(TestCoordinators.shipped().getJsonObject("http_config"))
+            .remove("allow_all_zero_ip_listening")
+            .add("allAllZeroIpListening", true)
+            .add("manage_ip", "0.0.0.0")
+            .build();
+
+    CoordinatorConfig config =
+        ConfigLoader.parse(
+            TestCoordinators.withSection(TestCoordinators.shipped(), "http_config", http),
+            null,
+            NO_ARGS);
+
+    assertThat(config.http().manage().host(), is("0.0.0.0"));
+    assertThat(
+        config.document().warnings(),
+        is(
+            List.of(
+                "config warning: key=http_config.allAllZeroIpListening rule=deprecated, use"
+                    + " http_config.allow_all_zero_ip_listening")));
   }
 }

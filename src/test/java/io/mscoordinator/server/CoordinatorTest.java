@@ -46,26 +46,18 @@ class CoordinatorTest {
   @Test
   void shouldFailStartWhenPortIsTaken() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      CoordinatorConfig config = TestCoordinators.config(TestCoordinators.shipped());
+      // the manage listener on the taken port; the OTLP listener off, so nothing else is bound
+      JsonObject root =
+          TestCoordinators.withSection(
+              TestCoordinators.shippedWith(
+                  "/http_config/manage_port", Json.createValue("" + taken.getLocalPort())),
+              "otlp_config",
+              Json.createObjectBuilder().add("enable", false).build());
       CoordinatorConfig clashing =
-          new CoordinatorConfig(
-              config.source(),
-              config.manage().withPort(taken.getLocalPort()),
-              config.status(),
-              config.external(),
-              config.predictIp(),
-              config.predictPort(),
-              config.bodyLimitBytes(),
-              config.limits(),
-              config.deployMode(),
-              config.backupEnabled(),
-              config.metrics(),
-              config.scrapeTls(),
-              config.scrape(),
-              config.log(),
-              config.root(),
-              config.otlp(),
-              config.otlpSettings());
+          ConfigLoader.parse(
+              TestCoordinators.withSection(root, "metrics_config", TestCoordinators.NO_RING_FILE),
+              TestCoordinators.SHIPPED,
+              new String[0]);
 
       IllegalStateException e =
           assertThrows(IllegalStateException.class, () -> Coordinator.start(clashing));

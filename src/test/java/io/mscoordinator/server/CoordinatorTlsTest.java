@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.mscoordinator.TestCoordinators;
+import io.mscoordinator.config.ConfigException;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
@@ -115,6 +116,7 @@ class CoordinatorTlsTest {
   @Test
   void shouldKeepShippedDefaultPlainHttp() {
     assertThat(
-        TestCoordinators.config(TestCoordinators.shipped()).manage().tls().isPresent(), is(false));
+        TestCoordinators.config(TestCoordinators.shipped()).http().manage().tls().isPresent(),
+        is(false));
   }
 }

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.is;
 
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
+import io.mscoordinator.config.ConfigException;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.OutputStream;

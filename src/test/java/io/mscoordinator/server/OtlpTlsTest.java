@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.otlp.Samples;
+import io.mscoordinator.tls.PemFiles;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.net.URI;

@@ -3,6 +3,8 @@ package io.mscoordinator.server;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
+import io.mscoordinator.config.Section;
+import io.mscoordinator.tls.TlsSettings;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
@@ -57,6 +59,7 @@ class ShippedTlsConfigTest {
 
   private static TlsSettings parse(String name) {
     String key = name + "_tls_items";
-    return TlsSettings.parse(tlsConfig.getJsonObject(key), "tls_config." + key, configDir);
+    return TlsSettings.parse(
+        Section.of(tlsConfig.getJsonObject(key), "tls_config." + key, configDir));
   }
 }

@@ -1,5 +1,7 @@
 package io.mscoordinator.server;
 
+import io.mscoordinator.tls.PemFiles;
+import io.mscoordinator.tls.TlsSettings;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.URI;

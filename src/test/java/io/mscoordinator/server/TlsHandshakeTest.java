@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.helidon.common.tls.Tls;
 import io.helidon.webclient.api.WebClient;
 import io.helidon.webserver.WebServer;
+import io.mscoordinator.config.Section;
+import io.mscoordinator.tls.TlsSettings;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.IOException;
@@ -161,13 +163,14 @@ class TlsHandshakeTest {
     int port = start(mutual().build());
     Tls clientTls =
         TlsSettings.parse(
-                Json.createObjectBuilder()
-                    .add("ca_cert", "ca.pem")
-                    .add("tls_cert", "controller.pem")
-                    .add("tls_key", "controller-sec1.key")
-                    .build(),
-                "tls_config.mindie_client_tls_items",
-                certs)
+                Section.of(
+                    Json.createObjectBuilder()
+                        .add("ca_cert", "ca.pem")
+                        .add("tls_cert", "controller.pem")
+                        .add("tls_key", "controller-sec1.key")
+                        .build(),
+                    "tls_config.mindie_client_tls_items",
+                    certs))
             .clientTls();
 
     WebClient client =
@@ -186,9 +189,10 @@ class TlsHandshakeTest {
                 .build());
     Tls clientTls =
         TlsSettings.parse(
-                Json.createObjectBuilder().add("ca_cert", "other-ca.pem").build(),
-                "tls_config.mindie_client_tls_items",
-                certs)
+                Section.of(
+                    Json.createObjectBuilder().add("ca_cert", "other-ca.pem").build(),
+                    "tls_config.mindie_client_tls_items",
+                    certs))
             .clientTls();
     WebClient client =
         WebClient.builder().baseUri("https://127.0.0.1:" + port).tls(clientTls).build();
@@ -202,7 +206,7 @@ class TlsHandshakeTest {
   }
 
   private int start(JsonObject items) {
-    Tls tls = TlsSettings.parse(items, ITEMS, certs).serverTls();
+    Tls tls = TlsSettings.parse(Section.of(items, ITEMS, certs)).serverTls();
     server =
         WebServer.builder()
             .host("127.0.0.1")

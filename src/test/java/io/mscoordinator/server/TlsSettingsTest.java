@@ -6,6 +6,10 @@ import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.helidon.common.tls.TlsClientAuth;
+import io.mscoordinator.config.ConfigException;
+import io.mscoordinator.config.Section;
+import io.mscoordinator.tls.PemFiles;
+import io.mscoordinator.tls.TlsSettings;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -243,7 +247,8 @@ class TlsSettingsTest {
             ConfigException.class,
             () ->
                 TlsSettings.parse(
-                    pem("server.pem", "server.key").build(), ITEMS, certs.resolve("sub")));
+                    Section.of(
+                        pem("server.pem", "server.key").build(), ITEMS, certs.resolve("sub"))));
 
     assertThat(
         e.getMessage(), containsString("value=" + certs.resolve("sub").resolve("server.pem")));
@@ -254,12 +259,13 @@ class TlsSettingsTest {
   }
 
   private static TlsSettings parse(JsonObjectBuilder items) {
-    return TlsSettings.parse(items.build(), ITEMS, certs);
+    return TlsSettings.parse(Section.of(items.build(), ITEMS, certs));
   }
 
   private static ConfigException reject(JsonObjectBuilder items) {
     JsonObject object = items.build();
-    return assertThrows(ConfigException.class, () -> TlsSettings.parse(object, ITEMS, certs));
+    return assertThrows(
+        ConfigException.class, () -> TlsSettings.parse(Section.of(object, ITEMS, certs)));
   }
 
   /** A PKCS12 with two private key entries: openssl pkcs12 writes only one. */

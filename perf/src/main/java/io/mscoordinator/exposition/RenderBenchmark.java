@@ -1,5 +1,6 @@
 package io.mscoordinator.exposition;
 
+import io.mscoordinator.metrics.MetricsHandler;
 import io.mscoordinator.perf.SameSeries;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;

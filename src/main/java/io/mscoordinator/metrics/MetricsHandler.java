@@ -1,4 +1,4 @@
-package io.mscoordinator.exposition;
+package io.mscoordinator.metrics;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -6,13 +6,18 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.mscoordinator.exposition.ExpositionFormat;
+import io.mscoordinator.exposition.ExpositionWriter;
+import io.mscoordinator.exposition.FamilySource;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * GET /metrics: renders every {@link FamilySource} in order into one body, in the format the {@code
- * Accept} header asks for, gzip-compressed when {@code Accept-Encoding} allows it.
+ * Accept} header asks for, gzip-compressed when {@code Accept-Encoding} allows it; 503 with the
+ * reason, text/plain, while a source refuses ({@link FamilySource#refusal()}).
  *
  * <p>Threadsafe: called by many request threads at once. Each render borrows a renderer (writer,
  * gzip encoder, their buffers) from a small lock-free pool and returns it, so steady-state renders
@@ -37,6 +42,15 @@ public final class MetricsHandler implements Handler {
 
   @Override
   public void handle(ServerRequest req, ServerResponse res) {
+    for (int i = 0; i < sources.size(); i++) {
+      String refusal = sources.get(i).refusal();
+      if (refusal != null) {
+        res.status(Status.SERVICE_UNAVAILABLE_503);
+        res.header(HeaderValues.create(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8"));
+        res.send((refusal + "\n").getBytes(StandardCharsets.UTF_8));
+        return;
+      }
+    }
     ExpositionFormat format =
         ExpositionFormat.negotiate(req.headers().first(HeaderNames.ACCEPT).orElse(null));
     boolean gzip = acceptsGzip(req.headers().first(HeaderNames.ACCEPT_ENCODING).orElse(null));

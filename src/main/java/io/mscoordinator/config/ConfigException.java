@@ -1,4 +1,4 @@
-package io.mscoordinator.server;
+package io.mscoordinator.config;
 
 /**
  * A configuration value that breaks its rule. Start-up prints {@link #getMessage()} as one line and

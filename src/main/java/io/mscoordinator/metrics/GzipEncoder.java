@@ -1,4 +1,4 @@
-package io.mscoordinator.exposition;
+package io.mscoordinator.metrics;
 
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;

@@ -1,16 +1,16 @@
-package io.mscoordinator.server;
+package io.mscoordinator.tls;
 
 import io.helidon.common.tls.Tls;
 import io.helidon.common.tls.TlsClientAuth;
+import io.mscoordinator.config.ConfigException;
+import io.mscoordinator.config.Section;
 import jakarta.json.JsonArray;
-import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -63,8 +63,8 @@ import javax.net.ssl.TrustManagerFactory;
  *
  * <p>Immutable; threadsafe.
  */
-final class TlsSettings {
-  static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+public final class TlsSettings {
+  public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
   private static final Set<String> SUPPORTED_PROTOCOLS = Set.of("TLSv1.3", "TLSv1.2");
   private static final Set<String> KEYS =
@@ -124,24 +124,17 @@ final class TlsSettings {
    * ca_cert} CA); {@code tls_protocols} (default {@code ["TLSv1.3","TLSv1.2"]}). An empty string
    * counts as absent, as in MindIE's shipped configs.
    *
-   * @param items the {@code *_tls_items} object, or {@code null} when the config has none
-   * @param keyPath dotted path of {@code items}, e.g. {@code
+   * <p>Relative file names resolve against the directory of the config file (see {@link
+   * Section#file}). An unknown key is refused wherever the items stand (see {@link Section#keys}).
+   *
+   * @param items the {@code *_tls_items} object, e.g. {@code
    *     tls_config.controller_server_tls_items}
-   * @param baseDir relative file names are resolved against it: the directory of the config file
-   *     ({@code configFile.toAbsolutePath().getParent()}); {@code null} means the working directory
    * @throws ConfigException naming {@code keyPath.<key>} and the rule it breaks
    */
-  static TlsSettings parse(JsonObject items, String keyPath, Path baseDir) {
-    if (items == null) {
-      throw new ConfigException(keyPath, "object with tls_cert+tls_key or keystore", null);
-    }
-    for (String key : items.keySet()) {
-      if (!KEYS.contains(key)) {
-        // The value is left out: a misspelt password key must not end up in a log line.
-        throw new ConfigException(keyPath + "." + key, "one of " + KEYS, "(unknown key)");
-      }
-    }
-    Reader reader = new Reader(items, keyPath, baseDir == null ? Path.of("") : baseDir);
+  public static TlsSettings parse(Section items) {
+    items.keys(KEYS);
+    String keyPath = items.path();
+    Reader reader = new Reader(items);
 
     KeyEntry keyEntry = reader.keyEntry();
     List<X509Certificate> cas = reader.caCerts();
@@ -164,7 +157,7 @@ final class TlsSettings {
    *
    * @throws ConfigException when the items name no key and certificate
    */
-  Tls serverTls() {
+  public Tls serverTls() {
     if (!hasKey) {
       throw new ConfigException(
           keyPath + ".tls_cert", "tls_cert+tls_key or keystore required on a listener", null);
@@ -177,22 +170,22 @@ final class TlsSettings {
    * JDK's default CAs when absent) with host name verification; the key and certificate, when
    * configured, are offered as the client certificate.
    */
-  Tls clientTls() {
+  public Tls clientTls() {
     return clientTls;
   }
 
   /**
    * Whether a listener demands a client certificate signed by {@code ca_cert} on every connection.
    */
-  boolean mutual() {
+  public boolean mutual() {
     return clientAuth == TlsClientAuth.REQUIRED;
   }
 
-  TlsClientAuth clientAuth() {
+  public TlsClientAuth clientAuth() {
     return clientAuth;
   }
 
-  List<String> protocols() {
+  public List<String> protocols() {
     return protocols;
   }
 
@@ -250,14 +243,10 @@ final class TlsSettings {
 
   /** Reads the keys of one items object, each failure naming its full key. */
   private static final class Reader {
-    private final JsonObject items;
-    private final String keyPath;
-    private final Path baseDir;
+    private final Section items;
 
-    Reader(JsonObject items, String keyPath, Path baseDir) {
+    Reader(Section items) {
       this.items = items;
-      this.keyPath = keyPath;
-      this.baseDir = baseDir;
     }
 
     KeyEntry keyEntry() {
@@ -462,7 +451,7 @@ final class TlsSettings {
     }
 
     List<String> protocols() {
-      JsonValue value = items.get("tls_protocols");
+      JsonValue value = items.value("tls_protocols");
       if (value == null || value.getValueType() == JsonValue.ValueType.NULL) {
         return DEFAULT_PROTOCOLS;
       }
@@ -546,23 +535,11 @@ final class TlsSettings {
     }
 
     private String string(String key) {
-      JsonValue value = items.get(key);
-      if (value == null || value.getValueType() == JsonValue.ValueType.NULL) {
-        return null;
-      }
-      if (!(value instanceof JsonString string)) {
-        throw fail(key, "string", value);
-      }
-      return string.getString().isEmpty() ? null : string.getString();
+      return items.text(key).orElse(null);
     }
 
     private Path path(String key, String name) {
-      try {
-        Path path = Path.of(name);
-        return (path.isAbsolute() ? path : baseDir.resolve(path)).toAbsolutePath().normalize();
-      } catch (InvalidPathException e) {
-        throw fail(key, "file path", name);
-      }
+      return items.file(key).orElseThrow(() -> fail(key, "file path", name));
     }
 
     private byte[] read(String key, Path file) {
@@ -578,7 +555,7 @@ final class TlsSettings {
     }
 
     private ConfigException fail(String key, String rule, Object value) {
-      return new ConfigException(keyPath + "." + key, rule, value);
+      return items.fail(key, rule, value);
     }
   }
 }

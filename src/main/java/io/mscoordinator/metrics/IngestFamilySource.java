@@ -1,17 +1,18 @@
-package io.mscoordinator.ingest;
+package io.mscoordinator.metrics;
 
 import io.mscoordinator.exposition.ExpositionWriter;
 import io.mscoordinator.exposition.FamilySource;
+import io.mscoordinator.ingest.DropReason;
+import io.mscoordinator.ingest.IngestCountersReader;
+import io.mscoordinator.ingest.RefusalReason;
+import io.mscoordinator.ingest.Transport;
 import io.mscoordinator.store.LabelText;
 import io.mscoordinator.store.MetricUnit;
-import java.util.function.IntFunction;
-import java.util.function.LongSupplier;
-import org.agrona.concurrent.ringbuffer.RingBuffer;
 
 /**
  * The coordinator's own ingest figures: events by transport, drops by transport and reason, refused
  * series by reason, ring capacity and use, series count and limit, agent duty cycles. Threadsafe:
- * it reads acquire-loaded counters and ring positions; label blocks are built once.
+ * it reads the core's {@link IngestCountersReader}; label blocks are built once.
  */
 final class IngestFamilySource implements FamilySource {
   private static final Transport[] TRANSPORTS = Transport.values();
@@ -19,31 +20,13 @@ final class IngestFamilySource implements FamilySource {
   private static final RefusalReason[] REFUSALS = RefusalReason.values();
   private static final byte[] NO_LABELS = new byte[0];
 
-  private final IngestCounters counters;
-  private final IntFunction<RingBuffer> rings;
-  private final LongSupplier[] ringFull;
-  private final LongSupplier seriesCount;
-  private final int seriesLimit;
+  private final IngestCountersReader counters;
   private final byte[][] transportLabels = new byte[TRANSPORTS.length][];
   private final byte[][][] dropLabels = new byte[TRANSPORTS.length][DROPS.length][];
   private final byte[][] refusalLabels = new byte[REFUSALS.length][];
 
-  /**
-   * @param rings the ring of a transport ordinal now (the file ring changes when the file is
-   *     re-created); null means the transport is off
-   * @param ringFull per transport ordinal: records producers dropped on a full ring
-   */
-  IngestFamilySource(
-      IngestCounters counters,
-      IntFunction<RingBuffer> rings,
-      LongSupplier[] ringFull,
-      LongSupplier seriesCount,
-      int seriesLimit) {
+  IngestFamilySource(IngestCountersReader counters) {
     this.counters = counters;
-    this.rings = rings;
-    this.ringFull = ringFull;
-    this.seriesCount = seriesCount;
-    this.seriesLimit = seriesLimit;
     for (Transport t : TRANSPORTS) {
       transportLabels[t.ordinal()] = LabelText.block(new String[] {"transport", t.label()});
       for (DropReason r : DROPS) {
@@ -65,20 +48,18 @@ final class IngestFamilySource implements FamilySource {
     name = "ms_coordinator_ingest_dropped";
     w.counterFamily(name, MetricUnit.NONE, "Metric events dropped, by transport and reason.");
     for (Transport t : TRANSPORTS) {
-      if (rings.apply(t.ordinal()) == null) {
+      if (!counters.enabled(t)) {
         continue;
       }
       for (DropReason r : DROPS) {
-        long n =
-            r == DropReason.RING_FULL ? ringFull[t.ordinal()].getAsLong() : counters.drops(t, r);
-        w.counter(name, dropLabels[t.ordinal()][r.ordinal()], n);
+        w.counter(name, dropLabels[t.ordinal()][r.ordinal()], counters.drops(t, r));
       }
     }
 
     name = "ms_coordinator_ingest_events";
     w.counterFamily(name, MetricUnit.NONE, "Records read from the metric rings, by transport.");
     for (Transport t : TRANSPORTS) {
-      if (rings.apply(t.ordinal()) != null) {
+      if (counters.enabled(t)) {
         w.counter(name, transportLabels[t.ordinal()], counters.events(t));
       }
     }
@@ -86,9 +67,8 @@ final class IngestFamilySource implements FamilySource {
     name = "ms_coordinator_ring_capacity_bytes";
     w.gaugeFamily(name, MetricUnit.BYTES, "Capacity of each metric ring.");
     for (Transport t : TRANSPORTS) {
-      RingBuffer ring = rings.apply(t.ordinal());
-      if (ring != null) {
-        w.gauge(name, transportLabels[t.ordinal()], ring.capacity());
+      if (counters.enabled(t)) {
+        w.gauge(name, transportLabels[t.ordinal()], counters.ringCapacity(t));
       }
     }
 
@@ -114,19 +94,18 @@ final class IngestFamilySource implements FamilySource {
     name = "ms_coordinator_ring_used_bytes";
     w.gaugeFamily(name, MetricUnit.BYTES, "Bytes waiting in each metric ring.");
     for (Transport t : TRANSPORTS) {
-      RingBuffer ring = rings.apply(t.ordinal());
-      if (ring != null) {
-        w.gauge(name, transportLabels[t.ordinal()], ring.size());
+      if (counters.enabled(t)) {
+        w.gauge(name, transportLabels[t.ordinal()], counters.ringUsed(t));
       }
     }
 
     name = "ms_coordinator_series";
     w.gaugeFamily(name, MetricUnit.NONE, "Engine series interned by the metrics store.");
-    w.gauge(name, NO_LABELS, seriesCount.getAsLong());
+    w.gauge(name, NO_LABELS, counters.series());
 
     name = "ms_coordinator_series_limit";
     w.gaugeFamily(name, MetricUnit.NONE, "Most engine series the metrics store interns.");
-    w.gauge(name, NO_LABELS, seriesLimit);
+    w.gauge(name, NO_LABELS, counters.seriesLimit());
 
     name = "ms_coordinator_series_refused";
     w.counterFamily(name, MetricUnit.NONE, "Series registrations refused, by reason.");

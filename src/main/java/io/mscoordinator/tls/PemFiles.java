@@ -1,4 +1,4 @@
-package io.mscoordinator.server;
+package io.mscoordinator.tls;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -33,7 +33,7 @@ import javax.crypto.spec.PBEKeySpec;
  * <p>Stateless. Every failure is a {@link GeneralSecurityException} whose message says what was
  * wrong with the content; callers add the configuration key.
  */
-final class PemFiles {
+public final class PemFiles {
   private static final Pattern BLOCK =
       Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \\1-----", Pattern.DOTALL);
   // AlgorithmIdentifier { rsaEncryption, NULL } and the OID of id-ecPublicKey, DER encoded.
@@ -46,7 +46,7 @@ final class PemFiles {
   private PemFiles() {}
 
   /** All {@code CERTIFICATE} blocks of a PEM file, in file order; at least one. */
-  static List<X509Certificate> certificates(byte[] file) throws GeneralSecurityException {
+  public static List<X509Certificate> certificates(byte[] file) throws GeneralSecurityException {
     CertificateFactory factory = CertificateFactory.getInstance("X.509");
     List<X509Certificate> certificates = new ArrayList<>();
     for (Block block : blocks(file)) {
@@ -66,7 +66,8 @@ final class PemFiles {
    *
    * @param password for an {@code ENCRYPTED PRIVATE KEY}; ignored for an unencrypted key
    */
-  static PrivateKey privateKey(byte[] file, char[] password) throws GeneralSecurityException {
+  public static PrivateKey privateKey(byte[] file, char[] password)
+      throws GeneralSecurityException {
     for (Block block : blocks(file)) {
       switch (block.type()) {
         case "PRIVATE KEY":
@@ -86,7 +87,7 @@ final class PemFiles {
   }
 
   /** A CRL, PEM ({@code X509 CRL}) or DER. */
-  static X509CRL crl(byte[] file) throws GeneralSecurityException {
+  public static X509CRL crl(byte[] file) throws GeneralSecurityException {
     byte[] der = file;
     for (Block block : blocks(file)) {
       if (block.type().equals("X509 CRL")) {
