@@ -9,6 +9,7 @@ import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
 import io.mscoordinator.store.MetricsSnapshot;
 import io.mscoordinator.store.SeriesStore;
+import io.mscoordinator.testing.TestData;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * also passes promtool and both prometheus_client parsers, which agree on every sample value.
  */
 class ExpositionGoldenTest {
-  private static final Path GOLDEN = Path.of("src/test/resources/golden");
+  private static final Path GOLDEN = TestData.resource("golden");
 
   private static final Map<String, double[]> BUCKETS =
       Map.of(

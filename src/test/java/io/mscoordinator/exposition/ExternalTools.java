@@ -2,6 +2,7 @@ package io.mscoordinator.exposition;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.mscoordinator.testing.TestData;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,7 +58,7 @@ public final class ExternalTools {
 
   /** The samples prometheus_client parses from the body, one line each (parse_exposition.py). */
   public static List<String> pythonSamples(byte[] body, ExpositionFormat format) throws Exception {
-    Path script = Path.of("src/test/resources/exposition/parse_exposition.py");
+    Path script = TestData.resource("exposition/parse_exposition.py");
     List<String> output = new ArrayList<>();
     Path bodyFile = Files.createTempFile("exposition", ".txt");
     try {

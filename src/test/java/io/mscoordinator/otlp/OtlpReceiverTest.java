@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.startsWith;
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
 import io.mscoordinator.server.Coordinator;
+import io.mscoordinator.testing.TestData;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.ByteArrayOutputStream;
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.Test;
  * figure is read back through GET /metrics.
  */
 class OtlpReceiverTest {
-  private static final Path FIXTURES = Path.of("src", "test", "resources", "otlp", "cpp-1.16");
+  private static final Path FIXTURES = TestData.resource("otlp/cpp-1.16");
   private static final String JSON = "application/json";
   private static final String PROTOBUF = "application/x-protobuf";
 

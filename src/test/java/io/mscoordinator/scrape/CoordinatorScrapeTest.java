@@ -8,6 +8,7 @@ import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.cluster.Role;
 import io.mscoordinator.config.ConfigException;
 import io.mscoordinator.server.ConfigLoader;
+import io.mscoordinator.testing.TestData;
 import jakarta.json.Json;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -38,7 +39,7 @@ class CoordinatorScrapeTest {
         nodes.add(
             c.node(
                 i,
-                FakeNode.serving(Corpus.mindie(prefix + i + ".prom")),
+                FakeNode.serving(TestData.mindie(prefix + i + ".prom")),
                 roles.get(i),
                 1024L * (i + 1),
                 MODEL));
@@ -52,7 +53,7 @@ class CoordinatorScrapeTest {
   @Test
   void shouldServeMindiesSingleNodeAggregateInEverySampleFromMetrics() throws Exception {
     Map<String, Double> expected =
-        SampleIndex.ofBody(Corpus.mindie("ms_metricsAggregate4SingleNodeOutput.prom"));
+        SampleIndex.ofBody(TestData.mindie("ms_metricsAggregate4SingleNodeOutput.prom"));
 
     Map<String, Double> served =
         mindieMerge(
@@ -74,7 +75,7 @@ class CoordinatorScrapeTest {
   @Test
   void shouldServeMindiesPrefillDecodeAggregateExceptSummedFailedRequests() throws Exception {
     Map<String, Double> expected =
-        SampleIndex.ofBody(Corpus.mindie("ms_metricsAggregate4PDSeparateOutput.prom"));
+        SampleIndex.ofBody(TestData.mindie("ms_metricsAggregate4PDSeparateOutput.prom"));
 
     Map<String, Double> served =
         mindieMerge(
@@ -95,13 +96,7 @@ class CoordinatorScrapeTest {
       List<ScrapedCoordinator.Node> nodes = new ArrayList<>();
       long id = 0;
       for (String body : List.of("vllm.prom", "tgi.prom", "triton.prom", "sglang.prom")) {
-        nodes.add(
-            c.node(
-                id++,
-                FakeNode.serving(Corpus.bytes(Corpus.NODES.resolve(body))),
-                Role.UNDEF,
-                1024,
-                "m"));
+        nodes.add(c.node(id++, FakeNode.serving(TestData.node(body)), Role.UNDEF, 1024, "m"));
       }
       c.refresh(nodes);
       String text = c.awaitNodes(4, 0, 5000).body();
@@ -140,7 +135,7 @@ class CoordinatorScrapeTest {
       HttpResponse<String> refused = c.await("/metrics", r -> r.statusCode() == 503, 5000, "503");
       assertTrue(refused.body().contains("failed_nodes=1"), refused.body());
 
-      bad.body(Corpus.mindie("ms_metricsSingleNodeData_1.prom"));
+      bad.body(TestData.mindie("ms_metricsSingleNodeData_1.prom"));
       c.awaitNodes(2, 0, 5000);
     }
   }
@@ -186,7 +181,7 @@ class CoordinatorScrapeTest {
         nodes.add(
             c.node(
                 i,
-                FakeNode.serving(Corpus.mindie("ms_metricsPDNodeData_" + i + ".prom")),
+                FakeNode.serving(TestData.mindie("ms_metricsPDNodeData_" + i + ".prom")),
                 i == 0 ? Role.PREFILL : Role.DECODE,
                 1024,
                 MODEL));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.cluster.Role;
+import io.mscoordinator.testing.TestData;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.InputStream;
@@ -144,7 +145,7 @@ class CoordinatorScrapeTlsTest {
 
   private static FakeNode httpsNode(String p12) throws Exception {
     FakeNode node = new FakeNode(Map.of("MIES_SERVICE_MONITOR_MODE", "1"), nodeTls(p12), true);
-    node.body(Corpus.mindie("ms_metricsSingleNodeData_0.prom"));
+    node.body(TestData.mindie("ms_metricsSingleNodeData_0.prom"));
     return node;
   }
 

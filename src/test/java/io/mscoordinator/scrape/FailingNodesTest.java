@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mscoordinator.cluster.Role;
 import io.mscoordinator.scrape.MergedSnapshot.Sample;
+import io.mscoordinator.testing.TestData;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +25,7 @@ class FailingNodesTest {
     fleet.add(FakeNode.serving(new byte[0]).mode(FakeNode.Mode.GARBAGE), Role.UNDEF, 1024, "m");
     fleet.add(FakeNode.serving(new byte[0]).mode(FakeNode.Mode.HUGE), Role.UNDEF, 1024, "m");
     FakeNode plain = new FakeNode(Map.of());
-    plain.body(Corpus.mindie("ms_metricsSingleNodeData_1.prom"));
+    plain.body(TestData.mindie("ms_metricsSingleNodeData_1.prom"));
     fleet.add(plain, Role.UNDEF, 1024, "m");
     return fleet.start(Fleet.fast(400, 300, strict));
   }

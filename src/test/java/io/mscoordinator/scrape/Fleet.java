@@ -9,6 +9,7 @@ import io.mscoordinator.cluster.Role;
 import io.mscoordinator.config.Section;
 import io.mscoordinator.scrape.MergedSnapshot.Family;
 import io.mscoordinator.scrape.MergedSnapshot.Sample;
+import io.mscoordinator.testing.TestData;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +46,7 @@ final class Fleet implements AutoCloseable {
    * Adds a node serving the corpus's MindIE body {@code file}: role undef, 1024 blocks, model m.
    */
   Instance addMindie(String file) {
-    return add(FakeNode.serving(Corpus.mindie(file)), Role.UNDEF, 1024, "m");
+    return add(FakeNode.serving(TestData.mindie(file)), Role.UNDEF, 1024, "m");
   }
 
   /** Adds a node to the fleet (not yet to the registry). */

@@ -3,6 +3,7 @@ package io.mscoordinator.scrape;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.mscoordinator.cluster.Role;
+import io.mscoordinator.testing.TestData;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,7 @@ class MindieGoldenTest {
       for (int i = 0; i < 4; i++) {
         // node i has total_block_num 1024 * (i + 1): the 1:2:3:4 weights of the fixture
         fleet.add(
-            FakeNode.serving(Corpus.mindie(prefix + i + ".prom")),
+            FakeNode.serving(TestData.mindie(prefix + i + ".prom")),
             roles.get(i),
             1024L * (i + 1),
             MODEL);
@@ -35,7 +36,7 @@ class MindieGoldenTest {
   @Test
   void shouldEqualMindieSingleNodeAggregateInEverySample() throws Exception {
     Map<String, Double> expected =
-        SampleIndex.ofBody(Corpus.mindie("ms_metricsAggregate4SingleNodeOutput.prom"));
+        SampleIndex.ofBody(TestData.mindie("ms_metricsAggregate4SingleNodeOutput.prom"));
     Map<String, Double> actual =
         mergeOverSockets(
             "ms_metricsSingleNodeData_", List.of(Role.UNDEF, Role.UNDEF, Role.UNDEF, Role.UNDEF));
@@ -56,7 +57,7 @@ class MindieGoldenTest {
   @Test
   void shouldEqualMindiePrefillDecodeAggregateExceptSummedFailedRequests() throws Exception {
     Map<String, Double> expected =
-        SampleIndex.ofBody(Corpus.mindie("ms_metricsAggregate4PDSeparateOutput.prom"));
+        SampleIndex.ofBody(TestData.mindie("ms_metricsAggregate4PDSeparateOutput.prom"));
     Map<String, Double> actual =
         mergeOverSockets(
             "ms_metricsPDNodeData_", List.of(Role.PREFILL, Role.PREFILL, Role.DECODE, Role.DECODE));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mscoordinator.cluster.Role;
 import io.mscoordinator.exposition.ExpositionFormat;
+import io.mscoordinator.testing.TestData;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ class MixedFleetTest {
   static void scrapeFleet() {
     fleet = new Fleet();
     for (String body : BODIES) {
-      fleet.add(FakeNode.serving(Corpus.bytes(Corpus.NODES.resolve(body))), Role.UNDEF, 1024, "m");
+      fleet.add(FakeNode.serving(TestData.node(body)), Role.UNDEF, 1024, "m");
     }
     fleet.start(Fleet.fast(300, 250, false));
     snapshot = fleet.awaitAllUp(5000);
@@ -103,7 +104,7 @@ class MixedFleetTest {
     List<String> missing = new ArrayList<>();
     int checked = 0;
     for (String name : BODIES) {
-      byte[] body = Corpus.bytes(Corpus.NODES.resolve(name));
+      byte[] body = TestData.node(name);
       for (ParsedFamily f : new TextParser(100_000).parse(body, body.length, false)) {
         if (f.type != MetricType.COUNTER && f.type != MetricType.GAUGE) {
           continue;

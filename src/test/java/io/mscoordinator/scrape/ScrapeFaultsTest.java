@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.cluster.Role;
+import io.mscoordinator.testing.TestData;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -82,7 +83,7 @@ class ScrapeFaultsTest {
 
   @Test
   void shouldServeTheReasonWhenANodeDropsTheConnectionMidBodyAndKeepItsLastValues() {
-    FakeNode flaky = FakeNode.serving(Corpus.mindie("ms_metricsSingleNodeData_1.prom"));
+    FakeNode flaky = FakeNode.serving(TestData.mindie("ms_metricsSingleNodeData_1.prom"));
     try (ScrapedCoordinator c =
         new ScrapedCoordinator(ScrapedCoordinator.settings(200, 150, false))) {
       c.refresh(

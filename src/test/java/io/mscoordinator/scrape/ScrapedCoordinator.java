@@ -8,6 +8,7 @@ import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
 import io.mscoordinator.cluster.Role;
 import io.mscoordinator.server.Coordinator;
+import io.mscoordinator.testing.TestData;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
@@ -58,7 +59,7 @@ final class ScrapedCoordinator implements AutoCloseable {
 
   /** A node serving the corpus's MindIE body {@code file}: role undef, 1024 blocks. */
   Node mindieNode(long id, String file, String model) {
-    return node(id, FakeNode.serving(Corpus.mindie(file)), Role.UNDEF, 1024, model);
+    return node(id, FakeNode.serving(TestData.mindie(file)), Role.UNDEF, 1024, model);
   }
 
   /** Registers {@code node}'s fake server to be closed with this coordinator. */

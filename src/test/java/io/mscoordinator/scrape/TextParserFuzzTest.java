@@ -7,6 +7,7 @@ import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.mscoordinator.cluster.Role;
 import io.mscoordinator.exposition.ExpositionFormat;
+import io.mscoordinator.testing.TestData;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,7 @@ import java.util.List;
  */
 class TextParserFuzzTest {
   private static final int MAX_REASON = 512;
-  private static final byte[] GOOD = Corpus.mindie("ms_metricsSingleNodeData_0.prom");
+  private static final byte[] GOOD = TestData.mindie("ms_metricsSingleNodeData_0.prom");
   private static final String GOOD_PARSED = describe(parseFresh(GOOD, false));
 
   @FuzzTest(maxDuration = "30s")

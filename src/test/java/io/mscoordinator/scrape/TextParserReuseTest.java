@@ -3,6 +3,7 @@ package io.mscoordinator.scrape;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mscoordinator.testing.TestData;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.IOException;
@@ -21,8 +22,7 @@ import org.junit.jupiter.api.Test;
  * parse exactly as a fresh parser parses it: same families, series, values, or the same error.
  */
 class TextParserReuseTest {
-  private static final Path OPENMETRICS =
-      Corpus.ROOT.resolve("conformance/openmetrics/tests/testdata/parsers");
+  private static final Path OPENMETRICS = TestData.OPENMETRICS_SUITE;
 
   /** Bodies whose lines come back shifted, reordered, retyped or duplicated. */
   private static final List<String> CRAFTED =
@@ -72,9 +72,9 @@ class TextParserReuseTest {
   @Test
   void shouldParseEachRealBodyAfterAnyOtherAsAFreshParserDoes() throws IOException {
     List<byte[]> bodies = new ArrayList<>();
-    TextParserTest.realBodies().forEach(p -> bodies.add(Corpus.bytes(p)));
-    TextParserTest.fuzzGood().forEach(p -> bodies.add(Corpus.bytes(p)));
-    TextParserTest.fuzzBad().forEach(p -> bodies.add(Corpus.bytes(p)));
+    TextParserTest.realBodies().forEach(p -> bodies.add(TestData.bytes(p)));
+    TextParserTest.fuzzGood().forEach(p -> bodies.add(TestData.bytes(p)));
+    TextParserTest.fuzzBad().forEach(p -> bodies.add(TestData.bytes(p)));
     for (String s : CRAFTED) {
       bodies.add(s.getBytes(StandardCharsets.UTF_8));
     }

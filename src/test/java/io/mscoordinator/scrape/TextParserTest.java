@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mscoordinator.testing.TestData;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.IOException;
@@ -19,13 +20,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class TextParserTest {
-  private static final Path FUZZ =
-      Corpus.ROOT.resolve("conformance/prometheus-common/expfmt/fuzz/corpus");
-  private static final Path OPENMETRICS =
-      Corpus.ROOT.resolve("conformance/openmetrics/tests/testdata/parsers");
+  private static final Path FUZZ = TestData.EXPFMT_FUZZ;
+  private static final Path OPENMETRICS = TestData.OPENMETRICS_SUITE;
 
   static Stream<Path> realBodies() throws IOException {
-    try (Stream<Path> files = Files.walk(Corpus.NODES)) {
+    try (Stream<Path> files = Files.walk(TestData.NODES)) {
       List<Path> list =
           files
               .filter(p -> p.toString().endsWith(".prom"))
@@ -77,26 +76,26 @@ class TextParserTest {
   @ParameterizedTest
   @MethodSource("realBodies")
   void shouldAcceptEveryRealNodeBody(Path body) throws ParseException {
-    List<ParsedFamily> families = parse(Corpus.bytes(body), false);
+    List<ParsedFamily> families = parse(TestData.bytes(body), false);
     assertTrue(!families.isEmpty(), body.toString());
   }
 
   @Test
   void shouldRejectTheInvalidTritonSnippets() {
-    byte[] body = Corpus.bytes(Corpus.NODES.resolve("triton_docs_snippets_INVALID.prom"));
+    byte[] body = TestData.node("triton_docs_snippets_INVALID.prom");
     assertThrows(ParseException.class, () -> parse(body, false));
   }
 
   @ParameterizedTest
   @MethodSource("fuzzGood")
   void shouldAcceptTheExpfmtParseCases(Path body) throws ParseException {
-    parse(Corpus.bytes(body), false);
+    parse(TestData.bytes(body), false);
   }
 
   @ParameterizedTest
   @MethodSource("fuzzBad")
   void shouldRejectTheExpfmtErrorCases(Path body) {
-    assertThrows(ParseException.class, () -> parse(Corpus.bytes(body), false));
+    assertThrows(ParseException.class, () -> parse(TestData.bytes(body), false));
   }
 
   @ParameterizedTest
@@ -121,7 +120,7 @@ class TextParserTest {
   @Test
   void shouldReuseTheSameSeriesObjectsWhenTheNextScrapeHasTheSameBytes() throws ParseException {
     TextParser parser = new TextParser(100_000);
-    byte[] body = Corpus.bytes(Corpus.NODES.resolve("tgi.prom"));
+    byte[] body = TestData.node("tgi.prom");
     ParsedFamily first = parser.parse(body, body.length, false).get(0);
 
     ParsedFamily second = parser.parse(body, body.length, false).get(0);

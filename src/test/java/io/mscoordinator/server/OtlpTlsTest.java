@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.otlp.Samples;
+import io.mscoordinator.testing.TestData;
 import io.mscoordinator.tls.PemFiles;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -58,7 +59,7 @@ class OtlpTlsTest {
             .build();
     JsonObject root =
         Json.createObjectBuilder(TestCoordinators.shipped()).add("otlp_config", otlp).build();
-    byte[] export = Files.readAllBytes(Path.of("src/test/resources/otlp/cpp-1.16/export-1.json"));
+    byte[] export = Files.readAllBytes(TestData.resource("otlp/cpp-1.16/export-1.json"));
     try (Coordinator c = TestCoordinators.start(root);
         HttpClient https =
             HttpClient.newBuilder()

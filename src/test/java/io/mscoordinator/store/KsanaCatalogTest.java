@@ -3,6 +3,7 @@ package io.mscoordinator.store;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
+import io.mscoordinator.testing.TestData;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /** The catalog against the table rows of the Ksana document itself. */
 class KsanaCatalogTest {
-  private static final Path DOC = Path.of("../shared/spec/ksana-metrics.zh.md");
+  private static final Path DOC = TestData.KSANA_METRICS_DOC;
   private static final Pattern ROW =
       Pattern.compile("^\\|\\s*`([a-z0-9_{}]+)`\\s*\\|\\s*(Counter|Metric)\\s*\\|");
 

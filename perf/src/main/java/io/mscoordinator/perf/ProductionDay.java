@@ -63,8 +63,8 @@ import org.HdrHistogram.Histogram;
  * controller keeps online; the scrapers check that the merged cluster counter never goes down
  * while the controller refreshes and takes instances offline and online, and the day fails when
  * a node's scrape failed at the end.
- * Each node also serves a real body from the corpus ({@code --node-body}, under
- * {@code ../shared/corpus}; empty for none) with growing counters, restarts every {@code
+ * Each node also serves a real body from the corpus ({@code --node-body}, under the repository's
+ * {@code src/test/resources/corpus}; empty for none) with growing counters, restarts every {@code
  * --node-restart-every} of its requests and answers 500 for {@code --node-fail-for} requests every
  * {@code --node-fail-every}, until the last fifth of the run; the day fails when no restart or no
  * failure happened.
@@ -118,8 +118,8 @@ public final class ProductionDay {
     URI base = URI.create("http://127.0.0.1:" + managePort);
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     Process prom = null;
-    Path corpusBody =
-        nodeBody.isEmpty() ? null : home.resolve("../shared/corpus").resolve(nodeBody).normalize();
+    Path corpus = home.resolve("src/test/resources/corpus");
+    Path corpusBody = nodeBody.isEmpty() ? null : corpus.resolve(nodeBody).normalize();
     if (corpusBody != null && !Files.isRegularFile(corpusBody)) {
       System.err.println("perf/run day: no corpus body at " + corpusBody + ": generated bodies only");
       corpusBody = null;

@@ -27,8 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Run: {@code perf/run jmh ParserBenchmark -prof gc}. The {@code samples} line of the result
  * is samples parsed per second; ns per sample = 1e9 / that. The corpus is read from {@code
- * -Dms.corpus=DIR} (default {@code ../shared/corpus} of the working directory, or of its
- * parent).
+ * -Dms.corpus=DIR} (default: the repository's own copy, {@code src/test/resources/corpus} of the
+ * working directory or of its parent).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -85,7 +85,11 @@ public class ParserBenchmark {
     if (configured != null) {
       return Path.of(configured);
     }
-    for (Path p : new Path[] {Path.of("..", "shared", "corpus"), Path.of("..", "..", "shared", "corpus")}) {
+    for (Path p :
+        new Path[] {
+          Path.of("src", "test", "resources", "corpus"),
+          Path.of("..", "src", "test", "resources", "corpus")
+        }) {
       if (Files.isDirectory(p)) {
         return p;
       }

@@ -1,0 +1,5 @@
+/**
+ * Helpers every test package shares: where the test data lives ({@link TestData}). They hold no
+ * state between calls; any test thread may use them.
+ */
+package io.mscoordinator.testing;
