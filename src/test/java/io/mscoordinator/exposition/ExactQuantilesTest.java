@@ -9,6 +9,7 @@ import io.mscoordinator.metrics.MetricsHandler;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
 import io.mscoordinator.store.SeriesStore;
+import io.mscoordinator.testing.ReferenceTools;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -65,9 +66,9 @@ class ExactQuantilesTest {
   @Test
   void shouldRenderABodyThePromtoolAndPythonParsersAccept() throws Exception {
     byte[] body = render(samples()).getBytes(StandardCharsets.UTF_8);
-    ExternalTools.assertPromtoolAccepts(body, ExpositionFormat.OPENMETRICS);
+    ReferenceTools.assertPromtoolAccepts(body, ExpositionFormat.OPENMETRICS);
     assertThat(
-        ExternalTools.pythonSamples(body, ExpositionFormat.OPENMETRICS).size(),
+        ReferenceTools.pythonSamples(body, ExpositionFormat.OPENMETRICS).size(),
         is(BOUNDS.length + 3 + 4));
   }
 

@@ -9,6 +9,7 @@ import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
 import io.mscoordinator.store.MetricsSnapshot;
 import io.mscoordinator.store.SeriesStore;
+import io.mscoordinator.testing.ReferenceTools;
 import io.mscoordinator.testing.TestData;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -140,7 +141,7 @@ class ExpositionGoldenTest {
   @EnumSource(Case.class)
   void shouldPassPromtoolInBothFormats(Case c) throws Exception {
     for (ExpositionFormat format : ExpositionFormat.values()) {
-      ExternalTools.assertPromtoolAccepts(render(c.snapshot, format), format);
+      ReferenceTools.assertPromtoolAccepts(render(c.snapshot, format), format);
     }
   }
 
@@ -148,10 +149,10 @@ class ExpositionGoldenTest {
   @EnumSource(Case.class)
   void shouldParseToTheSameSamplesWithBothPythonParsers(Case c) throws Exception {
     List<String> text =
-        ExternalTools.pythonSamples(
+        ReferenceTools.pythonSamples(
             render(c.snapshot, ExpositionFormat.PROMETHEUS_TEXT), ExpositionFormat.PROMETHEUS_TEXT);
     List<String> openMetrics =
-        ExternalTools.pythonSamples(
+        ReferenceTools.pythonSamples(
             render(c.snapshot, ExpositionFormat.OPENMETRICS), ExpositionFormat.OPENMETRICS);
     assertThat(text, is(openMetrics));
     assertThat(text.isEmpty(), is(false));
@@ -160,7 +161,7 @@ class ExpositionGoldenTest {
   @org.junit.jupiter.api.Test
   void shouldExposeTheRecordedValuesToTheParsers() throws Exception {
     List<String> counters =
-        ExternalTools.pythonSamples(
+        ReferenceTools.pythonSamples(
             render(counters(), ExpositionFormat.OPENMETRICS), ExpositionFormat.OPENMETRICS);
     assertThat(
         counters,
@@ -169,13 +170,13 @@ class ExpositionGoldenTest {
     assertThat(
         counters, hasItem("schedule_time_us|counter|schedule_time_us_total||123456789012.0"));
     List<String> gauges =
-        ExternalTools.pythonSamples(
+        ReferenceTools.pythonSamples(
             render(gauges(), ExpositionFormat.PROMETHEUS_TEXT), ExpositionFormat.PROMETHEUS_TEXT);
     assertThat(gauges, hasItem("kv_cache_usage|gauge|kv_cache_usage|instance=node-1|0.25"));
     assertThat(gauges, hasItem("kv_cache_usage|gauge|kv_cache_usage|instance=node-2|nan"));
     assertThat(gauges, hasItem("kv_cache_usage|gauge|kv_cache_usage|instance=node-3|inf"));
     List<String> h =
-        ExternalTools.pythonSamples(
+        ReferenceTools.pythonSamples(
             render(histograms(), ExpositionFormat.OPENMETRICS), ExpositionFormat.OPENMETRICS);
     assertThat(
         h,

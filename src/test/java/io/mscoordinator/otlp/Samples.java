@@ -5,9 +5,8 @@ import static org.hamcrest.Matchers.is;
 
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
-import io.mscoordinator.exposition.ExpositionFormat;
-import io.mscoordinator.exposition.ExternalTools;
 import io.mscoordinator.server.Coordinator;
+import io.mscoordinator.testing.ReferenceTools;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -52,18 +51,8 @@ public final class Samples {
         om.headers().firstValue("Content-Type").orElse(""),
         org.hamcrest.Matchers.startsWith("application/openmetrics-text"));
     byte[] openMetrics = om.body().getBytes(StandardCharsets.UTF_8);
-    ExternalTools.assertPromtoolAccepts(text, ExpositionFormat.PROMETHEUS_TEXT);
-    ExternalTools.assertPromtoolAccepts(openMetrics, ExpositionFormat.OPENMETRICS);
-    List<String> fromText =
-        engine(ExternalTools.pythonSamples(text, ExpositionFormat.PROMETHEUS_TEXT));
-    List<String> fromOpenMetrics =
-        engine(ExternalTools.pythonSamples(openMetrics, ExpositionFormat.OPENMETRICS));
-    assertThat(fromText, is(fromOpenMetrics));
-    assertThat(fromText.isEmpty(), is(false));
-  }
-
-  private static List<String> engine(List<String> samples) {
-    return samples.stream().filter(s -> !s.startsWith("ms_coordinator_")).toList();
+    List<String> engine = ReferenceTools.assertBothFormatsReadAlike(text, openMetrics);
+    assertThat(engine.isEmpty(), is(false));
   }
 
   /** An {@code expected.txt} in normal form. */

@@ -7,18 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.cluster.Role;
 import io.mscoordinator.config.ConfigException;
+import io.mscoordinator.exposition.ExpositionFormat;
 import io.mscoordinator.server.ConfigLoader;
+import io.mscoordinator.testing.ReferenceTools;
 import io.mscoordinator.testing.TestData;
 import jakarta.json.Json;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The node scraper wired into a real coordinator: nodes registered by real refresh requests, the
@@ -27,8 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 class CoordinatorScrapeTest {
   private static final String MODEL = "llama_65b";
   private static final String OPENMETRICS = "application/openmetrics-text;version=1.0.0";
-
-  @TempDir Path dir;
 
   /** Four MindIE nodes with total_block_num 1024 * (i + 1), merged by a real coordinator. */
   private static Map<String, Double> mindieMerge(String prefix, List<Role> roles) throws Exception {
@@ -106,19 +104,16 @@ class CoordinatorScrapeTest {
       assertTrue(text.contains("\ntgi_request_count"), "TGI counter merged");
       assertTrue(text.contains("\nnv_inference_request_success"), "Triton counter merged");
       assertTrue(text.contains("\nsglang:"), "SGLang families merged");
-      Path textFile = Files.writeString(dir.resolve("metrics.prom"), text);
-      ExternalCheckers.Result promtool = ExternalCheckers.promtool(textFile);
-      assertTrue(promtool.exit() == 0 || promtool.exit() == 3, promtool.toString());
-      ExternalCheckers.Result python = ExternalCheckers.python(textFile);
-      assertEquals(0, python.exit(), python.output());
+      byte[] textBytes = text.getBytes(StandardCharsets.UTF_8);
+      ReferenceTools.assertPromtoolParses(textBytes);
       assertEquals(
-          ScrapedCoordinator.samples(text).size(), Integer.parseInt(python.output().strip()));
+          ScrapedCoordinator.samples(text).size(),
+          ReferenceTools.pythonSamples(textBytes, ExpositionFormat.PROMETHEUS_TEXT).size());
 
       assertEquals(200, om.statusCode());
       assertTrue(om.body().endsWith("# EOF\n"));
-      Path omFile = Files.writeString(dir.resolve("metrics.om"), om.body());
-      ExternalCheckers.Result strictOm = ExternalCheckers.pythonOpenMetrics(omFile);
-      assertEquals(0, strictOm.exit(), strictOm.output());
+      ReferenceTools.pythonSamples(
+          om.body().getBytes(StandardCharsets.UTF_8), ExpositionFormat.OPENMETRICS);
     }
   }
 
@@ -208,9 +203,7 @@ class CoordinatorScrapeTest {
           assertFalse(line.contains("instance_id="), "no per-instance sample in /metrics: " + line);
         }
       }
-      Path file = Files.writeString(dir.resolve("instances.prom"), instances);
-      ExternalCheckers.Result promtool = ExternalCheckers.promtool(file);
-      assertTrue(promtool.exit() == 0 || promtool.exit() == 3, promtool.toString());
+      ReferenceTools.assertPromtoolParses(instances.getBytes(StandardCharsets.UTF_8));
     }
   }
 
