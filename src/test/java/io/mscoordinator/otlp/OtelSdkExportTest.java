@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.is;
 
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.server.Coordinator;
+import io.mscoordinator.testing.Samples;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;

@@ -9,6 +9,7 @@ import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
 import io.mscoordinator.ingest.RecordDescriptor;
 import io.mscoordinator.server.Coordinator;
+import io.mscoordinator.testing.Samples;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.net.http.HttpResponse;

@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.startsWith;
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
 import io.mscoordinator.server.Coordinator;
+import io.mscoordinator.testing.Samples;
 import io.mscoordinator.testing.TestData;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -48,7 +49,7 @@ class OtlpReceiverTest {
   }
 
   private static Map<String, Double> expected() {
-    return Samples.expected(new String(fixture("expected.txt"), StandardCharsets.UTF_8));
+    return Samples.of(fixture("expected.txt"));
   }
 
   static byte[] gzip(byte[] bytes) {

@@ -38,7 +38,8 @@ class ClusterMergeTest {
             node(0, Role.UNDEF, 1, "# TYPE x counter\nx{a=\"1\"} 1\nx{a=\"2\"} 2\n"),
             node(1, Role.UNDEF, 1, "# TYPE x counter\nx{a=\"2\"} 20\nx{a=\"1\",b=\"z\"} 100\n"));
 
-    assertEquals(Map.of("x[a=1]", 1.0, "x[a=2]", 22.0, "x[a=1, b=z]", 100.0), merged);
+    assertEquals(
+        Map.of("x{a=\"1\"}", 1.0, "x{a=\"2\"}", 22.0, "x{a=\"1\",b=\"z\"}", 100.0), merged);
   }
 
   @Test
@@ -63,13 +64,13 @@ class ClusterMergeTest {
 
     assertEquals(
         Map.of(
-            "h_bucket[le=2.0]",
+            "h_bucket{le=\"2.0\"}",
             7.0,
-            "h_bucket[le=Infinity]",
+            "h_bucket{le=\"+Inf\"}",
             11.0,
-            "h_sum[]",
+            "h_sum",
             30.0,
-            "h_count[]",
+            "h_count",
             11.0),
         merged);
   }
@@ -95,7 +96,7 @@ class ClusterMergeTest {
     String body = "# TYPE s summary\ns{quantile=\"0.5\"} 3\ns_sum 10\ns_count 4\n";
 
     assertEquals(
-        Map.of("s_sum[]", 20.0, "s_count[]", 8.0),
+        Map.of("s_sum", 20.0, "s_count", 8.0),
         merge(node(0, Role.UNDEF, 1, body), node(1, Role.UNDEF, 1, body)));
   }
 
@@ -111,7 +112,7 @@ class ClusterMergeTest {
             node(1, Role.PREFILL, 1, String.format(fmt, "0.1", "1", "10")),
             node(2, Role.DECODE, 1, String.format(fmt, "0.9", "900", "1000")));
 
-    assertEquals(6.0 / 20.0, merged.get("npu_prefix_cache_hit_rate[]"), 1e-15);
+    assertEquals(6.0 / 20.0, merged.get("npu_prefix_cache_hit_rate"), 1e-15);
   }
 
   @Test
@@ -125,7 +126,7 @@ class ClusterMergeTest {
             node(0, Role.UNDEF, 1, String.format(fmt, "0.5", "1", "2")),
             node(1, Role.UNDEF, 1, String.format(fmt, "0", "0", "98")));
 
-    assertEquals(0.01, merged.get("failed_request_perc[]"), 1e-15);
+    assertEquals(0.01, merged.get("failed_request_perc"), 1e-15);
   }
 
   @Test
@@ -150,7 +151,7 @@ class ClusterMergeTest {
             node(0, Role.UNDEF, 1, "# TYPE temp gauge\ntemp 40\n"),
             node(1, Role.UNDEF, 1, "# TYPE temp gauge\ntemp 70\n"));
 
-    assertEquals(Map.of("temp[]", 70.0), merged);
+    assertEquals(Map.of("temp", 70.0), merged);
   }
 
   @Test
@@ -167,7 +168,7 @@ class ClusterMergeTest {
     Map<String, Double> merged =
         SampleIndex.of(new ClusterMerge(joined).merge(nodes, 0).families());
 
-    assertEquals(Map.of("x[model_name=a&b]", 3.0), merged);
+    assertEquals(Map.of("x{model_name=\"a&b\"}", 3.0), merged);
   }
 
   private static NodeResult withModel(NodeResult r, String model) {
@@ -183,7 +184,7 @@ class ClusterMergeTest {
             node(0, Role.UNDEF, 1, "x{model_name=\"a\"} 1\n"),
             node(1, Role.UNDEF, 1, "x{model_name=\"b\"} 2\n"));
 
-    assertEquals(Map.of("x[model_name=a]", 1.0, "x[model_name=b]", 2.0), merged);
+    assertEquals(Map.of("x{model_name=\"a\"}", 1.0, "x{model_name=\"b\"}", 2.0), merged);
   }
 
   @Test
@@ -195,7 +196,7 @@ class ClusterMergeTest {
 
     MergedSnapshot s = new ClusterMerge(ScrapeSettings.defaults()).merge(List.of(good, failed), 0);
 
-    assertEquals(Map.of("c[]", 11.0, "g[]", 1.0), SampleIndex.of(s.families()));
+    assertEquals(Map.of("c", 11.0, "g", 1.0), SampleIndex.of(s.families()));
     assertEquals(1, s.failedNodes());
   }
 
@@ -206,7 +207,7 @@ class ClusterMergeTest {
             .merge(List.of(node(7, Role.DECODE, 1, "# TYPE g gauge\ng 3\n")), 0);
 
     assertEquals(
-        Map.of("g[group_id=0, instance_id=7, model_name=m, role=decode]", 3.0),
+        Map.of("g{group_id=\"0\",instance_id=\"7\",model_name=\"m\",role=\"decode\"}", 3.0),
         SampleIndex.of(s.instanceFamilies()));
   }
 }

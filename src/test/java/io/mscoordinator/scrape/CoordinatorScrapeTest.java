@@ -10,6 +10,7 @@ import io.mscoordinator.config.ConfigException;
 import io.mscoordinator.exposition.ExpositionFormat;
 import io.mscoordinator.server.ConfigLoader;
 import io.mscoordinator.testing.ReferenceTools;
+import io.mscoordinator.testing.Samples;
 import io.mscoordinator.testing.TestData;
 import jakarta.json.Json;
 import java.net.http.HttpResponse;
@@ -44,14 +45,14 @@ class CoordinatorScrapeTest {
       }
       c.refresh(nodes);
       HttpResponse<String> metrics = c.awaitNodes(4, 0, 5000);
-      return ScrapedCoordinator.nodeSamples(metrics.body());
+      return Samples.withoutSelf(Samples.of(metrics.body()));
     }
   }
 
   @Test
   void shouldServeMindiesSingleNodeAggregateInEverySampleFromMetrics() throws Exception {
     Map<String, Double> expected =
-        SampleIndex.ofBody(TestData.mindie("ms_metricsAggregate4SingleNodeOutput.prom"));
+        Samples.of(TestData.mindie("ms_metricsAggregate4SingleNodeOutput.prom"));
 
     Map<String, Double> served =
         mindieMerge(
@@ -73,13 +74,13 @@ class CoordinatorScrapeTest {
   @Test
   void shouldServeMindiesPrefillDecodeAggregateExceptSummedFailedRequests() throws Exception {
     Map<String, Double> expected =
-        SampleIndex.ofBody(TestData.mindie("ms_metricsAggregate4PDSeparateOutput.prom"));
+        Samples.of(TestData.mindie("ms_metricsAggregate4PDSeparateOutput.prom"));
 
     Map<String, Double> served =
         mindieMerge(
             "ms_metricsPDNodeData_", List.of(Role.PREFILL, Role.PREFILL, Role.DECODE, Role.DECODE));
 
-    String failed = "request_failed_total[model_name=" + MODEL + "]";
+    String failed = "request_failed_total{model_name=\"" + MODEL + "\"}";
     assertEquals(0.0, expected.get(failed));
     assertEquals(50.0, served.get(failed));
     Map<String, Double> adjusted = new TreeMap<>(expected);
@@ -107,7 +108,7 @@ class CoordinatorScrapeTest {
       byte[] textBytes = text.getBytes(StandardCharsets.UTF_8);
       ReferenceTools.assertPromtoolParses(textBytes);
       assertEquals(
-          ScrapedCoordinator.samples(text).size(),
+          Samples.of(text).size(),
           ReferenceTools.pythonSamples(textBytes, ExpositionFormat.PROMETHEUS_TEXT).size());
 
       assertEquals(200, om.statusCode());

@@ -3,6 +3,7 @@ package io.mscoordinator.scrape;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.mscoordinator.cluster.Role;
+import io.mscoordinator.testing.Samples;
 import io.mscoordinator.testing.TestData;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,7 @@ class MindieGoldenTest {
   @Test
   void shouldEqualMindieSingleNodeAggregateInEverySample() throws Exception {
     Map<String, Double> expected =
-        SampleIndex.ofBody(TestData.mindie("ms_metricsAggregate4SingleNodeOutput.prom"));
+        Samples.of(TestData.mindie("ms_metricsAggregate4SingleNodeOutput.prom"));
     Map<String, Double> actual =
         mergeOverSockets(
             "ms_metricsSingleNodeData_", List.of(Role.UNDEF, Role.UNDEF, Role.UNDEF, Role.UNDEF));
@@ -57,12 +58,12 @@ class MindieGoldenTest {
   @Test
   void shouldEqualMindiePrefillDecodeAggregateExceptSummedFailedRequests() throws Exception {
     Map<String, Double> expected =
-        SampleIndex.ofBody(TestData.mindie("ms_metricsAggregate4PDSeparateOutput.prom"));
+        Samples.of(TestData.mindie("ms_metricsAggregate4PDSeparateOutput.prom"));
     Map<String, Double> actual =
         mergeOverSockets(
             "ms_metricsPDNodeData_", List.of(Role.PREFILL, Role.PREFILL, Role.DECODE, Role.DECODE));
 
-    String failed = "request_failed_total[model_name=" + MODEL + "]";
+    String failed = "request_failed_total{model_name=\"" + MODEL + "\"}";
     assertEquals(0.0, expected.get(failed));
     assertEquals(50.0, actual.get(failed));
     expected.put(failed, 50.0);

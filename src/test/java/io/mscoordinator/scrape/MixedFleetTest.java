@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mscoordinator.cluster.Role;
 import io.mscoordinator.exposition.ExpositionFormat;
 import io.mscoordinator.testing.ReferenceTools;
+import io.mscoordinator.testing.Samples;
 import io.mscoordinator.testing.TestData;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,7 +78,7 @@ class MixedFleetTest {
         if (f.type != MetricType.COUNTER && f.type != MetricType.GAUGE) {
           continue;
         }
-        Map<String, Double> one = SampleIndex.ofBody(onlyFamily(body, f.name));
+        Map<String, Double> one = Samples.of(onlyFamily(body, f.name));
         for (Map.Entry<String, Double> e : one.entrySet()) {
           checked++;
           Double got = merged.get(e.getKey());

@@ -3,14 +3,16 @@ package io.mscoordinator.scrape;
 import io.mscoordinator.scrape.MergedSnapshot.Family;
 import io.mscoordinator.scrape.MergedSnapshot.Label;
 import io.mscoordinator.scrape.MergedSnapshot.Sample;
+import io.mscoordinator.testing.Samples;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Sample values by a key that ignores label order and bound formatting: {@code
- * name{a="x",le="1.0"}} with labels sorted and bounds printed from their double value.
+ * The samples of merged families by the key {@link Samples} gives a body's samples, so a merge can
+ * be compared with a body (a golden file, a node's own body) sample by sample.
  */
 final class SampleIndex {
   private SampleIndex() {}
@@ -19,8 +21,11 @@ final class SampleIndex {
     Map<String, Double> out = new TreeMap<>();
     for (Family f : families) {
       for (Sample s : f.samples()) {
-        List<Label> labels = new ArrayList<>(s.labels());
-        out.put(key(s.name(), labels), s.value());
+        Map<String, String> labels = new HashMap<>();
+        for (Label l : s.labels()) {
+          labels.put(l.name(), l.value());
+        }
+        out.put(Samples.key(s.name(), labels), s.value());
       }
     }
     return out;
@@ -50,41 +55,5 @@ final class SampleIndex {
       }
     }
     return out;
-  }
-
-  /** Parses a body with the production parser and indexes its raw values. */
-  static Map<String, Double> ofBody(byte[] body) throws ParseException {
-    Map<String, Double> out = new TreeMap<>();
-    for (ParsedFamily f : new TextParser(100_000).parse(body, body.length, false)) {
-      for (int i = 0; i < f.size; i++) {
-        Series series = f.series[i];
-        List<Label> labels = new ArrayList<>();
-        for (int j = 0; j < series.labels.size(); j++) {
-          labels.add(new Label(series.labels.name(j), series.labels.value(j)));
-        }
-        if (series.hasBound()) {
-          labels.add(new Label("le", Double.toString(series.bound)));
-        }
-        out.put(key(series.sampleName, labels), f.values[i]);
-      }
-    }
-    return out;
-  }
-
-  private static String key(String name, List<Label> labels) {
-    List<String> parts = new ArrayList<>();
-    for (Label l : labels) {
-      String value = l.value();
-      if (l.name().equals("le") || l.name().equals("quantile")) {
-        value =
-            Double.toString(
-                value.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(value));
-        parts.add("le=" + value);
-      } else {
-        parts.add(l.name() + "=" + value);
-      }
-    }
-    parts.sort(null);
-    return name + parts;
   }
 }

@@ -15,11 +15,9 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Predicate;
 
 /**
@@ -124,18 +122,6 @@ final class ScrapedCoordinator implements AutoCloseable {
         HttpRequest.newBuilder(coordinator.uri(Coordinator.MANAGE).resolve(path))
             .header("Accept", accept)
             .GET());
-  }
-
-  /** The node samples of a /metrics body, without the coordinator's own families. */
-  static Map<String, Double> nodeSamples(String body) throws ParseException {
-    Map<String, Double> all = SampleIndex.ofBody(body.getBytes(StandardCharsets.UTF_8));
-    all.keySet().removeIf(k -> k.startsWith("ms_coordinator_"));
-    return all;
-  }
-
-  /** All samples of a /metrics body. */
-  static Map<String, Double> samples(String body) throws ParseException {
-    return SampleIndex.ofBody(body.getBytes(StandardCharsets.UTF_8));
   }
 
   /**

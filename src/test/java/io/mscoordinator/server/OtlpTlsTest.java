@@ -5,7 +5,7 @@ import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.mscoordinator.TestCoordinators;
-import io.mscoordinator.otlp.Samples;
+import io.mscoordinator.testing.Samples;
 import io.mscoordinator.testing.TestData;
 import io.mscoordinator.tls.PemFiles;
 import jakarta.json.Json;
