@@ -9,10 +9,9 @@ import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
 import io.mscoordinator.store.MetricsSnapshot;
 import io.mscoordinator.store.SeriesStore;
+import io.mscoordinator.testing.Golden;
 import io.mscoordinator.testing.ReferenceTools;
 import io.mscoordinator.testing.TestData;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -220,12 +219,6 @@ class ExpositionGoldenTest {
   }
 
   private static void assertGolden(String name, byte[] body) throws Exception {
-    Path file = GOLDEN.resolve(name);
-    String actual = new String(body, StandardCharsets.UTF_8);
-    if (Boolean.getBoolean("golden.update")) {
-      Files.createDirectories(GOLDEN);
-      Files.writeString(file, actual, StandardCharsets.UTF_8);
-    }
-    assertThat(name, actual, is(Files.readString(file, StandardCharsets.UTF_8)));
+    Golden.assertText(GOLDEN.resolve(name), body);
   }
 }

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.is;
 
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.server.Coordinator;
+import io.mscoordinator.testing.Golden;
 import io.mscoordinator.testing.Samples;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -174,7 +175,7 @@ class OtelSdkExportTest {
       bucket(expected, h, "+Inf", 5);
       expected.put(h + "_sum{" + LABELS + "}", 12619.5);
       expected.put(h + "_count{" + LABELS + "}", 5.0);
-      assertThat(Samples.scrape(c), is(expected));
+      Golden.assertSamples("what the SDK recorded", expected, Samples.scrape(c));
       Samples.assertReferenceToolsAccept(c);
     }
   }

@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.startsWith;
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
 import io.mscoordinator.server.Coordinator;
+import io.mscoordinator.testing.Golden;
 import io.mscoordinator.testing.Samples;
 import io.mscoordinator.testing.TestData;
 import jakarta.json.Json;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.Test;
  */
 class OtlpReceiverTest {
   private static final Path FIXTURES = TestData.resource("otlp/cpp-1.16");
+  private static final String EXPECTED = "expected.txt";
   private static final String JSON = "application/json";
   private static final String PROTOBUF = "application/x-protobuf";
 
@@ -49,7 +51,7 @@ class OtlpReceiverTest {
   }
 
   private static Map<String, Double> expected() {
-    return Samples.of(fixture("expected.txt"));
+    return Samples.of(fixture(EXPECTED));
   }
 
   static byte[] gzip(byte[] bytes) {
@@ -89,7 +91,7 @@ class OtlpReceiverTest {
     try (Coordinator c = TestCoordinators.startShipped()) {
       postFixtures(TestCoordinators.otlp(c), false);
 
-      assertThat(Samples.scrape(c), is(expected()));
+      Golden.assertSamples(EXPECTED, expected(), Samples.scrape(c));
       Samples.assertReferenceToolsAccept(c);
     }
   }
@@ -101,7 +103,7 @@ class OtlpReceiverTest {
       postFixtures(otlp, false);
       postFixtures(otlp, false);
 
-      assertThat(Samples.scrape(c), is(Samples.times(expected(), 2)));
+      Golden.assertSamples(EXPECTED + " times 2", Samples.times(expected(), 2), Samples.scrape(c));
     }
   }
 
@@ -110,7 +112,7 @@ class OtlpReceiverTest {
     try (Coordinator c = TestCoordinators.startShipped()) {
       postFixtures(TestCoordinators.otlp(c), true);
 
-      assertThat(Samples.scrape(c), is(expected()));
+      Golden.assertSamples(EXPECTED, expected(), Samples.scrape(c));
     }
   }
 
@@ -159,7 +161,7 @@ class OtlpReceiverTest {
 
       assertThat(res.statusCode(), is(400));
       assertThat(res.body(), containsString("truncated protobuf"));
-      assertThat(Samples.scrape(c), is(expected()));
+      Golden.assertSamples(EXPECTED, expected(), Samples.scrape(c));
     }
   }
 
@@ -177,7 +179,7 @@ class OtlpReceiverTest {
 
       assertThat(res.statusCode(), is(400));
       assertThat(res.body(), containsString("field=asInt"));
-      assertThat(Samples.scrape(c), is(expected()));
+      Golden.assertSamples(EXPECTED, expected(), Samples.scrape(c));
     }
   }
 
@@ -206,7 +208,7 @@ class OtlpReceiverTest {
           response,
           containsString(
               "{\"code\":8,\"message\":\"body too large: as_sent limit_bytes=16777216\"}"));
-      assertThat(Samples.scrape(c), is(expected()));
+      Golden.assertSamples(EXPECTED, expected(), Samples.scrape(c));
       assertThat(
           TestCoordinators.manage(c).get("/metrics").body(),
           containsString("ms_coordinator_otlp_requests_total{code=\"413\"} 1\n"));
@@ -231,7 +233,7 @@ class OtlpReceiverTest {
           post(TestCoordinators.otlp(c), bomb, PROTOBUF, Optional.of("gzip"));
 
       assertThat(res.statusCode(), is(413));
-      assertThat(Samples.scrape(c), is(expected()));
+      Golden.assertSamples(EXPECTED, expected(), Samples.scrape(c));
     }
   }
 
@@ -281,7 +283,7 @@ class OtlpReceiverTest {
       full.set(false);
       assertThat(otlp.post("/v1/metrics", fixture("export-2.json"), JSON).statusCode(), is(200));
       assertThat(otlp.post("/v1/metrics", fixture("export-3.json"), JSON).statusCode(), is(200));
-      assertThat(Samples.scrape(c), is(expected()));
+      Golden.assertSamples(EXPECTED, expected(), Samples.scrape(c));
     }
   }
 

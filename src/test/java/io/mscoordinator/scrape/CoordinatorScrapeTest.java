@@ -9,6 +9,7 @@ import io.mscoordinator.cluster.Role;
 import io.mscoordinator.config.ConfigException;
 import io.mscoordinator.exposition.ExpositionFormat;
 import io.mscoordinator.server.ConfigLoader;
+import io.mscoordinator.testing.Golden;
 import io.mscoordinator.testing.ReferenceTools;
 import io.mscoordinator.testing.Samples;
 import io.mscoordinator.testing.TestData;
@@ -27,6 +28,8 @@ import org.junit.jupiter.api.Test;
  */
 class CoordinatorScrapeTest {
   private static final String MODEL = "llama_65b";
+  private static final String SINGLE_NODE = "ms_metricsAggregate4SingleNodeOutput.prom";
+  private static final String PD_SEPARATE = "ms_metricsAggregate4PDSeparateOutput.prom";
   private static final String OPENMETRICS = "application/openmetrics-text;version=1.0.0";
 
   /** Four MindIE nodes with total_block_num 1024 * (i + 1), merged by a real coordinator. */
@@ -51,14 +54,13 @@ class CoordinatorScrapeTest {
 
   @Test
   void shouldServeMindiesSingleNodeAggregateInEverySampleFromMetrics() throws Exception {
-    Map<String, Double> expected =
-        Samples.of(TestData.mindie("ms_metricsAggregate4SingleNodeOutput.prom"));
+    Map<String, Double> expected = Samples.of(TestData.mindie(SINGLE_NODE));
 
     Map<String, Double> served =
         mindieMerge(
             "ms_metricsSingleNodeData_", List.of(Role.UNDEF, Role.UNDEF, Role.UNDEF, Role.UNDEF));
 
-    assertEquals(List.of(), SampleIndex.differences(expected, served));
+    Golden.assertSamples(SINGLE_NODE, expected, served, 1e-12);
     assertEquals(87, expected.size(), "samples compared");
   }
 
@@ -73,8 +75,7 @@ class CoordinatorScrapeTest {
    */
   @Test
   void shouldServeMindiesPrefillDecodeAggregateExceptSummedFailedRequests() throws Exception {
-    Map<String, Double> expected =
-        Samples.of(TestData.mindie("ms_metricsAggregate4PDSeparateOutput.prom"));
+    Map<String, Double> expected = Samples.of(TestData.mindie(PD_SEPARATE));
 
     Map<String, Double> served =
         mindieMerge(
@@ -85,7 +86,7 @@ class CoordinatorScrapeTest {
     assertEquals(50.0, served.get(failed));
     Map<String, Double> adjusted = new TreeMap<>(expected);
     adjusted.put(failed, 50.0);
-    assertEquals(List.of(), SampleIndex.differences(adjusted, served));
+    Golden.assertSamples(PD_SEPARATE + " with " + failed + " 50", adjusted, served, 1e-12);
   }
 
   @Test

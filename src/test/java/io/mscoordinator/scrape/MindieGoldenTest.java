@@ -3,6 +3,7 @@ package io.mscoordinator.scrape;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.mscoordinator.cluster.Role;
+import io.mscoordinator.testing.Golden;
 import io.mscoordinator.testing.Samples;
 import io.mscoordinator.testing.TestData;
 import java.util.List;
@@ -17,6 +18,8 @@ import org.junit.jupiter.api.Test;
  */
 class MindieGoldenTest {
   private static final String MODEL = "llama_65b";
+  private static final String SINGLE_NODE = "ms_metricsAggregate4SingleNodeOutput.prom";
+  private static final String PD_SEPARATE = "ms_metricsAggregate4PDSeparateOutput.prom";
 
   private static Map<String, Double> mergeOverSockets(String prefix, List<Role> roles)
       throws Exception {
@@ -36,13 +39,12 @@ class MindieGoldenTest {
 
   @Test
   void shouldEqualMindieSingleNodeAggregateInEverySample() throws Exception {
-    Map<String, Double> expected =
-        Samples.of(TestData.mindie("ms_metricsAggregate4SingleNodeOutput.prom"));
+    Map<String, Double> expected = Samples.of(TestData.mindie(SINGLE_NODE));
     Map<String, Double> actual =
         mergeOverSockets(
             "ms_metricsSingleNodeData_", List.of(Role.UNDEF, Role.UNDEF, Role.UNDEF, Role.UNDEF));
 
-    assertEquals(List.of(), SampleIndex.differences(expected, actual));
+    Golden.assertSamples(SINGLE_NODE, expected, actual, 1e-12);
     assertEquals(87, expected.size(), "samples compared");
   }
 
@@ -57,8 +59,7 @@ class MindieGoldenTest {
    */
   @Test
   void shouldEqualMindiePrefillDecodeAggregateExceptSummedFailedRequests() throws Exception {
-    Map<String, Double> expected =
-        Samples.of(TestData.mindie("ms_metricsAggregate4PDSeparateOutput.prom"));
+    Map<String, Double> expected = Samples.of(TestData.mindie(PD_SEPARATE));
     Map<String, Double> actual =
         mergeOverSockets(
             "ms_metricsPDNodeData_", List.of(Role.PREFILL, Role.PREFILL, Role.DECODE, Role.DECODE));
@@ -67,6 +68,6 @@ class MindieGoldenTest {
     assertEquals(0.0, expected.get(failed));
     assertEquals(50.0, actual.get(failed));
     expected.put(failed, 50.0);
-    assertEquals(List.of(), SampleIndex.differences(expected, actual));
+    Golden.assertSamples(PD_SEPARATE + " with " + failed + " 50", expected, actual, 1e-12);
   }
 }

@@ -4,7 +4,6 @@ import io.mscoordinator.scrape.MergedSnapshot.Family;
 import io.mscoordinator.scrape.MergedSnapshot.Label;
 import io.mscoordinator.scrape.MergedSnapshot.Sample;
 import io.mscoordinator.testing.Samples;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,32 +25,6 @@ final class SampleIndex {
           labels.put(l.name(), l.value());
         }
         out.put(Samples.key(s.name(), labels), s.value());
-      }
-    }
-    return out;
-  }
-
-  /**
-   * What differs between two indexes: keys missing or with another value (NaN equals NaN, relative
-   * tolerance 1e-12), then keys {@code actual} has and {@code expected} does not. Empty when equal.
-   */
-  static List<String> differences(Map<String, Double> expected, Map<String, Double> actual) {
-    List<String> out = new ArrayList<>();
-    for (Map.Entry<String, Double> e : expected.entrySet()) {
-      Double got = actual.get(e.getKey());
-      double want = e.getValue();
-      boolean same =
-          got != null
-              && (Double.isNaN(want)
-                  ? Double.isNaN(got)
-                  : Math.abs(got - want) <= 1e-12 * Math.max(1, Math.abs(want)));
-      if (!same) {
-        out.add(e.getKey() + " expected=" + want + " actual=" + got);
-      }
-    }
-    for (String key : actual.keySet()) {
-      if (!expected.containsKey(key)) {
-        out.add(key + " unexpected=" + actual.get(key));
       }
     }
     return out;
