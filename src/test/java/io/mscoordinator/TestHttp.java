@@ -32,6 +32,18 @@ public final class TestHttp {
     return send(HttpRequest.newBuilder(base.resolve(path)).GET());
   }
 
+  /**
+   * The status of GET {@code path}, or 0 when the request fails: nothing listens yet, or the
+   * connection broke.
+   */
+  public int status(String path) {
+    try {
+      return get(path).statusCode();
+    } catch (UncheckedIOException e) {
+      return 0;
+    }
+  }
+
   public HttpResponse<String> post(String path, String body) {
     return send(
         HttpRequest.newBuilder(base.resolve(path)).POST(HttpRequest.BodyPublishers.ofString(body)));

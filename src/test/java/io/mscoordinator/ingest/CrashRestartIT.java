@@ -128,15 +128,12 @@ class CrashRestartIT {
     Matcher port = Pattern.compile("\"manage_port\": \"(\\d+)\"").matcher(config);
     assertThat(port.find(), is(true));
     TestHttp http = new TestHttp(URI.create("http://127.0.0.1:" + port.group(1)));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    int status = 0;
-    while (status != 200 && System.nanoTime() < deadline && process.isAlive()) {
-      try {
-        status = http.get("/v1/startup").statusCode();
-      } catch (UncheckedIOException e) {
-        Thread.sleep(200);
-      }
-    }
+    int status =
+        Eventually.poll(
+            () -> http.status("/v1/startup"),
+            s -> s == 200 || !process.isAlive(),
+            Duration.ofSeconds(90),
+            Duration.ofMillis(50));
     assertThat(Files.readString(dir.resolve(name + ".log")), status, is(200));
     return http;
   }

@@ -5,11 +5,11 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 
+import io.mscoordinator.Eventually;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.junit.jupiter.api.Test;
@@ -56,20 +56,23 @@ class RingFullTest {
       filled++;
     }
     assertThat(plain.droppedRingFull(), is(1L));
-    CountDownLatch waitingStarted = new CountDownLatch(1);
+    Thread producer = Thread.currentThread();
     Thread drainer =
         Thread.ofPlatform()
             .start(
                 () -> {
                   try {
-                    waitingStarted.await();
-                    Thread.sleep(50);
+                    // drain once the producer waits: it parks between its offers into the full ring
+                    Eventually.poll(
+                        producer::getState,
+                        state -> state == Thread.State.TIMED_WAITING,
+                        Duration.ofSeconds(10),
+                        Duration.ofMillis(1));
                   } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                   }
                   ring.read((type, buffer, index, length) -> {}, Integer.MAX_VALUE);
                 });
-    waitingStarted.countDown();
 
     boolean taken = waiting.gaugeSet(handle, -1);
     drainer.join();

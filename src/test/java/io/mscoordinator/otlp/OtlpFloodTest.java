@@ -99,7 +99,7 @@ class OtlpFloodTest {
                         health.add(code);
                       }
                       try {
-                        Thread.sleep(50);
+                        Thread.sleep(50); // a probe every 50 ms through the flood: a rate, no wait
                       } catch (InterruptedException e) {
                         return;
                       }

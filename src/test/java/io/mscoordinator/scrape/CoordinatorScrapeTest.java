@@ -333,7 +333,7 @@ class CoordinatorScrapeTest {
 
       assertFalse(
           body.contains("ms_coordinator_node_up{instance_id=\"0\""), "node a is no longer listed");
-      Thread.sleep(300);
+      Thread.sleep(300); // absence has no event: a scrape the refresh set off lands by then
       assertEquals(aRequests, a.fake().requests(), "node a is not scraped after its removal");
       // prompt_tokens_total: b's 28800 plus a's last 78800, which stays so the counter never drops
       assertEquals(

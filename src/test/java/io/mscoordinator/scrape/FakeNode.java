@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
+import io.mscoordinator.Eventually;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -106,6 +108,25 @@ public final class FakeNode implements AutoCloseable {
   /** Requests answered or started so far. */
   public int requests() {
     return requests.get();
+  }
+
+  /**
+   * Waits until this node has answered or started {@code atLeast} requests: the scrapes a test
+   * counts on have happened. Fails after {@code within}.
+   */
+  public void awaitRequests(int atLeast, Duration within) throws InterruptedException {
+    int seen = Eventually.poll(this::requests, n -> n >= atLeast, within);
+    if (seen < atLeast) {
+      throw new AssertionError(
+          "fake node asked fewer times than awaited: port="
+              + port()
+              + " requests="
+              + seen
+              + " awaited="
+              + atLeast
+              + " within_ms="
+              + within.toMillis());
+    }
   }
 
   public FakeNode body(byte[] bytes) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mscoordinator.cluster.Instance;
 import io.mscoordinator.cluster.Role;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -47,9 +48,13 @@ class MembershipTest {
       fleet.registry.refresh(List.of(a));
 
       assertEquals(Set.of(a.id()), fleet.scraper.scrapedIds());
-      int served = fleet.nodes.get((int) b.id()).requests();
-      Thread.sleep(400);
-      assertEquals(served, fleet.nodes.get((int) b.id()).requests());
+      FakeNode kept = fleet.nodes.get((int) a.id());
+      FakeNode removed = fleet.nodes.get((int) b.id());
+      // one more scrape of a first: a request to b sent before the refresh has landed by then
+      kept.awaitRequests(kept.requests() + 1, Duration.ofSeconds(5));
+      int served = removed.requests();
+      kept.awaitRequests(kept.requests() + 4, Duration.ofSeconds(5));
+      assertEquals(served, removed.requests(), "b asked while a was scraped four times");
     }
   }
 

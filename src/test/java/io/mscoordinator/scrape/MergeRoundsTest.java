@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mscoordinator.cluster.Role;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,7 +36,8 @@ class MergeRoundsTest {
     try (Fleet fleet = new Fleet()) {
       // one node at once, one after ~120 ms, one after ~200 ms (a pause before each line, the TYPE
       // line included): gaps longer than the 50 ms quiet gap, well inside interval / 4 = 500 ms
-      fleet.add(FakeNode.serving(body(1)), Role.UNDEF, 1024, "m");
+      FakeNode fast = FakeNode.serving(body(1));
+      fleet.add(fast, Role.UNDEF, 1024, "m");
       for (int lines : new int[] {2, 4}) {
         FakeNode slow = FakeNode.serving(body(lines)).slowLineMillis(40);
         slow.mode(FakeNode.Mode.SLOW);
@@ -43,10 +45,13 @@ class MergeRoundsTest {
       }
       fleet.start(Fleet.fast(INTERVAL_MS, 1500, false));
       fleet.awaitAllUp(3000);
-      Thread.sleep(INTERVAL_MS); // past the first round and its first-result merges
-
+      // Rounds are counted by the fast node's requests. When the next one starts, the first round
+      // and its first-result merges are past, and so is every round's merge when its next starts.
+      Duration round = Duration.ofMillis(3L * INTERVAL_MS);
+      int first = fast.requests();
+      fast.awaitRequests(first + 1, round);
       double before = merges(fleet.scraper.snapshot());
-      Thread.sleep(4L * INTERVAL_MS);
+      fast.awaitRequests(first + 5, round.multipliedBy(4));
       double after = merges(fleet.scraper.snapshot());
 
       double perRound = (after - before) / 4;

@@ -2,7 +2,9 @@ package io.mscoordinator.scrape;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mscoordinator.Eventually;
 import io.mscoordinator.cluster.Role;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** A node restart mid-run: its counters start again from zero, the cluster's do not go down. */
@@ -32,16 +34,24 @@ class RestartTest {
       double beforeRestart = series(fleet.scraper.snapshot(), "s2");
 
       restarting.restart();
-      double last = beforeRestart;
-      long deadline = System.nanoTime() + 800_000_000L;
-      while (System.nanoTime() < deadline) {
-        double now = series(fleet.scraper.snapshot(), "s2");
-        assertTrue(now >= last, "cluster counter went down: before=" + last + " now=" + now);
-        last = now;
-        Thread.sleep(5);
-      }
+      // read every 5 ms until the restarted node has served eight bodies (about 800 ms)
+      double[] last = {beforeRestart};
+      double now =
+          Eventually.poll(
+              () -> {
+                double read = series(fleet.scraper.snapshot(), "s2");
+                assertTrue(
+                    read >= last[0],
+                    "cluster counter went down: before=" + last[0] + " now=" + read);
+                last[0] = read;
+                return read;
+              },
+              read -> restarting.calls() >= 8 && read > beforeRestart,
+              Duration.ofSeconds(10),
+              Duration.ofMillis(5));
 
-      assertTrue(last > beforeRestart, "kept growing: before=" + beforeRestart + " after=" + last);
+      assertTrue(restarting.calls() >= 8, "scrapes after the restart: " + restarting.calls());
+      assertTrue(now > beforeRestart, "kept growing: before=" + beforeRestart + " after=" + now);
     }
   }
 }

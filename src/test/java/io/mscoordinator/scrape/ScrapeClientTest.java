@@ -7,15 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mscoordinator.Eventually;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -88,7 +92,7 @@ class ScrapeClientTest {
               peer.send(OK + "Content-Length: " + body.length + "\r\n\r\n");
               for (int from = 0; from < body.length; from += 30_000) {
                 peer.send(Arrays.copyOfRange(body, from, Math.min(body.length, from + 30_000)));
-                Thread.sleep(5);
+                Thread.sleep(5); // the body arrives in pieces: a gap between them
               }
               peer.request();
             })) {
@@ -111,7 +115,7 @@ class ScrapeClientTest {
               peer.request();
               peer.send(OK + "Transfer-Encoding: chunked\r\n\r\n");
               peer.send("5;name=value\r\nhello\r\n7 ; x=\"y\"\r\n wo");
-              Thread.sleep(20);
+              Thread.sleep(20); // a chunk split across two reads
               peer.send("rld\n\r\n" + Integer.toHexString(big.length) + "\r\n");
               peer.send(big);
               peer.send("\r\n0;last\r\nX-Trailer: 1\r\nX-Other: two\r\n\r\n");
@@ -190,7 +194,7 @@ class ScrapeClientTest {
             (peer, i) -> {
               peer.request();
               peer.send(OK + "Content-Type: text/plain\r\n\r\na 1\n");
-              Thread.sleep(20);
+              Thread.sleep(20); // the body in two reads before the close ends it
               peer.send("b 2\n");
             })) {
       ScrapeClient client = client(node);
@@ -282,12 +286,14 @@ class ScrapeClientTest {
   @Test
   void shouldReconnectWhenTheServerClosedTheKeptConnection() throws Exception {
     CountDownLatch closed = new CountDownLatch(1);
+    AtomicInteger clientPort = new AtomicInteger();
     try (Loopback node =
         new Loopback(
             (peer, i) -> {
               peer.request();
               peer.send(length("a " + (i + 1) + "\n"));
               if (i == 0) {
+                clientPort.set(peer.socket.getPort());
                 peer.socket.close();
                 closed.countDown();
               } else {
@@ -297,7 +303,7 @@ class ScrapeClientTest {
       ScrapeClient client = client(node);
       assertEquals("a 1\n", fetch(client));
       assertTrue(closed.await(5, TimeUnit.SECONDS));
-      Thread.sleep(50); // the FIN reaches the client
+      awaitFinReceived(clientPort.get(), node.port());
 
       assertEquals("a 2\n", fetch(client));
       assertEquals(2, node.connections.get());
@@ -568,7 +574,7 @@ class ScrapeClientTest {
               peer.send(OK + "Content-Length: 1000\r\n\r\n");
               for (int n = 0; n < 1000; n++) {
                 peer.send("a");
-                Thread.sleep(50);
+                Thread.sleep(50); // a trickle: a byte every 50 ms
               }
             })) {
       ScrapeClient client = client(node, Duration.ofMillis(500), MAX);
@@ -614,7 +620,7 @@ class ScrapeClientTest {
       AtomicReference<Exception> failure = new AtomicReference<>();
       Thread scraping = fetchOn(Thread.ofVirtual(), client, failure);
       assertTrue(asked.await(5, TimeUnit.SECONDS));
-      Thread.sleep(50);
+      awaitBlockedReading(scraping);
       long start = System.nanoTime();
 
       // as NodeScraper.Node#stop does
@@ -638,7 +644,7 @@ class ScrapeClientTest {
       AtomicReference<Exception> failure = new AtomicReference<>();
       Thread scraping = fetchOn(Thread.ofPlatform(), client, failure);
       assertTrue(asked.await(5, TimeUnit.SECONDS));
-      Thread.sleep(50);
+      awaitBlockedReading(scraping);
 
       client.abort();
       assertTrue(scraping.join(Duration.ofSeconds(2)), "the fetch ended");
@@ -789,6 +795,59 @@ class ScrapeClientTest {
           asked.countDown();
           done.await();
         });
+  }
+
+  /**
+   * Waits until {@code thread} waits for bytes on its socket: a {@code park} frame of the JDK's
+   * socket layer ({@code sun.nio.ch}) is on its stack, as for a platform thread in {@code poll} and
+   * a virtual thread parked on the poller.
+   */
+  private static void awaitBlockedReading(Thread thread) throws InterruptedException {
+    boolean blocked =
+        Eventually.poll(
+            () -> parkedOnSocket(thread), b -> b, Duration.ofSeconds(5), Duration.ofMillis(1));
+    assertTrue(blocked, "blocked reading: " + Arrays.toString(thread.getStackTrace()));
+  }
+
+  private static boolean parkedOnSocket(Thread thread) {
+    for (StackTraceElement frame : thread.getStackTrace()) {
+      if (frame.getClassName().startsWith("sun.nio.ch.") && frame.getMethodName().equals("park")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Waits until the kernel holds the client's end of a loopback connection in CLOSE_WAIT: the
+   * server's FIN has reached it ({@code /proc/net/tcp} and {@code tcp6}, state {@code 08}).
+   */
+  private static void awaitFinReceived(int clientPort, int serverPort) throws InterruptedException {
+    boolean received =
+        Eventually.poll(
+            () -> closeWait(clientPort, serverPort),
+            b -> b,
+            Duration.ofSeconds(5),
+            Duration.ofMillis(1));
+    assertTrue(received, "FIN received: client_port=" + clientPort + " server_port=" + serverPort);
+  }
+
+  private static boolean closeWait(int clientPort, int serverPort) {
+    String local = String.format(":%04X", clientPort);
+    String remote = String.format(":%04X", serverPort);
+    for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+      try {
+        for (String line : Files.readAllLines(Path.of(table))) {
+          String[] f = line.trim().split("\\s+");
+          if (f.length > 3 && f[1].endsWith(local) && f[2].endsWith(remote) && f[3].equals("08")) {
+            return true;
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return false;
   }
 
   /** Fetches once on a thread of {@code builder}; what it threw lands in {@code failure}. */

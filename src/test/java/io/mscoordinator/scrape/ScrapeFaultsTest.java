@@ -7,6 +7,7 @@ import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.cluster.Role;
 import io.mscoordinator.testing.TestData;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -223,7 +224,7 @@ class ScrapeFaultsTest {
         refreshed.add(ids(some)); // before the refresh, so that a reader never sees it first
         c.refresh(some);
         refreshes++;
-        Thread.sleep(10);
+        Thread.sleep(10); // the storm's pace: a refresh every 10 ms
       }
       storming.set(false);
       for (Thread t : readers) {
@@ -232,12 +233,13 @@ class ScrapeFaultsTest {
       List<ScrapedCoordinator.Node> kept = all.subList(0, n / 2);
       c.refresh(kept);
       c.awaitNodes(n / 2, 0, 5_000);
-      Thread.sleep(200);
+      // each kept node scraped twice more first: a request sent before the refresh has landed
+      awaitScrapes(kept, 2);
       int[] served = new int[n];
       for (int i = 0; i < n; i++) {
         served[i] = all.get(i).fake().requests();
       }
-      Thread.sleep(300);
+      awaitScrapes(kept, 3);
       String body = c.get("/metrics").body();
       long total = 0;
       for (FakeNode.Generated g : bodies) {
@@ -255,6 +257,18 @@ class ScrapeFaultsTest {
           cluster <= total && cluster >= total - 2L * n,
           "cluster " + cluster + " vs served " + total);
       assertEquals(200, TestCoordinators.manage(c.coordinator).get("/v1/health").statusCode());
+    }
+  }
+
+  /** Waits until every node of {@code nodes} has been scraped {@code more} times from now. */
+  private static void awaitScrapes(List<ScrapedCoordinator.Node> nodes, int more)
+      throws InterruptedException {
+    int[] from = new int[nodes.size()];
+    for (int i = 0; i < from.length; i++) {
+      from[i] = nodes.get(i).fake().requests();
+    }
+    for (int i = 0; i < from.length; i++) {
+      nodes.get(i).fake().awaitRequests(from[i] + more, Duration.ofSeconds(5));
     }
   }
 

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * and sockets and threads come back.
  */
 class HostileClientsTest {
+  private static final Duration TEN_SECONDS = Duration.ofSeconds(10);
   private static final byte[] REFRESH = Refreshes.DOCUMENT_EXAMPLE.getBytes(StandardCharsets.UTF_8);
 
   @Test
@@ -267,14 +268,7 @@ class HostileClientsTest {
   }
 
   private static void awaitHealthy(TestHttp http) throws InterruptedException {
-    int status = 0;
-    for (int i = 0; i < 100 && status != 200; i++) {
-      try {
-        status = http.get("/v1/health").statusCode();
-      } catch (RuntimeException e) {
-        Thread.sleep(50);
-      }
-    }
+    int status = Eventually.poll(() -> http.status("/v1/health"), s -> s == 200, TEN_SECONDS);
     assertThat(status, is(200));
   }
 

@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 
+import io.mscoordinator.Eventually;
 import io.mscoordinator.TestHttp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,6 +13,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -60,15 +62,12 @@ class LauncherIT {
     Process process = builder.start();
     try {
       TestHttp http = new TestHttp(URI.create("http://127.0.0.1:" + manage));
-      int status = 0;
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-      while (status != 200 && System.nanoTime() < deadline && process.isAlive()) {
-        try {
-          status = http.get("/v1/startup").statusCode();
-        } catch (UncheckedIOException e) {
-          Thread.sleep(200);
-        }
-      }
+      int status =
+          Eventually.poll(
+              () -> http.status("/v1/startup"),
+              s -> s == 200 || !process.isAlive(),
+              Duration.ofSeconds(90),
+              Duration.ofMillis(50));
       assertThat(Files.readString(log), status, is(200));
       assertThat(http.get("/v1/health").statusCode(), is(200));
 

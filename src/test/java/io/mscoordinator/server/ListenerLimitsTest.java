@@ -3,6 +3,7 @@ package io.mscoordinator.server;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
+import io.mscoordinator.Eventually;
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
 import io.mscoordinator.config.ConfigException;
@@ -11,10 +12,13 @@ import jakarta.json.JsonObject;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** Request limits hold on a real listener, and the slot comes back once the slow client goes. */
 class ListenerLimitsTest {
+  private static final Duration TEN_SECONDS = Duration.ofSeconds(10);
+
   @Test
   void shouldAnswer503PastMaxConcurrentRequestsAndRecover() throws Exception {
     JsonObject root =
@@ -31,19 +35,12 @@ class ListenerLimitsTest {
                     + "Content-Length: 1000\r\n\r\n{\"ids\":[")
                 .getBytes(StandardCharsets.US_ASCII));
         out.flush();
-        int status = 0;
-        for (int i = 0; i < 50 && status != 503; i++) {
-          Thread.sleep(50);
-          status = http.get("/v1/health").statusCode();
-        }
+        // the slot is taken once the listener has read the slow client's headers
+        int status = Eventually.poll(() -> http.status("/v1/health"), s -> s == 503, TEN_SECONDS);
         assertThat(status, is(503));
       }
 
-      int status = 0;
-      for (int i = 0; i < 100 && status != 200; i++) {
-        Thread.sleep(50);
-        status = http.get("/v1/health").statusCode();
-      }
+      int status = Eventually.poll(() -> http.status("/v1/health"), s -> s == 200, TEN_SECONDS);
       assertThat(status, is(200));
       assertThat(coordinator.registry().view().refreshed(), is(false));
     }

@@ -4,10 +4,12 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 
+import io.mscoordinator.Eventually;
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
+import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import java.io.IOException;
@@ -21,6 +23,9 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -115,15 +120,12 @@ class PrometheusScrapeIT {
       try {
         TestHttp api = new TestHttp(URI.create("http://127.0.0.1:" + webPort));
         String up = awaitValue(api, "up{job=\"ms-coordinator\"}", prometheus);
+        Instant scraped = Instant.now();
         assertThat(Files.readString(dir.resolve("prometheus.log")), up, is("1"));
         assertThat(awaitValue(api, "ms_coordinator_series_limit", prometheus), is("10000"));
         assertThat(awaitValue(api, "ms_coordinator_ready", prometheus), is("0"));
 
-        JsonArray groups =
-            Json.createReader(new StringReader(api.get("/api/v1/rules").body()))
-                .readObject()
-                .getJsonObject("data")
-                .getJsonArray("groups");
+        JsonArray groups = awaitRulesEvaluatedSince(api, scraped, prometheus);
         int rules = 0;
         for (JsonValue group : groups) {
           for (JsonValue rule : group.asJsonObject().getJsonArray("rules")) {
@@ -142,24 +144,68 @@ class PrometheusScrapeIT {
     }
   }
 
-  /** The value of an instant query once it has one (and every rule was evaluated once). */
+  /** The value of an instant query once it has one. */
   private static String awaitValue(TestHttp api, String query, Process prometheus)
       throws InterruptedException {
     String path = "/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline && prometheus.isAlive()) {
-      try {
-        JsonObject body = Json.createReader(new StringReader(api.get(path).body())).readObject();
-        JsonArray result = body.getJsonObject("data").getJsonArray("result");
-        if (!result.isEmpty()) {
-          Thread.sleep(2000); // one more evaluation round, so every rule has run
-          return result.getJsonObject(0).getJsonArray("value").getString(1);
-        }
-      } catch (UncheckedIOException | NullPointerException | ClassCastException e) {
-        // Not listening yet, or no data yet.
-      }
-      Thread.sleep(250);
+    String value =
+        Eventually.poll(
+            () -> {
+              JsonObject data = data(api, path);
+              JsonArray result = data == null ? null : data.getJsonArray("result");
+              return result == null || result.isEmpty()
+                  ? null
+                  : result.getJsonObject(0).getJsonArray("value").getString(1);
+            },
+            v -> v != null || !prometheus.isAlive(),
+            Duration.ofSeconds(60),
+            Duration.ofMillis(100));
+    return value != null ? value : "no value: query=" + query + " alive=" + prometheus.isAlive();
+  }
+
+  /**
+   * The rule groups once every rule has been evaluated since {@code since} (when the coordinator's
+   * samples were in): each rule's {@code lastEvaluation} is later. Fails after 60 s.
+   */
+  private static JsonArray awaitRulesEvaluatedSince(TestHttp api, Instant since, Process prometheus)
+      throws InterruptedException {
+    JsonArray groups =
+        Eventually.poll(
+            () -> {
+              JsonObject data = data(api, "/api/v1/rules");
+              return data == null ? null : data.getJsonArray("groups");
+            },
+            g -> (g != null && evaluatedSince(g, since)) || !prometheus.isAlive(),
+            Duration.ofSeconds(60),
+            Duration.ofMillis(100));
+    assertThat(
+        "rules evaluated since " + since + ": " + groups, evaluatedSince(groups, since), is(true));
+    return groups;
+  }
+
+  private static boolean evaluatedSince(JsonArray groups, Instant since) {
+    if (groups == null || groups.isEmpty()) {
+      return false;
     }
-    return "no value: query=" + query + " alive=" + prometheus.isAlive();
+    for (JsonValue group : groups) {
+      for (JsonValue rule : group.asJsonObject().getJsonArray("rules")) {
+        String last = rule.asJsonObject().getString("lastEvaluation", "");
+        if (last.isEmpty() || OffsetDateTime.parse(last).toInstant().isBefore(since)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** The {@code data} object of a Prometheus API answer, or null while it has none. */
+  private static JsonObject data(TestHttp api, String path) {
+    try {
+      return Json.createReader(new StringReader(api.get(path).body()))
+          .readObject()
+          .getJsonObject("data");
+    } catch (UncheckedIOException | JsonException | ClassCastException e) {
+      return null; // not listening yet, or no answer to read yet
+    }
   }
 }
