@@ -151,12 +151,17 @@ class CoordinatorScrapeTest {
                   1024,
                   MODEL)));
 
-      String body = c.awaitNodes(1, 1, 5000).body();
+      c.awaitNodes(1, 1, 5000);
+      // a node is listed down before its first scrape too: wait for node 1's failed scrape
+      String body =
+          c.await(
+                  "/metrics",
+                  r -> r.body().contains("ms_coordinator_node_last_error{instance_id=\"1\""),
+                  5000,
+                  "last error of node 1")
+              .body();
 
       assertEquals(78800.0, ScrapedCoordinator.value(body, "prompt_tokens_total{"));
-      assertTrue(
-          body.contains("ms_coordinator_node_last_error{instance_id=\"1\""),
-          "last error of node 1");
       assertTrue(body.contains("parse error"), "the reason is served");
       assertTrue(
           ScrapedCoordinator.value(body, "ms_coordinator_node_scrape_samples{instance_id=\"0\"")
