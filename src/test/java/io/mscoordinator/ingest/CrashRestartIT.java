@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,6 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * IngestAgent}, restart after a crash). The coordinators are the README's launcher, {@code
  * bin/ms-coordinator}; the writer is {@link RingFileWriterMain} in a third JVM.
  */
+// two coordinator starts of up to 90 s each, a writer of up to 60 s, counters up to 60 s
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
 class CrashRestartIT {
   private static final Path LAUNCHER = Path.of("bin", "ms-coordinator").toAbsolutePath();
   private static final int BEFORE_KILL = 20_000;

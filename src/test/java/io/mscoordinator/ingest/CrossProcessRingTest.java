@@ -17,12 +17,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A second JVM writes into the mapped ring file while the coordinator runs, keeps writing while the
  * coordinator is stopped, and a restarted coordinator reuses the file and gets the rest.
  */
+// a writer process of up to 60 s, then up to 60 s for its records
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
 class CrossProcessRingTest {
   private static final int FIRST = 20_000;
   private static final int SECOND = 15_000;

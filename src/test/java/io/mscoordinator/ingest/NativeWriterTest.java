@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,6 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * processes ({@code ms_metrics_test_producer}, several threads each, through the REPORT_* macros
  * and the explicit API) into the coordinator's ring file and checks the exact figures.
  */
+// ctest up to 300 s, C writer processes up to 120 s
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
 class NativeWriterTest {
   private static final Path NATIVE = Path.of("native");
   private static final Path BUILD = Path.of("target", "native-build");

@@ -18,9 +18,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,6 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code rm} or {@code : >}): the coordinator maps its path again, and no record a writer managed
  * to write before it moved is lost. Real C writers (the test producer of {@link NativeWriterTest}).
  */
+// C writer processes of up to 120 s
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
 class RingFileReplacementTest {
 
   @TempDir Path dir;

@@ -33,11 +33,14 @@ import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The OpenTelemetry Java SDK's OTLP/HTTP exporter (protobuf, gzip, DELTA temporality) as the
  * engine: what it records with KsanaLLM's names is what GET /metrics shows, exactly.
  */
+// up to 30 s per SDK flush: the first loads OkHttp and the marshalers
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
 class OtelSdkExportTest {
   private static final AttributeKey<String> INSTANCE = AttributeKey.stringKey("instance");
 

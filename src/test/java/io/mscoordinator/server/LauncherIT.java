@@ -17,12 +17,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's start command as a user runs it: {@code bin/ms-coordinator}, a separate process on
  * the shipped config (with the positional arguments moving it to free ports).
  */
+// up to 90 s for the launcher to build and start, 60 s for it to exit
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
 class LauncherIT {
   private static final Path LAUNCHER = Path.of("bin", "ms-coordinator").toAbsolutePath();
 

@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,6 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * config/grafana}): promtool accepts them, and a real Prometheus server (Debian's) scrapes a
  * running coordinator on loopback and evaluates the shipped rules without error.
  */
+// a real Prometheus: up to 60 s for each of three queries and for the rules, 20 s to stop
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class PrometheusScrapeIT {
   private static final Path PROMETHEUS_DIR = Path.of("config", "prometheus");
   private static final Path DASHBOARD =
