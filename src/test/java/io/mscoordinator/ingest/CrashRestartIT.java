@@ -114,6 +114,8 @@ class CrashRestartIT {
         shipped
             .replace("\"predict_port\": \"1025\"", "\"predict_port\": \"" + freePort() + "\"")
             .replace("\"manage_port\": \"1026\"", "\"manage_port\": \"" + freePort() + "\"")
+            // the OTLP listener too: another coordinator on the machine may hold 4318
+            .replace("\"port\": \"4318\"", "\"port\": \"" + freePort() + "\"")
             .replace("/dev/shm/ms_coordinator_metrics.ring", ring.toString())
             .replace("\"ring_capacity_bytes\": 67108864", "\"ring_capacity_bytes\": 4194304"));
     // A child must not write into surefire's stdout; its output goes to a file.
