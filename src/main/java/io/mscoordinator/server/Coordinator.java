@@ -16,7 +16,10 @@ import io.mscoordinator.otlp.OtlpSink;
 import io.mscoordinator.scrape.NodeScraper;
 import io.mscoordinator.scrape.ScrapeCapability;
 import io.mscoordinator.tls.TlsConfig;
+import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -138,19 +141,16 @@ public final class Coordinator implements AutoCloseable {
       throw e;
     }
     coordinator.listeners.server().start();
-    for (Map.Entry<String, ListenerSettings> entry : coordinator.listeners.settings().entrySet()) {
+    List<String> unbound = new ArrayList<>();
+    for (String name : coordinator.listeners.settings().keySet()) {
       // Helidon reports a port it could not bind as -1 instead of failing start().
-      if (coordinator.port(entry.getKey()) <= 0) {
-        coordinator.close();
-        ListenerSettings l = entry.getValue();
-        throw new IllegalStateException(
-            "listener failed to bind: name="
-                + entry.getKey()
-                + " address="
-                + l.host()
-                + ":"
-                + l.port());
+      if (coordinator.port(name) <= 0) {
+        unbound.add(name);
       }
+    }
+    if (!unbound.isEmpty()) {
+      coordinator.close();
+      throw bindFailure(coordinator.listeners.settings(), unbound);
     }
     coordinator.probes.markStarted();
     for (Map.Entry<String, ListenerSettings> entry : coordinator.listeners.settings().entrySet()) {
@@ -165,6 +165,35 @@ public final class Coordinator implements AutoCloseable {
                   : "network"));
     }
     return coordinator;
+  }
+
+  /**
+   * Names the listener that could not bind. When one listener fails, Helidon stops the others and
+   * reports every port as unbound; the culprit is the one whose address is still taken now that
+   * this coordinator has let go of its own.
+   */
+  private static IllegalStateException bindFailure(
+      Map<String, ListenerSettings> listeners, List<String> unbound) {
+    String culprit = unbound.get(0);
+    for (String name : unbound) {
+      ListenerSettings l = listeners.get(name);
+      if (l.port() > 0 && taken(l)) {
+        culprit = name;
+        break;
+      }
+    }
+    ListenerSettings l = listeners.get(culprit);
+    return new IllegalStateException(
+        "listener failed to bind: name=" + culprit + " address=" + l.host() + ":" + l.port());
+  }
+
+  private static boolean taken(ListenerSettings listener) {
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.bind(new InetSocketAddress(InetAddress.ofLiteral(listener.host()), listener.port()));
+      return false;
+    } catch (IOException e) {
+      return true;
+    }
   }
 
   private static <T extends Capability> T add(List<Capability> started, T capability) {

@@ -68,6 +68,33 @@ class CoordinatorTest {
   }
 
   @Test
+  void shouldNameTheOtlpListenerWhenItsPortIsTaken() throws Exception {
+    int freeManagePort;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      freeManagePort = probe.getLocalPort();
+    }
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      JsonObject root =
+          Json.createPointer("/otlp_config/port")
+              .replace(
+                  TestCoordinators.shippedWith(
+                      "/http_config/manage_port", Json.createValue("" + freeManagePort)),
+                  Json.createValue("" + taken.getLocalPort()));
+      CoordinatorConfig clashing =
+          ConfigLoader.parse(
+              TestCoordinators.withSection(root, "metrics_config", TestCoordinators.NO_RING_FILE),
+              TestCoordinators.SHIPPED,
+              new String[0]);
+
+      IllegalStateException e =
+          assertThrows(IllegalStateException.class, () -> Coordinator.start(clashing));
+
+      assertThat(e.getMessage(), containsString("name=otlp"));
+      assertThat(e.getMessage(), containsString(":" + taken.getLocalPort()));
+    }
+  }
+
+  @Test
   void shouldRequireMasterForReadinessWhenBackupIsOn() {
     JsonObject root =
         TestCoordinators.shippedWith(
