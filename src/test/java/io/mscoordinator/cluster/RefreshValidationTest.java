@@ -4,16 +4,12 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 
-import io.mscoordinator.TestCoordinators;
-import io.mscoordinator.TestHttp;
-import io.mscoordinator.server.Coordinator;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import java.io.StringReader;
 import java.math.BigInteger;
-import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -24,32 +20,33 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every rule of the refresh table, broken one at a time on the document's own example, over a real
- * socket: 400 with a JSON error naming the field and the rule, and the registry exactly as the
- * previous good refresh left it.
+ * Every rule of the refresh table, broken one at a time on the document's own example, through the
+ * controller's routes in memory (the socket is {@link ManagementApiSocketTest}'s): 400 with a JSON
+ * error naming the field and the rule, and the registry exactly as the previous good refresh left
+ * it.
  */
 class RefreshValidationTest {
-  private Coordinator coordinator;
-  private TestHttp http;
+  private ManageRoutes http;
+  private ClusterCapability coordinator;
 
   @BeforeEach
   void start() {
-    coordinator = TestCoordinators.startShipped();
-    http = TestCoordinators.manage(coordinator);
+    http = ManageRoutes.inMemory();
+    coordinator = http.cluster();
   }
 
   @AfterEach
   void stop() {
-    coordinator.close();
+    http.close();
   }
 
   @Test
   void shouldAcceptTheDocumentExample() {
-    HttpResponse<String> response = http.post("/v1/instances/refresh", Refreshes.DOCUMENT_EXAMPLE);
+    ManageRoutes.Answer response = http.post("/v1/instances/refresh", Refreshes.DOCUMENT_EXAMPLE);
 
     assertThat(response.statusCode(), is(200));
     assertThat(response.body(), is(""));
-    assertThat(response.headers().firstValue("Content-Length").orElse(""), is("0"));
+    assertThat(response.contentLength().orElse(""), is("0"));
     List<Instance> instances = coordinator.registry().view().instances();
     assertThat(instances.size(), is(2));
     assertThat(instances.get(0).role(), is(Role.PREFILL));
@@ -195,7 +192,7 @@ class RefreshValidationTest {
         value == null
             ? Json.createPointer(pointer).remove(example)
             : Json.createPointer(pointer).replace(example, value);
-    HttpResponse<String> response = http.post("/v1/instances/refresh", bad.toString());
+    ManageRoutes.Answer response = http.post("/v1/instances/refresh", bad.toString());
 
     assertThat(response.statusCode(), is(400));
     JsonObject error = Json.createReader(new StringReader(response.body())).readObject();
@@ -215,7 +212,7 @@ class RefreshValidationTest {
     String body =
         Json.createObjectBuilder().add("ids", ids).add("instances", instances).build().toString();
 
-    HttpResponse<String> response = http.post("/v1/instances/refresh", body);
+    ManageRoutes.Answer response = http.post("/v1/instances/refresh", body);
 
     assertThat(response.statusCode(), is(400));
     assertThat(response.body(), containsString("at most 4096"));
@@ -229,7 +226,7 @@ class RefreshValidationTest {
       instances[i] = Refreshes.instance(i, 85, "m", 3000);
     }
 
-    HttpResponse<String> response = http.post("/v1/instances/refresh", Refreshes.body(instances));
+    ManageRoutes.Answer response = http.post("/v1/instances/refresh", Refreshes.body(instances));
 
     assertThat(response.statusCode(), is(200));
     assertThat(coordinator.registry().view().instances().size(), is(4096));
