@@ -1,4 +1,4 @@
-package io.mscoordinator.ingest;
+package io.mscoordinator.metrics;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -14,8 +14,9 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.mscoordinator.config.Section;
-import io.mscoordinator.metrics.MetricsCapability;
-import io.mscoordinator.metrics.MetricsHandler;
+import io.mscoordinator.ingest.MetricsCore;
+import io.mscoordinator.ingest.MetricsProducer;
+import io.mscoordinator.ingest.MetricsSettings;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
 import io.mscoordinator.testing.ReferenceTools;
