@@ -1,16 +1,11 @@
 package io.mscoordinator.client;
 
-import io.helidon.http.HeaderNames;
-import io.helidon.http.Method;
-import io.helidon.webclient.api.ClientUri;
-import io.helidon.webclient.http1.Http1ClientRequest;
-import io.helidon.webclient.http1.Http1ClientResponse;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.net.URI;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
@@ -60,11 +55,12 @@ public final class Call {
    *
    * @throws CallException on a timeout, a refused or broken connection, a malformed response or an
    *     abort
-   * @throws InterruptedException when the thread was interrupted
+   * @throws InterruptedException when the thread was interrupted (its caller stopping)
    */
   public Response execute(long startNanos) throws CallException, InterruptedException {
     start = startNanos;
     deadline = startNanos + limits.deadline().toNanos();
+    byte[] head = head();
     boolean retried = false;
     while (true) {
       Connection c = client.take(destination);
@@ -75,20 +71,21 @@ public final class Call {
         hold(c);
       }
       try {
-        c.timeout(left(limits.headers(), "headers"));
-        Http1ClientResponse response = send(c);
-        return new Response(this, c, response);
-      } catch (CallException e) {
-        c.close();
-        throw e;
+        c.deadline(end(limits.headers()));
+        c.send(head, request.body());
+        Response response = Response.read(this, c, request.method().equals("HEAD"));
+        c.deadline(deadline);
+        return response;
       } catch (IOException | RuntimeException e) {
         c.close();
+        connection = null;
         interrupted();
         if (!aborted
             && reused
             && !retried
+            && !c.received()
             && request.idempotent()
-            && !timedOut(e)
+            && !(e instanceof SocketTimeoutException)
             && deadline - System.nanoTime() > 0) {
           // the server closed the idle connection: once more on a fresh one
           retried = true;
@@ -107,11 +104,7 @@ public final class Call {
     aborted = true;
     Socket s = connecting;
     if (s != null) {
-      try {
-        s.close();
-      } catch (IOException e) {
-        // closing anyway
-      }
+      closeQuietly(s);
     }
     Connection c = connection;
     if (c != null) {
@@ -119,20 +112,40 @@ public final class Call {
     }
   }
 
-  Destination destination() {
-    return destination;
-  }
-
   CallLimits limits() {
     return limits;
   }
 
-  OutboundClient client() {
-    return client;
+  /** The response is closed: its connection goes back to the pool, or null when it was closed. */
+  void released(Connection kept) {
+    connection = null;
+    if (kept != null) {
+      client.giveBack(kept);
+    }
+  }
+
+  /** The request line and headers. */
+  private byte[] head() {
+    StringBuilder h = new StringBuilder(256);
+    h.append(request.method()).append(' ').append(request.path()).append(" HTTP/1.1\r\n");
+    h.append("Host: ").append(destination.authority()).append("\r\n");
+    List<String> headers = request.headers();
+    for (int i = 0; i < headers.size(); i += 2) {
+      h.append(headers.get(i)).append(": ").append(headers.get(i + 1)).append("\r\n");
+    }
+    h.append("User-Agent: ").append(client.userAgent()).append("\r\n");
+    if (request.body() != null) {
+      h.append("Content-Length: ").append(request.body().length).append("\r\n");
+    }
+    return h.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
   }
 
   private Connection connect() throws CallException, InterruptedException {
-    long ms = left(limits.connect(), "connect");
+    long end = end(limits.connect());
+    long nanos = end - System.nanoTime();
+    if (nanos <= 0) {
+      throw timedOut(limits.connect());
+    }
     InetAddress address;
     try {
       address = InetAddress.ofLiteral(destination.host());
@@ -149,16 +162,12 @@ public final class Call {
               destination,
               address,
               client.tls(destination.kind()),
-              (int) Math.min(ms, Integer.MAX_VALUE),
+              (int) Math.min((nanos + 999_999) / 1_000_000, Integer.MAX_VALUE),
               s -> {
                 connecting = s;
-                // an abort() (or a stop's interrupt) before connecting was published: it missed s
+                // an abort() (or a stop's interrupt) before connecting was published missed s
                 if (aborted || Thread.currentThread().isInterrupted()) {
-                  try {
-                    s.close();
-                  } catch (IOException e) {
-                    // closing anyway
-                  }
+                  closeQuietly(s);
                 }
               });
       connecting = null;
@@ -176,39 +185,20 @@ public final class Call {
     connection = c;
     if (aborted || Thread.currentThread().isInterrupted()) {
       c.close();
+      connection = null;
       interrupted();
       throw CallException.failed(url, "aborted");
     }
   }
 
-  private Http1ClientResponse send(Connection c) {
-    Http1ClientRequest r =
-        client
-            .http1()
-            .method(Method.create(request.method()))
-            .uri(ClientUri.create(URI.create(url)))
-            .connection(c)
-            .followRedirects(false)
-            .header(HeaderNames.USER_AGENT, client.userAgent());
-    List<String> headers = request.headers();
-    for (int i = 0; i < headers.size(); i += 2) {
-      r.header(HeaderNames.create(headers.get(i)), headers.get(i + 1));
-    }
-    byte[] body = request.body();
-    return body == null ? r.request() : r.submit(body);
+  /** When a step bounded by {@code bound} from the start must end: never past the deadline. */
+  private long end(Duration bound) {
+    return Math.min(deadline, start + bound.toNanos());
   }
 
-  /**
-   * Milliseconds left of the call for a step bounded by {@code bound} from the start, at least 1;
-   * fails with a timeout when none is left.
-   */
-  long left(Duration bound, String step) throws CallException {
-    long end = Math.min(deadline, start + bound.toNanos());
-    long nanos = end - System.nanoTime();
-    if (nanos <= 0) {
-      throw CallException.timedOut(url, (end == deadline ? limits.deadline() : bound).toMillis());
-    }
-    return (nanos + 999_999) / 1_000_000;
+  private CallException timedOut(Duration bound) {
+    Duration b = start + bound.toNanos() < deadline ? bound : limits.deadline();
+    return CallException.timedOut(url, b.toMillis());
   }
 
   /** The failure {@code e} stands for; {@code bound} is the step's bound, named by a timeout. */
@@ -216,9 +206,8 @@ public final class Call {
     if (e instanceof CallException c) {
       return c;
     }
-    if (timedOut(e)) {
-      Duration b = start + bound.toNanos() < deadline ? bound : limits.deadline();
-      return CallException.timedOut(url, b.toMillis());
+    if (e instanceof SocketTimeoutException) {
+      return timedOut(bound);
     }
     if (aborted) {
       return CallException.failed(url, "aborted");
@@ -226,39 +215,28 @@ public final class Call {
     return CallException.failed(url, describe(e));
   }
 
+  /** Throws when the thread was interrupted: its caller is stopping. */
   void interrupted() throws InterruptedException {
     if (Thread.currentThread().isInterrupted()) {
-      connection = null;
       throw new InterruptedException("call interrupted: url=" + url);
     }
   }
 
-  boolean aborted() {
-    return aborted;
-  }
-
-  private boolean timedOut(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SocketTimeoutException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** The exception and the first line of the first message along its causes, at most 200 chars. */
+  /** The exception and the first message along its causes (a refused connection has none). */
   private static String describe(Throwable t) {
-    String text = t.toString();
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (c.getMessage() != null && !c.getMessage().isEmpty()) {
-        text = c == t ? t.toString() : t.getClass().getName() + ": " + c.getMessage();
-        break;
+        return c == t ? t.toString() : t + ": " + c.getMessage();
       }
     }
-    int eol = text.indexOf('\n');
-    if (eol >= 0) {
-      text = text.substring(0, eol).trim();
+    return t.toString();
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException e) {
+      // closing anyway
     }
-    return text.length() > 200 ? text.substring(0, 200) : text;
   }
 }

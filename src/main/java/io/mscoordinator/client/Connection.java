@@ -1,48 +1,46 @@
 package io.mscoordinator.client;
 
-import io.helidon.common.buffers.BufferData;
-import io.helidon.common.buffers.DataReader;
-import io.helidon.common.buffers.DataWriter;
-import io.helidon.common.socket.HelidonSocket;
-import io.helidon.common.socket.PlainSocket;
-import io.helidon.common.socket.TlsSocket;
-import io.helidon.webclient.api.ClientConnection;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketException;
-import java.time.Duration;
+import java.net.SocketTimeoutException;
+import java.util.Arrays;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLSocket;
 
 /**
- * One kept-alive connection to a destination, handed to Helidon's WebClient as the explicit
- * connection of a request: the layer connects it (with the call's connect bound and the kind's TLS)
- * and pools it; WebClient writes requests and reads responses over it.
+ * One kept-alive HTTP/1.1 connection to a destination: the socket, a read buffer and the line
+ * reader of response heads and chunk lines. Every read blocks at most until the deadline its call
+ * set, at least 1 ms; past it a read fails with a {@link SocketTimeoutException}.
  *
  * <p>Confined to the call that holds it, except {@link #close()}, which any thread may call (an
  * abort).
  */
-final class Connection implements ClientConnection {
+final class Connection {
+  private static final int BUFFER = 16 * 1024;
+
   private final Destination destination;
   private final Socket raw;
   private final Socket socket;
-  private final HelidonSocket helidon;
-  private final DataReader reader;
-  private final DataWriter writer;
+  private final InputStream in;
+  private final OutputStream out;
+  private final byte[] buffer = new byte[BUFFER];
+  private int position;
+  private int limit;
+  private byte[] line = new byte[256];
+  private long deadline;
+  private boolean received;
   private volatile boolean closed;
-  private boolean released;
 
-  private Connection(Destination destination, Socket raw, Socket socket) {
+  private Connection(Destination destination, Socket raw, Socket socket) throws IOException {
     this.destination = destination;
     this.raw = raw;
     this.socket = socket;
-    String id = "0x" + Integer.toHexString(System.identityHashCode(raw));
-    this.helidon =
-        socket instanceof SSLSocket ssl ? TlsSocket.client(ssl, id) : PlainSocket.client(raw, id);
-    this.reader = DataReader.create(helidon);
-    this.writer = new Writer(helidon);
+    this.in = socket.getInputStream();
+    this.out = socket.getOutputStream();
   }
 
   /**
@@ -67,7 +65,7 @@ final class Connection implements ClientConnection {
         SSLSocket ssl =
             (SSLSocket) tls.factory().createSocket(s, destination.host(), destination.port(), true);
         ssl.setSSLParameters(tls.parameters());
-        s.setSoTimeout(millis);
+        ssl.setSoTimeout(millis);
         ssl.startHandshake();
         connection = ssl;
       }
@@ -82,16 +80,29 @@ final class Connection implements ClientConnection {
     return destination;
   }
 
-  /** Sets the read timeout of the next reads, at least 1 ms. */
-  void timeout(long millis) throws SocketException {
-    socket.setSoTimeout((int) Math.max(1, Math.min(millis, Integer.MAX_VALUE)));
+  /** Sets when every read from now on must end ({@link System#nanoTime()}). */
+  void deadline(long nanos) {
+    deadline = nanos;
   }
 
-  /** Whether WebClient finished a response and left the connection reusable; then resets it. */
-  boolean takeReleased() {
-    boolean r = released && !closed;
-    released = false;
-    return r;
+  /** Starts an exchange: nothing of its response has been read yet. */
+  void send(byte[] head, byte[] body) throws IOException {
+    received = false;
+    out.write(head);
+    if (body != null) {
+      out.write(body);
+    }
+    out.flush();
+  }
+
+  /** Whether a byte of the response arrived since {@link #send}. */
+  boolean received() {
+    return received;
+  }
+
+  /** Whether bytes past what was read are buffered: the connection is out of step. */
+  boolean buffered() {
+    return position < limit;
   }
 
   boolean closed() {
@@ -104,49 +115,105 @@ final class Connection implements ClientConnection {
     closeQuietly(raw);
   }
 
-  @Override
-  public DataReader reader() {
-    return reader;
+  /** The bytes of the last line read: its first {@code n} bytes, {@code n} as returned. */
+  byte[] line() {
+    return line;
   }
 
-  @Override
-  public DataWriter writer() {
-    return writer;
+  /**
+   * Reads one line into {@link #line()} without its CRLF (or bare LF); returns its length, or -1 at
+   * the end of the stream. A line longer than {@code max} fails with {@code reason}.
+   */
+  int readLine(int max, String reason, String url) throws IOException {
+    int n = 0;
+    while (true) {
+      if (position == limit && fill() < 0) {
+        return -1;
+      }
+      int i = position;
+      while (i < limit && buffer[i] != '\n') {
+        i++;
+      }
+      int take = i - position;
+      // the CR before LF may still come: allow one byte over until the line is complete
+      if (n + take > max + 1) {
+        throw CallException.failed(url, reason);
+      }
+      if (n + take > line.length) {
+        line = Arrays.copyOf(line, Math.max(n + take, 2 * line.length));
+      }
+      System.arraycopy(buffer, position, line, n, take);
+      n += take;
+      if (i < limit) {
+        position = i + 1;
+        break;
+      }
+      position = limit;
+    }
+    if (n > 0 && line[n - 1] == '\r') {
+      n--;
+    }
+    if (n > max) {
+      throw CallException.failed(url, reason);
+    }
+    return n;
   }
 
-  @Override
-  public String channelId() {
-    return helidon.childSocketId();
+  /** One byte, or -1 at the end of the stream. */
+  int readByte() throws IOException {
+    if (position == limit && fill() < 0) {
+      return -1;
+    }
+    return buffer[position++] & 0xff;
   }
 
-  @Override
-  public HelidonSocket helidonSocket() {
-    return helidon;
+  /**
+   * Reads at most {@code length} bytes into {@code into} at {@code offset}: what is buffered, else
+   * one read of the socket (straight into {@code into} when it asks for at least a buffer's worth);
+   * returns how many, or -1 at the end of the stream.
+   */
+  int read(byte[] into, int offset, int length) throws IOException {
+    if (length == 0) {
+      return 0;
+    }
+    if (position == limit) {
+      if (length < buffer.length) {
+        // a short read goes through the buffer, which then also holds what follows (a chunk line)
+        if (fill() < 0) {
+          return -1;
+        }
+      } else {
+        timeout();
+        int r = in.read(into, offset, length);
+        if (r > 0) {
+          received = true;
+        }
+        return r;
+      }
+    }
+    int take = Math.min(limit - position, length);
+    System.arraycopy(buffer, position, into, offset, take);
+    position += take;
+    return take;
   }
 
-  @Override
-  public void readTimeout(Duration readTimeout) {
-    // the call sets the time left itself before each read
+  private int fill() throws IOException {
+    timeout();
+    int r = in.read(buffer, 0, buffer.length);
+    if (r > 0) {
+      position = 0;
+      limit = r;
+      received = true;
+    }
+    return r;
   }
 
-  @Override
-  public boolean allowExpectContinue() {
-    return false;
-  }
-
-  @Override
-  public boolean isConnected() {
-    return !closed;
-  }
-
-  @Override
-  public void releaseResource() {
-    released = true;
-  }
-
-  @Override
-  public void closeResource() {
-    close();
+  private void timeout() throws IOException {
+    long nanos = deadline - System.nanoTime();
+    if (nanos <= 0) {
+      throw new SocketTimeoutException("deadline passed");
+    }
+    socket.setSoTimeout((int) Math.min((nanos + 999_999) / 1_000_000, Integer.MAX_VALUE));
   }
 
   private static void closeQuietly(Socket s) {
@@ -155,42 +222,5 @@ final class Connection implements ClientConnection {
     } catch (IOException e) {
       // closing anyway
     }
-  }
-
-  /** Writes each buffer through at once: a request is one buffer, its body maybe another. */
-  private static final class Writer implements DataWriter {
-    private final HelidonSocket socket;
-
-    Writer(HelidonSocket socket) {
-      this.socket = socket;
-    }
-
-    @Override
-    public void write(BufferData... buffers) {
-      for (BufferData b : buffers) {
-        socket.write(b);
-      }
-    }
-
-    @Override
-    public void write(BufferData buffer) {
-      socket.write(buffer);
-    }
-
-    @Override
-    public void writeNow(BufferData... buffers) {
-      write(buffers);
-    }
-
-    @Override
-    public void writeNow(BufferData buffer) {
-      socket.write(buffer);
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
   }
 }

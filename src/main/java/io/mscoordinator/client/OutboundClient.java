@@ -1,8 +1,5 @@
 package io.mscoordinator.client;
 
-import io.helidon.http.encoding.ContentEncodingContext;
-import io.helidon.http.media.MediaContext;
-import io.helidon.webclient.http1.Http1Client;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -40,6 +37,8 @@ import javax.net.ssl.SSLSocketFactory;
  *   <li>A kept connection that turns out closed before the response's first byte is replaced once
  *       by a fresh one, if time is left and the request is idempotent: the server may have closed
  *       it while it was idle.
+ *   <li>Writing the request is bounded by {@link Call#abort()} only (a blocking socket write has no
+ *       timeout): a peer that stops reading a large request body holds its call until aborted.
  * </ul>
  */
 public final class OutboundClient implements AutoCloseable {
@@ -54,27 +53,12 @@ public final class OutboundClient implements AutoCloseable {
   private final Map<DestinationKind, Integer> poolSizes;
   private final Map<Destination, Pool> pools = new ConcurrentHashMap<>();
 
-  /** Writes requests and reads responses over the layer's own connections. */
-  private final Http1Client http1;
-
   private volatile boolean closed;
 
   private OutboundClient(Builder b) {
     this.userAgent = b.userAgent;
     this.tls = new EnumMap<>(b.tls);
     this.poolSizes = new EnumMap<>(b.poolSizes);
-    this.http1 =
-        Http1Client.builder()
-            .servicesDiscoverServices(false)
-            .mediaContext(MediaContext.builder().mediaSupportsDiscoverServices(false).build())
-            // the layer reads gzip itself, to hold the body limit after gunzip too
-            .contentEncoding(
-                ContentEncodingContext.builder().contentEncodingsDiscoverServices(false).build())
-            .followRedirects(false)
-            .sendExpectContinue(false)
-            .relativeUris(true)
-            .protocolConfig(p -> p.maxHeaderSize(MAX_HEADER_BYTES).validateResponseHeaders(true))
-            .build();
   }
 
   public static Builder builder() {
@@ -109,10 +93,6 @@ public final class OutboundClient implements AutoCloseable {
     for (Destination d : List.copyOf(pools.keySet())) {
       evict(d);
     }
-  }
-
-  Http1Client http1() {
-    return http1;
   }
 
   String userAgent() {
