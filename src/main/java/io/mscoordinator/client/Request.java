@@ -46,7 +46,7 @@ public final class Request {
     return headers;
   }
 
-  /** The body, or null for none; not copied, so not to be changed by anyone. */
+  /** The body (the builder took a copy, so no caller can change it), or null for none. */
   byte[] body() {
     return body;
   }
