@@ -142,8 +142,7 @@ public final class Call {
 
   private Connection connect() throws CallException, InterruptedException {
     long end = end(limits.connect());
-    long nanos = end - System.nanoTime();
-    if (nanos <= 0) {
+    if (end - System.nanoTime() <= 0) {
       throw timedOut(limits.connect());
     }
     InetAddress address;
@@ -162,7 +161,7 @@ public final class Call {
               destination,
               address,
               client.tls(destination.kind()),
-              (int) Math.min((nanos + 999_999) / 1_000_000, Integer.MAX_VALUE),
+              end,
               s -> {
                 connecting = s;
                 // an abort() (or a stop's interrupt) before connecting was published missed s

@@ -44,28 +44,29 @@ final class Connection {
   }
 
   /**
-   * Connects to {@code destination} within {@code millis} (TCP and TLS handshake); {@code onSocket}
-   * sees the plain socket before it connects, so that an abort can close it.
+   * Connects to {@code destination} by {@code end} ({@link System#nanoTime()}), TCP connect and TLS
+   * handshake together; {@code onSocket} sees the plain socket before it connects, so that an abort
+   * can close it.
    */
   static Connection open(
       Destination destination,
       InetAddress address,
       OutboundClient.Tls tls,
-      int millis,
+      long end,
       Consumer<Socket> onSocket)
       throws IOException {
     Socket s = new Socket();
     onSocket.accept(s);
     try {
       s.setTcpNoDelay(true);
-      s.connect(new InetSocketAddress(address, destination.port()), millis);
+      s.connect(new InetSocketAddress(address, destination.port()), millisTo(end));
       Socket connection = s;
       if (destination.secure()) {
         // host: SNI for a name (never for an IP literal) and the identity the peer must prove
         SSLSocket ssl =
             (SSLSocket) tls.factory().createSocket(s, destination.host(), destination.port(), true);
         ssl.setSSLParameters(tls.parameters());
-        ssl.setSoTimeout(millis);
+        ssl.setSoTimeout(millisTo(end));
         ssl.startHandshake();
         connection = ssl;
       }
@@ -209,11 +210,16 @@ final class Connection {
   }
 
   private void timeout() throws IOException {
-    long nanos = deadline - System.nanoTime();
+    socket.setSoTimeout(millisTo(deadline));
+  }
+
+  /** Milliseconds to {@code end}, rounded up; fails with a timeout once it has passed. */
+  private static int millisTo(long end) throws SocketTimeoutException {
+    long nanos = end - System.nanoTime();
     if (nanos <= 0) {
       throw new SocketTimeoutException("deadline passed");
     }
-    socket.setSoTimeout((int) Math.min((nanos + 999_999) / 1_000_000, Integer.MAX_VALUE));
+    return (int) Math.min((nanos + 999_999) / 1_000_000, Integer.MAX_VALUE);
   }
 
   private static void closeQuietly(Socket s) {

@@ -263,6 +263,33 @@ class OutboundClientTest {
     }
   }
 
+  @Test
+  void shouldTimeOutAHeadThatDoesNotComeWithinItsOwnBound() throws Exception {
+    CountDownLatch done = new CountDownLatch(1);
+    try (Loopback server =
+            new Loopback(
+                (peer, i) -> {
+                  peer.request();
+                  done.await(); // never answers
+                });
+        OutboundClient client = OutboundClient.builder().build()) {
+      Destination d = client.destination(DestinationKind.INSTANCE, "127.0.0.1", server.port());
+      CallLimits limits =
+          new CallLimits(Duration.ofSeconds(2), Duration.ofMillis(300), Duration.ofSeconds(10), 64);
+      long start = System.nanoTime();
+
+      CallException e =
+          assertThrows(CallException.class, () -> client.call(d, Node.GET, limits).execute(start));
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      done.countDown();
+
+      assertEquals(
+          "timed out: url=http://127.0.0.1:" + server.port() + "/metrics timeout_ms=300",
+          e.getMessage());
+      assertTrue(millis >= 280 && millis < 3000, "returned after " + millis + " ms");
+    }
+  }
+
   // ------------------------------------------------------------------ TLS per kind
 
   @Test
