@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
@@ -81,7 +82,7 @@ class CallTest {
                   peer.send(OK + "Content-Length: " + body.length + "\r\n\r\n");
                   for (int from = 0; from < body.length; from += 30_000) {
                     peer.send(Arrays.copyOfRange(body, from, Math.min(body.length, from + 30_000)));
-                    Thread.sleep(5);
+                    Thread.sleep(5); // the body arrives in pieces: a gap between them
                   }
                   peer.request();
                 });
@@ -104,7 +105,7 @@ class CallTest {
                   peer.request();
                   peer.send(OK + "Transfer-Encoding: chunked\r\n\r\n");
                   peer.send("5;name=value\r\nhello\r\n7 ; x=\"y\"\r\n wo");
-                  Thread.sleep(20);
+                  Thread.sleep(20); // a chunk split across two reads
                   peer.send("rld\n\r\n" + Integer.toHexString(big.length) + "\r\n");
                   peer.send(big);
                   peer.send("\r\n0;last\r\nX-Trailer: 1\r\nX-Other: two\r\n\r\n");
@@ -187,7 +188,7 @@ class CallTest {
                 (peer, i) -> {
                   peer.request();
                   peer.send(OK + "Content-Type: text/plain\r\n\r\na 1\n");
-                  Thread.sleep(20);
+                  Thread.sleep(20); // the body in two reads before the close ends it
                   peer.send("b 2\n");
                 });
         Node node = new Node(server.port())) {
@@ -277,12 +278,14 @@ class CallTest {
   @Test
   void shouldReconnectWhenTheServerClosedTheKeptConnection() throws Exception {
     CountDownLatch closed = new CountDownLatch(1);
+    AtomicInteger clientPort = new AtomicInteger();
     try (Loopback server =
             new Loopback(
                 (peer, i) -> {
                   peer.request();
                   peer.send(length("a " + (i + 1) + "\n"));
                   if (i == 0) {
+                    clientPort.set(peer.socket.getPort());
                     peer.socket.close();
                     closed.countDown();
                   } else {
@@ -292,7 +295,7 @@ class CallTest {
         Node node = new Node(server.port())) {
       assertEquals("a 1\n", node.fetch());
       assertTrue(closed.await(5, TimeUnit.SECONDS));
-      Thread.sleep(50); // the FIN reaches the client
+      Loopback.awaitFinReceived(clientPort.get(), server.port());
 
       assertEquals("a 2\n", node.fetch());
       assertEquals(2, server.connections.get());
@@ -560,7 +563,7 @@ class CallTest {
                   peer.send(OK + "Content-Length: 1000\r\n\r\n");
                   for (int n = 0; n < 1000; n++) {
                     peer.send("a");
-                    Thread.sleep(50);
+                    Thread.sleep(50); // a trickle: a byte every 50 ms
                   }
                 });
         Node node = new Node(server.port(), Duration.ofMillis(500), MAX)) {
@@ -605,7 +608,7 @@ class CallTest {
       AtomicReference<Exception> failure = new AtomicReference<>();
       Thread calling = fetchOn(Thread.ofVirtual(), node, call, failure);
       assertTrue(asked.await(5, TimeUnit.SECONDS));
-      Thread.sleep(50);
+      Loopback.awaitBlockedReading(calling);
       long start = System.nanoTime();
 
       // as a stopping scraped node does
@@ -630,7 +633,7 @@ class CallTest {
       AtomicReference<Exception> failure = new AtomicReference<>();
       Thread calling = fetchOn(Thread.ofPlatform(), node, call, failure);
       assertTrue(asked.await(5, TimeUnit.SECONDS));
-      Thread.sleep(50);
+      Loopback.awaitBlockedReading(calling);
 
       call.abort();
       assertTrue(calling.join(Duration.ofSeconds(2)), "the call ended");

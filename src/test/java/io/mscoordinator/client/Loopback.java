@@ -1,15 +1,22 @@
 package io.mscoordinator.client;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mscoordinator.Eventually;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -93,6 +100,59 @@ final class Loopback implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * Waits until {@code thread} waits for bytes on its socket: a {@code park} frame of the JDK's
+   * socket layer ({@code sun.nio.ch}) is on its stack, as for a platform thread in {@code poll} and
+   * a virtual thread parked on the poller.
+   */
+  static void awaitBlockedReading(Thread thread) throws InterruptedException {
+    boolean blocked =
+        Eventually.poll(
+            () -> parkedOnSocket(thread), b -> b, Duration.ofSeconds(5), Duration.ofMillis(1));
+    assertTrue(blocked, "blocked reading: " + Arrays.toString(thread.getStackTrace()));
+  }
+
+  private static boolean parkedOnSocket(Thread thread) {
+    for (StackTraceElement frame : thread.getStackTrace()) {
+      if (frame.getClassName().startsWith("sun.nio.ch.") && frame.getMethodName().equals("park")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Waits until the kernel holds the client's end of a loopback connection in CLOSE_WAIT: the
+   * server's FIN has reached it ({@code /proc/net/tcp} and {@code tcp6}, state {@code 08}).
+   */
+  static void awaitFinReceived(int clientPort, int serverPort) throws InterruptedException {
+    boolean received =
+        Eventually.poll(
+            () -> closeWait(clientPort, serverPort),
+            b -> b,
+            Duration.ofSeconds(5),
+            Duration.ofMillis(1));
+    assertTrue(received, "FIN received: client_port=" + clientPort + " server_port=" + serverPort);
+  }
+
+  private static boolean closeWait(int clientPort, int serverPort) {
+    String local = String.format(":%04X", clientPort);
+    String remote = String.format(":%04X", serverPort);
+    for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+      try {
+        for (String line : Files.readAllLines(Path.of(table))) {
+          String[] f = line.trim().split("\\s+");
+          if (f.length > 3 && f[1].endsWith(local) && f[2].endsWith(remote) && f[3].equals("08")) {
+            return true;
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return false;
   }
 
   static byte[] ascii(String s) {

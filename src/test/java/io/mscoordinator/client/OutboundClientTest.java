@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -165,18 +166,20 @@ class OutboundClientTest {
   @Test
   void shouldNotSendAPostAgainWhenItsKeptConnectionWasClosed() throws Exception {
     CountDownLatch closed = new CountDownLatch(1);
+    AtomicInteger clientPort = new AtomicInteger();
     try (Loopback server =
             new Loopback(
                 (peer, i) -> {
                   peer.request();
                   peer.send(length("a 1\n"));
+                  clientPort.set(peer.socket.getPort());
                   peer.socket.close();
                   closed.countDown();
                 });
         Node node = new Node(server.port())) {
       assertEquals("a 1\n", node.fetch());
       assertTrue(closed.await(5, TimeUnit.SECONDS));
-      Thread.sleep(50); // the FIN reaches the client
+      Loopback.awaitFinReceived(clientPort.get(), server.port());
       Request post = Request.post("/x").body("text/plain", new byte[] {'x'}).build();
 
       CallException e =
