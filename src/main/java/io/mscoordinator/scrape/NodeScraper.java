@@ -1,5 +1,14 @@
 package io.mscoordinator.scrape;
 
+import io.mscoordinator.client.BodyBuffer;
+import io.mscoordinator.client.Call;
+import io.mscoordinator.client.CallException;
+import io.mscoordinator.client.CallLimits;
+import io.mscoordinator.client.Destination;
+import io.mscoordinator.client.DestinationKind;
+import io.mscoordinator.client.OutboundClient;
+import io.mscoordinator.client.Request;
+import io.mscoordinator.client.Response;
 import io.mscoordinator.cluster.ClusterView;
 import io.mscoordinator.cluster.Instance;
 import io.mscoordinator.cluster.InstanceRegistry;
@@ -20,21 +29,21 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocketFactory;
 
 /**
  * Scrapes every online registered instance's {@code /metrics} in the background and keeps one
  * merged {@link MergedSnapshot} of them; {@link #snapshot()} is what {@code /metrics} renders.
  *
  * <p>Threadsafe. Each online instance has one virtual thread that fetches {@code
- * http(s)://{ip}:{metric_port}/metrics} every {@code scrape_interval_ms} through its own {@link
- * ScrapeClient}: blocking HTTP/1.1 on that thread over one kept-alive connection, each fetch
- * bounded by {@code scrape_timeout_ms} (connect, headers and whole body) and {@code body_limit} (as
- * sent and after gunzip), the body read into a buffer the node reuses. The thread parses the body
- * strictly and compensates counter resets. One merge virtual thread re-merges shortly after results
- * arrive and publishes the snapshot through a volatile field, so readers never wait on a node. The
- * registry listener starts a node's thread at once when it comes online or is added and stops it at
- * once when it goes offline or is removed.
+ * http(s)://{ip}:{metric_port}/metrics} every {@code scrape_interval_ms} through the outbound
+ * client layer ({@link OutboundClient}, destination kind {@link DestinationKind#INSTANCE}):
+ * blocking HTTP/1.1 on that thread over one kept-alive connection, each fetch bounded by {@code
+ * scrape_timeout_ms} (connect, headers and whole body) and {@code body_limit} (as sent and after
+ * gunzip), the body read into a buffer the node reuses. The thread parses the body strictly and
+ * compensates counter resets. One merge virtual thread re-merges shortly after results arrive and
+ * publishes the snapshot through a volatile field, so readers never wait on a node. The registry
+ * listener starts a node's thread at once when it comes online or is added and stops it at once
+ * when it goes offline or is removed.
  *
  * <p>Merge rules, by family name and full label set (never by position):
  *
@@ -62,14 +71,24 @@ public final class NodeScraper implements AutoCloseable {
   /** Removed nodes kept with their state in case they come back; the registry's own limit. */
   static final int MAX_PARKED = 4096;
 
+  /** Prometheus text first, OpenMetrics second, anything else last. */
+  static final String ACCEPT =
+      "text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.5,*/*;q=0.1";
+
+  private static final Request SCRAPE =
+      Request.get("/metrics").header("Accept", ACCEPT).header("Accept-Encoding", "gzip").build();
+
   private static final Logger LOG = Logger.getLogger(NodeScraper.class.getName());
 
   private final ScrapeSettings settings;
+  private final CallLimits limits;
 
-  /** The client TLS, or null for plain http; the parameters verify the node's address. */
-  private final SSLSocketFactory tls;
+  /** The outbound layer the nodes are scraped through. */
+  private final OutboundClient client;
 
-  private final SSLParameters tlsParameters;
+  /** Whether {@link #close()} closes {@link #client}: it was made for this scraper. */
+  private final boolean ownsClient;
+
   private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
   private final Map<Long, Node> nodes = new ConcurrentHashMap<>();
   private final LinkedHashMap<Long, Node> parked = new LinkedHashMap<>();
@@ -94,10 +113,11 @@ public final class NodeScraper implements AutoCloseable {
   private volatile MergedSnapshot snapshot = MergedSnapshot.EMPTY;
   private volatile boolean closed;
 
-  private NodeScraper(ScrapeSettings settings, SSLSocketFactory tls, SSLParameters tlsParameters) {
+  private NodeScraper(ScrapeSettings settings, OutboundClient client, boolean ownsClient) {
     this.settings = settings;
-    this.tls = tls;
-    this.tlsParameters = tlsParameters;
+    this.limits = CallLimits.of(settings.timeout(), settings.maxBodyBytes());
+    this.client = client;
+    this.ownsClient = ownsClient;
     this.merge = new ClusterMerge(settings);
     this.seriesPool = new SeriesPool(Math.max(1_000_000, 4 * settings.maxSeriesPerNode()));
   }
@@ -116,20 +136,30 @@ public final class NodeScraper implements AutoCloseable {
   /**
    * As {@link #start(ScrapeSettings, InstanceRegistry, SSLContext)}, with the client's TLS
    * parameters (protocols, cipher suites). Hostname verification is on whatever {@code parameters}
-   * say: a node certificate must match the address the node is scraped at.
+   * say: a node certificate must match the address the node is scraped at. The scraper makes its
+   * own {@link OutboundClient} with that TLS for {@link DestinationKind#INSTANCE} and closes it
+   * with itself.
    */
   public static NodeScraper start(
       ScrapeSettings settings,
       InstanceRegistry registry,
       SSLContext tls,
       SSLParameters parameters) {
-    if (tls == null) {
-      return new NodeScraper(settings, null, null).begin(registry);
+    OutboundClient.Builder client = OutboundClient.builder();
+    if (tls != null) {
+      client.tls(DestinationKind.INSTANCE, tls, parameters);
     }
-    SSLParameters p = parameters == null ? tls.getDefaultSSLParameters() : parameters;
-    SSLParameters verified = new SSLParameters(p.getCipherSuites(), p.getProtocols());
-    verified.setEndpointIdentificationAlgorithm("HTTPS");
-    return new NodeScraper(settings, tls.getSocketFactory(), verified).begin(registry);
+    return new NodeScraper(settings, client.build(), true).begin(registry);
+  }
+
+  /**
+   * Starts scraping through {@code client}, the coordinator's one outbound layer: nodes are its
+   * {@link DestinationKind#INSTANCE} destinations, {@code https} when that kind has TLS. The caller
+   * closes {@code client} after this scraper.
+   */
+  public static NodeScraper startWith(
+      ScrapeSettings settings, InstanceRegistry registry, OutboundClient client) {
+    return new NodeScraper(settings, client, false).begin(registry);
   }
 
   private NodeScraper begin(InstanceRegistry registry) {
@@ -155,6 +185,9 @@ public final class NodeScraper implements AutoCloseable {
     }
     dirty.release();
     threads.shutdownNow();
+    if (ownsClient) {
+      client.close();
+    }
   }
 
   // ------------------------------------------------------------------ membership
@@ -338,9 +371,9 @@ public final class NodeScraper implements AutoCloseable {
   // ------------------------------------------------------------------ one node
 
   /**
-   * One instance's scrape loop; its client (connection and body buffers) and its parser,
-   * compensation state included, are confined to its thread; {@link #stop()} may abort the client's
-   * connection from any thread.
+   * One instance's scrape loop; its call (connection), body buffer and parser, compensation state
+   * included, are confined to its thread; {@link #stop()} may abort the call under way from any
+   * thread.
    */
   private final class Node {
     volatile Instance instance;
@@ -357,19 +390,18 @@ public final class NodeScraper implements AutoCloseable {
     private final TextParser parser = new TextParser(settings.maxSeriesPerNode(), seriesPool);
 
     /** Its endpoint never changes: a new address is a new node. */
-    private final ScrapeClient client;
+    private final Destination destination;
+
+    private final BodyBuffer body = new BodyBuffer();
+
+    /** The call under way, for {@link #stop()} to abort. */
+    private volatile Call call;
 
     Node(Instance instance) {
       this.instance = instance;
       this.result = NodeResult.pending(instance);
-      this.client =
-          new ScrapeClient(
-              instance.ip(),
-              instance.metricPort(),
-              settings.timeout(),
-              settings.maxBodyBytes(),
-              tls,
-              tlsParameters);
+      this.destination =
+          client.destination(DestinationKind.INSTANCE, instance.ip(), instance.metricPort());
     }
 
     boolean running() {
@@ -405,17 +437,22 @@ public final class NodeScraper implements AutoCloseable {
       running = false;
       Thread t = thread;
       if (t != null) {
-        // interrupt first: a thread that opens a socket after abort() looked sees the interrupt
+        // interrupt first: a call that starts after abort() looked sees the interrupt
         t.interrupt();
       }
-      client.abort();
+      Call c = call;
+      if (c != null) {
+        c.abort();
+      }
     }
 
     private void loop() {
       try {
         scrapeWhileRunning();
       } finally {
-        client.close(); // a stopped node keeps no connection open
+        call = null;
+        client.evict(destination); // a stopped node keeps no connection open
+        body.release();
       }
     }
 
@@ -449,11 +486,17 @@ public final class NodeScraper implements AutoCloseable {
     private NodeResult scrapeOnce(Instance target, long startNanos) {
       NodeResult previous = result;
       String error;
-      try {
-        client.fetch(startNanos);
-        // the parser keeps no reference to the client's buffer, which the next fetch overwrites
-        List<ParsedFamily> families =
-            parser.parse(client.body(), client.bodyLength(), client.openMetrics());
+      Call c = client.call(destination, SCRAPE, limits);
+      call = c;
+      try (Response response = c.execute(startNanos)) {
+        if (response.status() != 200) {
+          throw new ScrapeException(
+              "scrape failed: url=" + c.url() + " status=" + response.status());
+        }
+        response.readBody(body);
+        boolean openMetrics = response.contentType("application/openmetrics-text");
+        // the parser keeps no reference to the body's array, which the next fetch overwrites
+        List<ParsedFamily> families = parser.parse(body.array(), body.length(), openMetrics);
         ResetCompensator.apply(families);
         int samples = 0;
         for (ParsedFamily f : families) {
@@ -466,6 +509,8 @@ public final class NodeScraper implements AutoCloseable {
         error = e.getMessage();
       } catch (ScrapeException e) {
         error = e.getMessage();
+      } catch (CallException e) {
+        error = e.messageFor("scrape");
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         error = "scrape interrupted";
