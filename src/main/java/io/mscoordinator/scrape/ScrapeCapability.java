@@ -1,14 +1,13 @@
 package io.mscoordinator.scrape;
 
-import io.helidon.common.tls.Tls;
 import io.mscoordinator.capability.Capability;
 import io.mscoordinator.capability.Routes;
 import io.mscoordinator.capability.SharedListener;
+import io.mscoordinator.client.OutboundClient;
 import io.mscoordinator.cluster.InstanceRegistry;
 import io.mscoordinator.exposition.FamilySource;
 import io.mscoordinator.metrics.MetricsHandler;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Node scraping as a capability: every online instance's {@code /metrics} scraped and merged,
@@ -32,16 +31,12 @@ public final class ScrapeCapability implements Capability {
   /**
    * Starts scraping the registry's online instances and follows its changes.
    *
-   * @param tls the client TLS towards instances ({@code tls_config.mindie_client_tls_*}), when on
+   * @param client the coordinator's outbound layer; nodes are its {@code INSTANCE} destinations
+   *     (TLS from {@code tls_config.mindie_client_tls_*}); closed by its owner after this
    */
   public static ScrapeCapability start(
-      ScrapeSettings settings, InstanceRegistry registry, Optional<Tls> tls) {
-    return new ScrapeCapability(
-        NodeScraper.start(
-            settings,
-            registry,
-            tls.map(Tls::sslContext).orElse(null),
-            tls.map(Tls::sslParameters).orElse(null)));
+      ScrapeSettings settings, InstanceRegistry registry, OutboundClient client) {
+    return new ScrapeCapability(NodeScraper.startWith(settings, registry, client));
   }
 
   /** The scraper: every online instance's {@code /metrics}, merged. */

@@ -2,6 +2,8 @@ package io.mscoordinator.server;
 
 import io.mscoordinator.capability.Capability;
 import io.mscoordinator.capability.ListenerSettings;
+import io.mscoordinator.client.DestinationKind;
+import io.mscoordinator.client.OutboundClient;
 import io.mscoordinator.cluster.ClusterCapability;
 import io.mscoordinator.cluster.InstanceRegistry;
 import io.mscoordinator.cluster.MasterState;
@@ -119,13 +121,10 @@ public final class Coordinator implements AutoCloseable {
                   cluster::usable,
                   cluster.master()::master,
                   model -> cluster.registry().view().servesModel(model)));
+      OutboundClient client = outbound(config.tls());
+      add(started, closing("outbound", client));
       ScrapeCapability scrape =
-          add(
-              started,
-              ScrapeCapability.start(
-                  config.scrape(),
-                  cluster.registry(),
-                  config.tls().client(TlsConfig.MINDIE_CLIENT)));
+          add(started, ScrapeCapability.start(config.scrape(), cluster.registry(), client));
       add(
           started,
           new OtlpCapability(
@@ -194,6 +193,36 @@ public final class Coordinator implements AutoCloseable {
     } catch (IOException e) {
       return true;
     }
+  }
+
+  /**
+   * The one outbound HTTP layer every capability calls through, with the client TLS of each
+   * destination kind: instances take {@code tls_config.mindie_client_tls_*}.
+   */
+  private static OutboundClient outbound(TlsConfig tls) {
+    OutboundClient.Builder client = OutboundClient.builder();
+    tls.client(TlsConfig.MINDIE_CLIENT)
+        .ifPresent(t -> client.tls(DestinationKind.INSTANCE, t.sslContext(), t.sslParameters()));
+    return client.build();
+  }
+
+  /** Something shared that is closed, in assembly order, after the capabilities using it. */
+  private static Capability closing(String name, AutoCloseable resource) {
+    return new Capability() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public void close() {
+        try {
+          resource.close();
+        } catch (Exception e) {
+          LOG.warning("close failed: name=" + name + " reason=" + e);
+        }
+      }
+    };
   }
 
   private static <T extends Capability> T add(List<Capability> started, T capability) {
