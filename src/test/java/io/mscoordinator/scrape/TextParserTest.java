@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -285,6 +286,66 @@ class TextParserTest {
 
     for (int i = 0; i < values.length; i++) {
       assertEquals(Double.parseDouble(values[i]), families.get(i).values[0], values[i]);
+    }
+  }
+
+  /** Moved from the float tests when the conversion got its own class ({@link FloatParserTest}). */
+  @Test
+  void shouldRejectSampleValuesThatAreNotNumbersNamingTheValue() {
+    TextParser parser = new TextParser(1000);
+    for (String value : List.of(".", "+", "-", "1..2", "1.2.3", "1.2x", "--1", "0x10", "1,5")) {
+      byte[] body = ("a " + value + "\n").getBytes(StandardCharsets.US_ASCII);
+      ParseException e =
+          assertThrows(ParseException.class, () -> parser.parse(body, body.length, false), value);
+      assertTrue(e.getMessage().contains("invalid value"), value + ": " + e.getMessage());
+    }
+    byte[] tab = "a 1\t\n# EOF\n".getBytes(StandardCharsets.US_ASCII);
+    assertThrows(
+        ParseException.class, () -> parser.parse(tab, tab.length, true), "a tab in OpenMetrics");
+  }
+
+  /**
+   * Through the parsers' own fast path for plain values and the float conversion behind it (moved
+   * from the float tests when the conversion got its own class).
+   */
+  @Test
+  void shouldParseSampleValuesInEveryFormANodeWritesAsTheExactConversionDoes() throws Exception {
+    List<String> values =
+        List.of(
+            "10.950000000000001",
+            "6.634254336e+09",
+            "1.7181405583e+09",
+            "0.0030231475830078125",
+            "123456789012345678",
+            "-0.30000000000000004",
+            "+4.4e-07",
+            "1234567890.12345678",
+            "9007199254740993",
+            "2.2250738585072014E-308",
+            "1.7976931348623157e308",
+            "0.1",
+            "-0",
+            "1.",
+            ".5",
+            "+.5",
+            "-.0",
+            "00012.5000",
+            "1234567890123456789",
+            "0.000000000000000000000000001");
+    TextParser parser = new TextParser(1000);
+    SplittableRandom random = new SplittableRandom(11);
+    for (int k = 0; k < 20_000; k++) {
+      String value;
+      if (k < values.size()) {
+        value = values.get(k);
+      } else {
+        double d = Double.longBitsToDouble(random.nextLong() & 0x7FEFFFFFFFFFFFFFL);
+        value = random.nextBoolean() ? Double.toString(d) : String.format("%.17g", d);
+      }
+      byte[] body = ("a " + value + "\n").getBytes(StandardCharsets.US_ASCII);
+      double got = parser.parse(body, body.length, false).get(0).values[0];
+      double want = Double.parseDouble(value);
+      assertEquals(Double.doubleToRawLongBits(want), Double.doubleToRawLongBits(got), value);
     }
   }
 }
