@@ -131,6 +131,27 @@ class TextParserTest {
   }
 
   /**
+   * The parsers of both formats share the node's series cells: a node that restarts with a version
+   * that speaks the other format still has its counters carried over the reset.
+   */
+  @Test
+  void shouldKeepResetCompensationWhenTheNodeChangesFormat() throws ParseException {
+    TextParser parser = new TextParser(100);
+    byte[] text =
+        "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 10\nh_sum 5\nh_count 10\n"
+            .getBytes(StandardCharsets.UTF_8);
+    byte[] openMetrics =
+        "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 2\n# EOF\n"
+            .getBytes(StandardCharsets.UTF_8);
+    ResetCompensator.apply(parser.parse(text, text.length, false));
+
+    List<ParsedFamily> afterRestart = parser.parse(openMetrics, openMetrics.length, true);
+    ResetCompensator.apply(afterRestart);
+
+    assertEquals(12, afterRestart.get(0).adjusted[2], "h_count: 10 before the reset, 2 after");
+  }
+
+  /**
    * HELP and TYPE lines seen in an earlier body are taken from a cache: same result, same rules.
    */
   @Test
