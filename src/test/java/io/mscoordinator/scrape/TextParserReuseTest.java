@@ -69,6 +69,17 @@ class TextParserReuseTest {
           "# TYPE a gauge\na 1\n# EOF\n",
           "# TYPE a counter\na_total 1\n# EOF\n");
 
+  /**
+   * Keys whose bytes each format reads differently: text refuses an unknown escape that OpenMetrics
+   * keeps, OpenMetrics refuses a bound spelled {@code +INF} that text takes.
+   */
+  private static final List<String> CRAFTED_ACROSS =
+      List.of(
+          "a{x=\"\\q\"} 1\n",
+          "a{x=\"\\q\"} 1\n# EOF\n",
+          "# TYPE h histogram\nh_bucket{le=\"+INF\"} 1\nh_sum 1\nh_count 1\n",
+          "# TYPE h histogram\nh_bucket{le=\"+INF\"} 1\nh_sum 1\nh_count 1\n# EOF\n");
+
   @Test
   void shouldParseEachRealBodyAfterAnyOtherAsAFreshParserDoes() throws IOException {
     List<byte[]> bodies = new ArrayList<>();
@@ -131,6 +142,26 @@ class TextParserReuseTest {
     }
   }
 
+  /**
+   * A node may change format from one scrape to the next (a new version after a restart): its
+   * parser of each format keeps its own tables, so a body parses as a fresh parser parses it
+   * whatever the other format's parser read before.
+   */
+  @Test
+  void shouldParseABodyAfterOneOfTheOtherFormatAsAFreshParserDoes() {
+    List<String> openMetrics = new ArrayList<>(CRAFTED_OPENMETRICS);
+    List<String> text = new ArrayList<>(CRAFTED);
+    for (String body : CRAFTED_ACROSS) {
+      (body.endsWith("# EOF\n") ? openMetrics : text).add(body);
+    }
+    for (String a : text) {
+      for (String b : openMetrics) {
+        assertSameAsFresh(List.of(bytes(a), bytes(b), bytes(a)), List.of(false, true, false));
+        assertSameAsFresh(List.of(bytes(b), bytes(a), bytes(b)), List.of(true, false, true));
+      }
+    }
+  }
+
   @Test
   void shouldParseAsAFreshParserDoesWhenItsTablesAreClearedBetweenBodies() {
     // a parser limited to 2 series clears its tables once it knows more than 16 family names:
@@ -150,10 +181,21 @@ class TextParserReuseTest {
   }
 
   private static void assertSameAsFresh(List<byte[]> bodies, boolean openMetrics, int maxSeries) {
+    assertSameAsFresh(bodies, bodies.stream().map(b -> openMetrics).toList(), maxSeries);
+  }
+
+  /** Each body in its own format: OpenMetrics where {@code openMetrics} says so. */
+  private static void assertSameAsFresh(List<byte[]> bodies, List<Boolean> openMetrics) {
+    assertSameAsFresh(bodies, openMetrics, 100_000);
+  }
+
+  private static void assertSameAsFresh(
+      List<byte[]> bodies, List<Boolean> openMetrics, int maxSeries) {
     TextParser reused = new TextParser(maxSeries);
-    for (byte[] body : bodies) {
-      String got = outcome(reused, body, openMetrics);
-      String fresh = outcome(new TextParser(maxSeries), body, openMetrics);
+    for (int i = 0; i < bodies.size(); i++) {
+      byte[] body = bodies.get(i);
+      String got = outcome(reused, body, openMetrics.get(i));
+      String fresh = outcome(new TextParser(maxSeries), body, openMetrics.get(i));
       if (!fresh.equals(got)) {
         StringBuilder seq = new StringBuilder();
         for (byte[] b : bodies) {

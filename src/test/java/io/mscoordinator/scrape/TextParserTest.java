@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -126,6 +127,27 @@ class TextParserTest {
     ParsedFamily second = parser.parse(body, body.length, false).get(0);
 
     assertSame(first.series[0], second.series[0]);
+  }
+
+  /**
+   * The parsers of both formats share the node's series cells: a node that restarts with a version
+   * that speaks the other format still has its counters carried over the reset.
+   */
+  @Test
+  void shouldKeepResetCompensationWhenTheNodeChangesFormat() throws ParseException {
+    TextParser parser = new TextParser(100);
+    byte[] text =
+        "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 10\nh_sum 5\nh_count 10\n"
+            .getBytes(StandardCharsets.UTF_8);
+    byte[] openMetrics =
+        "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 2\n# EOF\n"
+            .getBytes(StandardCharsets.UTF_8);
+    ResetCompensator.apply(parser.parse(text, text.length, false));
+
+    List<ParsedFamily> afterRestart = parser.parse(openMetrics, openMetrics.length, true);
+    ResetCompensator.apply(afterRestart);
+
+    assertEquals(12, afterRestart.get(0).adjusted[2], "h_count: 10 before the reset, 2 after");
   }
 
   /**
@@ -284,6 +306,66 @@ class TextParserTest {
 
     for (int i = 0; i < values.length; i++) {
       assertEquals(Double.parseDouble(values[i]), families.get(i).values[0], values[i]);
+    }
+  }
+
+  /** Moved from the float tests when the conversion got its own class ({@link FloatParserTest}). */
+  @Test
+  void shouldRejectSampleValuesThatAreNotNumbersNamingTheValue() {
+    TextParser parser = new TextParser(1000);
+    for (String value : List.of(".", "+", "-", "1..2", "1.2.3", "1.2x", "--1", "0x10", "1,5")) {
+      byte[] body = ("a " + value + "\n").getBytes(StandardCharsets.US_ASCII);
+      ParseException e =
+          assertThrows(ParseException.class, () -> parser.parse(body, body.length, false), value);
+      assertTrue(e.getMessage().contains("invalid value"), value + ": " + e.getMessage());
+    }
+    byte[] tab = "a 1\t\n# EOF\n".getBytes(StandardCharsets.US_ASCII);
+    assertThrows(
+        ParseException.class, () -> parser.parse(tab, tab.length, true), "a tab in OpenMetrics");
+  }
+
+  /**
+   * Through the parsers' own fast path for plain values and the float conversion behind it (moved
+   * from the float tests when the conversion got its own class).
+   */
+  @Test
+  void shouldParseSampleValuesInEveryFormANodeWritesAsTheExactConversionDoes() throws Exception {
+    List<String> values =
+        List.of(
+            "10.950000000000001",
+            "6.634254336e+09",
+            "1.7181405583e+09",
+            "0.0030231475830078125",
+            "123456789012345678",
+            "-0.30000000000000004",
+            "+4.4e-07",
+            "1234567890.12345678",
+            "9007199254740993",
+            "2.2250738585072014E-308",
+            "1.7976931348623157e308",
+            "0.1",
+            "-0",
+            "1.",
+            ".5",
+            "+.5",
+            "-.0",
+            "00012.5000",
+            "1234567890123456789",
+            "0.000000000000000000000000001");
+    TextParser parser = new TextParser(1000);
+    SplittableRandom random = new SplittableRandom(11);
+    for (int k = 0; k < 20_000; k++) {
+      String value;
+      if (k < values.size()) {
+        value = values.get(k);
+      } else {
+        double d = Double.longBitsToDouble(random.nextLong() & 0x7FEFFFFFFFFFFFFFL);
+        value = random.nextBoolean() ? Double.toString(d) : String.format("%.17g", d);
+      }
+      byte[] body = ("a " + value + "\n").getBytes(StandardCharsets.US_ASCII);
+      double got = parser.parse(body, body.length, false).get(0).values[0];
+      double want = Double.parseDouble(value);
+      assertEquals(Double.doubleToRawLongBits(want), Double.doubleToRawLongBits(got), value);
     }
   }
 }

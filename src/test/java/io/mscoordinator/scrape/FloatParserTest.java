@@ -1,7 +1,6 @@
 package io.mscoordinator.scrape;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
@@ -13,9 +12,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Values are converted without building a String when they have at most 18 significant digits
  * (Eisel-Lemire, as Go's strconv does); every answer must be the correctly rounded double the JDK's
- * exact conversion gives, bit for bit.
+ * exact conversion gives, bit for bit. The parsers' own fast path for plain values, and how they
+ * name a broken value, are checked in {@link TextParserTest}.
  */
-class TextParserFloatTest {
+class FloatParserTest {
   private static final long[] POW10 = new long[19];
 
   static {
@@ -34,7 +34,7 @@ class TextParserFloatTest {
       int digits = 1 + random.nextInt(18);
       long mantissa = random.nextLong(POW10[digits - 1], POW10[digits]);
       int q = random.nextInt(-360, 361);
-      double got = TextParser.eiselLemire(mantissa, q);
+      double got = FloatParser.eiselLemire(mantissa, q);
       if (!Double.isNaN(got)) {
         answered++;
         double want = Double.parseDouble(mantissa + "E" + q);
@@ -62,7 +62,7 @@ class TextParserFloatTest {
         continue;
       }
       double got =
-          TextParser.eiselLemire(decimal.unscaledValue().longValueExact(), -decimal.scale());
+          FloatParser.eiselLemire(decimal.unscaledValue().longValueExact(), -decimal.scale());
       if (!Double.isNaN(got)) {
         answered++;
         assertEquals(d, got, () -> decimal.toString());
@@ -73,29 +73,38 @@ class TextParserFloatTest {
 
   @Test
   void shouldDeclineWhatItCannotDecideOrRepresent() {
-    assertTrue(Double.isNaN(TextParser.eiselLemire(1, -400)), "below the table");
-    assertTrue(Double.isNaN(TextParser.eiselLemire(1, 400)), "above the table");
-    assertTrue(Double.isNaN(TextParser.eiselLemire(1, -320)), "subnormal");
-    assertTrue(Double.isNaN(TextParser.eiselLemire(2, 308)), "infinite");
-    assertEquals(0.0, TextParser.eiselLemire(0, 5));
+    assertTrue(Double.isNaN(FloatParser.eiselLemire(1, -400)), "below the table");
+    assertTrue(Double.isNaN(FloatParser.eiselLemire(1, 400)), "above the table");
+    assertTrue(Double.isNaN(FloatParser.eiselLemire(1, -320)), "subnormal");
+    assertTrue(Double.isNaN(FloatParser.eiselLemire(2, 308)), "infinite");
+    assertEquals(0.0, FloatParser.eiselLemire(0, 5));
   }
 
   @Test
   void shouldRejectValuesThatAreNotNumbers() {
-    TextParser parser = new TextParser(1000);
-    for (String value : List.of(".", "+", "-", "1..2", "1.2.3", "1.2x", "--1", "0x10", "1,5")) {
-      byte[] body = ("a " + value + "\n").getBytes(StandardCharsets.US_ASCII);
-      ParseException e =
-          assertThrows(ParseException.class, () -> parser.parse(body, body.length, false), value);
-      assertTrue(e.getMessage().contains("invalid value"), value + ": " + e.getMessage());
+    for (String value :
+        List.of(
+            ".", "+", "-", "1..2", "1.2.3", "1.2x", "--1", "0x10", "1,5", "", "e5", "1e", "1e+",
+            "inf", "NaN", " 1", "1 ")) {
+      byte[] text = value.getBytes(StandardCharsets.US_ASCII);
+
+      double got = FloatParser.parse(text, 0, text.length);
+
+      assertTrue(Double.isNaN(got), value + ": " + got);
     }
-    byte[] tab = "a 1\t\n# EOF\n".getBytes(StandardCharsets.US_ASCII);
-    assertThrows(
-        ParseException.class, () -> parser.parse(tab, tab.length, true), "a tab in OpenMetrics");
   }
 
   @Test
-  void shouldParseSampleValuesInEveryFormANodeWritesAsTheExactConversionDoes() throws Exception {
+  void shouldReadOnlyTheBytesFromStartToStop() {
+    byte[] text = "x-12.5e1 7".getBytes(StandardCharsets.US_ASCII);
+
+    assertEquals(-125.0, FloatParser.parse(text, 1, 8));
+    assertEquals(-12.0, FloatParser.parse(text, 1, 4));
+    assertTrue(Double.isNaN(FloatParser.parse(text, 1, 9)), "a blank inside");
+  }
+
+  @Test
+  void shouldParseSampleValuesInEveryFormANodeWritesAsTheExactConversionDoes() {
     List<String> values =
         List.of(
             "10.950000000000001",
@@ -118,7 +127,6 @@ class TextParserFloatTest {
             "00012.5000",
             "1234567890123456789",
             "0.000000000000000000000000001");
-    TextParser parser = new TextParser(1000);
     SplittableRandom random = new SplittableRandom(11);
     for (int k = 0; k < 20_000; k++) {
       String value;
@@ -128,8 +136,8 @@ class TextParserFloatTest {
         double d = Double.longBitsToDouble(random.nextLong() & 0x7FEFFFFFFFFFFFFFL);
         value = random.nextBoolean() ? Double.toString(d) : String.format("%.17g", d);
       }
-      byte[] body = ("a " + value + "\n").getBytes(StandardCharsets.US_ASCII);
-      double got = parser.parse(body, body.length, false).get(0).values[0];
+      byte[] text = value.getBytes(StandardCharsets.US_ASCII);
+      double got = FloatParser.parse(text, 0, text.length);
       double want = Double.parseDouble(value);
       assertEquals(Double.doubleToRawLongBits(want), Double.doubleToRawLongBits(got), value);
     }
