@@ -2,7 +2,7 @@ package io.mscoordinator.cluster;
 
 import io.mscoordinator.exposition.ExpositionWriter;
 import io.mscoordinator.exposition.FamilySource;
-import io.mscoordinator.store.LabelText;
+import io.mscoordinator.series.Labels;
 import io.mscoordinator.store.MetricUnit;
 
 /**
@@ -28,8 +28,8 @@ public final class ClusterFamilySource implements FamilySource {
     for (Role role : Role.values()) {
       for (int online = 0; online < 2; online++) {
         instanceLabels[role.ordinal()][online] =
-            LabelText.block(
-                new String[] {"role", role.label(), "state", online == 1 ? "online" : "offline"});
+            Labels.ofPairs("role", role.label(), "state", online == 1 ? "online" : "offline")
+                .block();
       }
     }
   }

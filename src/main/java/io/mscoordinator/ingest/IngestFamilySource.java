@@ -2,7 +2,7 @@ package io.mscoordinator.ingest;
 
 import io.mscoordinator.exposition.ExpositionWriter;
 import io.mscoordinator.exposition.FamilySource;
-import io.mscoordinator.store.LabelText;
+import io.mscoordinator.series.Labels;
 import io.mscoordinator.store.MetricUnit;
 import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
@@ -45,14 +45,14 @@ final class IngestFamilySource implements FamilySource {
     this.seriesCount = seriesCount;
     this.seriesLimit = seriesLimit;
     for (Transport t : TRANSPORTS) {
-      transportLabels[t.ordinal()] = LabelText.block(new String[] {"transport", t.label()});
+      transportLabels[t.ordinal()] = Labels.ofPairs("transport", t.label()).block();
       for (DropReason r : DROPS) {
         dropLabels[t.ordinal()][r.ordinal()] =
-            LabelText.block(new String[] {"reason", r.label(), "transport", t.label()});
+            Labels.ofPairs("reason", r.label(), "transport", t.label()).block();
       }
     }
     for (RefusalReason r : REFUSALS) {
-      refusalLabels[r.ordinal()] = LabelText.block(new String[] {"reason", r.label()});
+      refusalLabels[r.ordinal()] = Labels.ofPairs("reason", r.label()).block();
     }
   }
 

@@ -2,7 +2,7 @@ package io.mscoordinator.otlp;
 
 import io.mscoordinator.exposition.ExpositionWriter;
 import io.mscoordinator.exposition.FamilySource;
-import io.mscoordinator.store.LabelText;
+import io.mscoordinator.series.Labels;
 import io.mscoordinator.store.MetricUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
@@ -49,10 +49,10 @@ public final class OtlpStats implements FamilySource {
   public OtlpStats(LongSupplier ringFullWaits) {
     this.ringFullWaits = ringFullWaits;
     for (int i = 0; i < CODES.length; i++) {
-      codeLabels[i] = LabelText.block(new String[] {"code", Integer.toString(CODES[i])});
+      codeLabels[i] = Labels.ofPairs("code", Integer.toString(CODES[i])).block();
     }
     for (Outcome o : OUTCOMES) {
-      outcomeLabels[o.ordinal()] = LabelText.block(new String[] {"outcome", o.label});
+      outcomeLabels[o.ordinal()] = Labels.ofPairs("outcome", o.label).block();
     }
   }
 

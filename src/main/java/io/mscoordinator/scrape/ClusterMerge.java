@@ -5,6 +5,8 @@ import io.mscoordinator.cluster.Role;
 import io.mscoordinator.scrape.MergedSnapshot.Family;
 import io.mscoordinator.scrape.MergedSnapshot.Label;
 import io.mscoordinator.scrape.MergedSnapshot.Sample;
+import io.mscoordinator.series.Labels;
+import io.mscoordinator.series.MetricType;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.EnumMap;

@@ -3,6 +3,7 @@ package io.mscoordinator.scrape;
 import io.mscoordinator.cluster.ClusterView;
 import io.mscoordinator.cluster.Instance;
 import io.mscoordinator.cluster.InstanceRegistry;
+import io.mscoordinator.series.MetricType;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -6,6 +6,7 @@ import io.mscoordinator.exposition.FamilySource;
 import io.mscoordinator.scrape.MergedSnapshot.Family;
 import io.mscoordinator.scrape.MergedSnapshot.Label;
 import io.mscoordinator.scrape.MergedSnapshot.Sample;
+import io.mscoordinator.series.MetricType;
 import io.mscoordinator.store.KsanaCatalog;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,6 +4,7 @@ import io.mscoordinator.exposition.ExpositionFormat;
 import io.mscoordinator.scrape.MergedSnapshot.Family;
 import io.mscoordinator.scrape.MergedSnapshot.Label;
 import io.mscoordinator.scrape.MergedSnapshot.Sample;
+import io.mscoordinator.series.MetricType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -7,6 +7,7 @@ import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
 import io.mscoordinator.exposition.ExpositionFormat;
 import io.mscoordinator.exposition.ExternalTools;
+import io.mscoordinator.series.Escaping;
 import io.mscoordinator.server.Coordinator;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -145,9 +146,7 @@ public final class Samples {
         key.append('{');
         labels.forEach(
             (k, v) -> {
-              StringBuilder escaped = new StringBuilder();
-              SeriesKey.escape(v, escaped);
-              key.append(k).append("=\"").append(escaped).append("\",");
+              key.append(k).append("=\"").append(Escaping.labelValue(v)).append("\",");
             });
         key.setLength(key.length() - 1);
         key.append('}');

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mscoordinator.cluster.Role;
 import io.mscoordinator.exposition.ExpositionFormat;
+import io.mscoordinator.series.MetricType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

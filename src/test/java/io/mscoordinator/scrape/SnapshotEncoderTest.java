@@ -6,6 +6,7 @@ import io.mscoordinator.exposition.ExpositionFormat;
 import io.mscoordinator.scrape.MergedSnapshot.Family;
 import io.mscoordinator.scrape.MergedSnapshot.Label;
 import io.mscoordinator.scrape.MergedSnapshot.Sample;
+import io.mscoordinator.series.MetricType;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
