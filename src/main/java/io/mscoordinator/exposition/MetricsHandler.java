@@ -14,9 +14,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * GET /metrics: renders every {@link FamilySource} in order into one body, in the format the {@code
  * Accept} header asks for, gzip-compressed when {@code Accept-Encoding} allows it.
  *
- * <p>Threadsafe: called by many request threads at once. Each render borrows a renderer (writer,
- * gzip encoder, their buffers) from a small lock-free pool and returns it, so steady-state renders
- * reuse their buffers; when all are busy a request uses a fresh one and drops it afterwards.
+ * <p>Threadsafe: called by many request threads at once. Each render borrows a renderer (a writer
+ * per format, gzip encoder, their buffers) from a small lock-free pool and returns it, so
+ * steady-state renders reuse their buffers; when all are busy a request uses a fresh one and drops
+ * it afterwards.
  */
 public final class MetricsHandler implements Handler {
   private static final int POOL = 4;
@@ -51,10 +52,10 @@ public final class MetricsHandler implements Handler {
       renderer = new Renderer();
     }
     try {
-      ExpositionWriter writer = renderer.writer;
-      render(sources, format, writer);
+      ExpositionWriter writer = renderer.writer(format);
+      render(sources, writer);
       res.status(Status.OK_200);
-      res.header(HeaderValues.create(HeaderNames.CONTENT_TYPE, format.contentType()));
+      res.header(HeaderValues.create(HeaderNames.CONTENT_TYPE, writer.contentType()));
       res.header(HeaderValues.create(HeaderNames.VARY, "Accept, Accept-Encoding"));
       if (gzip) {
         renderer.gzip.encode(writer.array(), writer.length());
@@ -73,9 +74,8 @@ public final class MetricsHandler implements Handler {
   }
 
   /** Renders all sources into {@code writer} (reset first) and finishes the body. */
-  public static void render(
-      List<FamilySource> sources, ExpositionFormat format, ExpositionWriter writer) {
-    writer.reset(format);
+  public static void render(List<FamilySource> sources, ExpositionWriter writer) {
+    writer.reset();
     for (int i = 0; i < sources.size(); i++) {
       sources.get(i).writeFamilies(writer);
     }
@@ -98,8 +98,20 @@ public final class MetricsHandler implements Handler {
     return false;
   }
 
+  /** Confined to the render that borrowed it. */
   private static final class Renderer {
-    final ExpositionWriter writer = new ExpositionWriter();
     final GzipEncoder gzip = new GzipEncoder();
+    private final ExpositionWriter[] writers =
+        new ExpositionWriter[ExpositionFormat.values().length];
+
+    /** The writer of {@code format}, made on first use: most scrapers only ask for one format. */
+    ExpositionWriter writer(ExpositionFormat format) {
+      ExpositionWriter w = writers[format.ordinal()];
+      if (w == null) {
+        w = format.newWriter();
+        writers[format.ordinal()] = w;
+      }
+      return w;
+    }
   }
 }

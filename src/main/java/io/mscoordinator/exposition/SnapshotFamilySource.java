@@ -65,13 +65,13 @@ public final class SnapshotFamilySource implements FamilySource {
       FamilySnapshot family = families.get(f);
       switch (family.kind()) {
         case COUNTER:
-          writer.counterFamily(family.name(), family.unit(), family.help());
+          writer.counterFamily(family.name(), family.unit().openMetricsUnit(), family.help());
           for (int i = 0; i < family.size(); i++) {
             writer.counter(family.name(), family.labelBlock(i), snapshot.counter(family.slot(i)));
           }
           break;
         case GAUGE:
-          writer.gaugeFamily(family.name(), family.unit(), family.help());
+          writer.gaugeFamily(family.name(), family.unit().openMetricsUnit(), family.help());
           for (int i = 0; i < family.size(); i++) {
             writer.gauge(family.name(), family.labelBlock(i), snapshot.gauge(family.slot(i)));
           }
@@ -94,7 +94,7 @@ public final class SnapshotFamilySource implements FamilySource {
       ExpositionWriter writer, MetricsSnapshot snapshot, FamilySnapshot family) {
     double[] bounds = family.bounds();
     long[] cumulative = writer.scratch(bounds.length + 1);
-    writer.histogramFamily(family.name(), family.unit(), family.help());
+    writer.histogramFamily(family.name(), family.unit().openMetricsUnit(), family.help());
     for (int i = 0; i < family.size(); i++) {
       int slot = family.slot(i);
       long[] counts = snapshot.histogramBuckets(slot);
@@ -125,7 +125,7 @@ public final class SnapshotFamilySource implements FamilySource {
     Histogram[] seen = seen(snapshot.seriesCount());
     Encoded[] cache = cache(snapshot.seriesCount());
     String quantiles = name + QUANTILES_SUFFIX;
-    writer.histogramFamily(name, unit, family.help());
+    writer.histogramFamily(name, unit.openMetricsUnit(), family.help());
     for (int i = 0; i < n; i++) {
       int slot = family.slot(i);
       Histogram h = snapshot.histogram(slot);
@@ -159,8 +159,7 @@ public final class SnapshotFamilySource implements FamilySource {
       }
     }
     // The summary's name does not end with the unit, so it carries no # UNIT line.
-    writer.summaryFamily(
-        quantiles, MetricUnit.NONE, "Exact quantiles of " + name + " from all raw samples.");
+    writer.summaryFamily(quantiles, null, "Exact quantiles of " + name + " from all raw samples.");
     for (int i = 0; i < n; i++) {
       int slot = family.slot(i);
       Histogram h = snapshot.histogram(slot);

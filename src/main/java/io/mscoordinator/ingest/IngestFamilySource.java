@@ -3,7 +3,6 @@ package io.mscoordinator.ingest;
 import io.mscoordinator.exposition.ExpositionWriter;
 import io.mscoordinator.exposition.FamilySource;
 import io.mscoordinator.series.Labels;
-import io.mscoordinator.store.MetricUnit;
 import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
@@ -59,11 +58,11 @@ final class IngestFamilySource implements FamilySource {
   @Override
   public void writeFamilies(ExpositionWriter w) {
     String name = "ms_coordinator_agent_duty_cycles";
-    w.counterFamily(name, MetricUnit.NONE, "Duty cycles of the metrics ingest agent.");
+    w.counterFamily(name, "Duty cycles of the metrics ingest agent.");
     w.counter(name, NO_LABELS, counters.dutyCycles());
 
     name = "ms_coordinator_ingest_dropped";
-    w.counterFamily(name, MetricUnit.NONE, "Metric events dropped, by transport and reason.");
+    w.counterFamily(name, "Metric events dropped, by transport and reason.");
     for (Transport t : TRANSPORTS) {
       if (rings.apply(t.ordinal()) == null) {
         continue;
@@ -76,7 +75,7 @@ final class IngestFamilySource implements FamilySource {
     }
 
     name = "ms_coordinator_ingest_events";
-    w.counterFamily(name, MetricUnit.NONE, "Records read from the metric rings, by transport.");
+    w.counterFamily(name, "Records read from the metric rings, by transport.");
     for (Transport t : TRANSPORTS) {
       if (rings.apply(t.ordinal()) != null) {
         w.counter(name, transportLabels[t.ordinal()], counters.events(t));
@@ -84,7 +83,7 @@ final class IngestFamilySource implements FamilySource {
     }
 
     name = "ms_coordinator_ring_capacity_bytes";
-    w.gaugeFamily(name, MetricUnit.BYTES, "Capacity of each metric ring.");
+    w.gaugeFamily(name, "bytes", "Capacity of each metric ring.");
     for (Transport t : TRANSPORTS) {
       RingBuffer ring = rings.apply(t.ordinal());
       if (ring != null) {
@@ -95,24 +94,20 @@ final class IngestFamilySource implements FamilySource {
     name = "ms_coordinator_ring_file_recreations";
     w.counterFamily(
         name,
-        MetricUnit.NONE,
         "Times the ring file was found deleted, replaced or truncated and was created again.");
     w.counter(name, NO_LABELS, counters.ringFileRecreations());
 
     name = "ms_coordinator_ring_unblocks";
-    w.counterFamily(
-        name, MetricUnit.NONE, "Records skipped because a producer died while writing them.");
+    w.counterFamily(name, "Records skipped because a producer died while writing them.");
     w.counter(name, NO_LABELS, counters.ringUnblocks());
 
     name = "ms_coordinator_ring_resets";
     w.counterFamily(
-        name,
-        MetricUnit.NONE,
-        "Times a ring was found unreadable (overwritten by a faulty writer) and emptied.");
+        name, "Times a ring was found unreadable (overwritten by a faulty writer) and emptied.");
     w.counter(name, NO_LABELS, counters.ringResets());
 
     name = "ms_coordinator_ring_used_bytes";
-    w.gaugeFamily(name, MetricUnit.BYTES, "Bytes waiting in each metric ring.");
+    w.gaugeFamily(name, "bytes", "Bytes waiting in each metric ring.");
     for (Transport t : TRANSPORTS) {
       RingBuffer ring = rings.apply(t.ordinal());
       if (ring != null) {
@@ -121,15 +116,15 @@ final class IngestFamilySource implements FamilySource {
     }
 
     name = "ms_coordinator_series";
-    w.gaugeFamily(name, MetricUnit.NONE, "Engine series interned by the metrics store.");
+    w.gaugeFamily(name, "Engine series interned by the metrics store.");
     w.gauge(name, NO_LABELS, seriesCount.getAsLong());
 
     name = "ms_coordinator_series_limit";
-    w.gaugeFamily(name, MetricUnit.NONE, "Most engine series the metrics store interns.");
+    w.gaugeFamily(name, "Most engine series the metrics store interns.");
     w.gauge(name, NO_LABELS, seriesLimit);
 
     name = "ms_coordinator_series_refused";
-    w.counterFamily(name, MetricUnit.NONE, "Series registrations refused, by reason.");
+    w.counterFamily(name, "Series registrations refused, by reason.");
     for (RefusalReason r : REFUSALS) {
       w.counter(name, refusalLabels[r.ordinal()], counters.refused(r));
     }

@@ -190,8 +190,8 @@ public final class MetricsCore implements AutoCloseable {
 
   /** Renders the body GET /metrics would serve; for tests and tools. */
   public byte[] render(ExpositionFormat format) {
-    ExpositionWriter writer = new ExpositionWriter();
-    MetricsHandler.render(sources, format, writer);
+    ExpositionWriter writer = format.newWriter();
+    MetricsHandler.render(sources, writer);
     return java.util.Arrays.copyOf(writer.array(), writer.length());
   }
 

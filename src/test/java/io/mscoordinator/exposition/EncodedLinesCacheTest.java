@@ -67,8 +67,8 @@ class EncodedLinesCacheTest {
   }
 
   private static String render(FamilySource source, ExpositionFormat format) {
-    ExpositionWriter writer = new ExpositionWriter();
-    MetricsHandler.render(List.of(source), format, writer);
+    ExpositionWriter writer = format.newWriter();
+    MetricsHandler.render(List.of(source), writer);
     return new String(writer.array(), 0, writer.length(), StandardCharsets.UTF_8);
   }
 }

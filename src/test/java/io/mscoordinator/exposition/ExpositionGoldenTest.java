@@ -201,8 +201,8 @@ class ExpositionGoldenTest {
   }
 
   static byte[] render(MetricsSnapshot snapshot, ExpositionFormat format) {
-    ExpositionWriter writer = new ExpositionWriter();
-    MetricsHandler.render(List.of(new SnapshotFamilySource(() -> snapshot)), format, writer);
+    ExpositionWriter writer = format.newWriter();
+    MetricsHandler.render(List.of(new SnapshotFamilySource(() -> snapshot)), writer);
     return Arrays.copyOf(writer.array(), writer.length());
   }
 

@@ -53,7 +53,8 @@ class MixedFleetTest {
         write(
             "merged.prom",
             new String(
-                SnapshotEncoder.encode(snapshot.families(), ExpositionFormat.PROMETHEUS_TEXT),
+                MergedFamiliesEncodingTest.encode(
+                    snapshot.families(), ExpositionFormat.PROMETHEUS_TEXT),
                 StandardCharsets.UTF_8));
 
     ExternalCheckers.Result result = ExternalCheckers.promtool(body);
@@ -73,7 +74,8 @@ class MixedFleetTest {
         write(
             "merged.prom",
             new String(
-                SnapshotEncoder.encode(snapshot.families(), ExpositionFormat.PROMETHEUS_TEXT),
+                MergedFamiliesEncodingTest.encode(
+                    snapshot.families(), ExpositionFormat.PROMETHEUS_TEXT),
                 StandardCharsets.UTF_8));
 
     ExternalCheckers.Result result = ExternalCheckers.python(body);
@@ -90,7 +92,7 @@ class MixedFleetTest {
         write(
             "instances.prom",
             new String(
-                SnapshotEncoder.encode(all, ExpositionFormat.PROMETHEUS_TEXT),
+                MergedFamiliesEncodingTest.encode(all, ExpositionFormat.PROMETHEUS_TEXT),
                 StandardCharsets.UTF_8));
 
     ExternalCheckers.Result result = ExternalCheckers.promtool(body);

@@ -94,7 +94,7 @@ public class RenderBenchmark {
     }
     alternate = new MetricsSnapshot[] {snapshot, store.freeze()};
     changing = List.of(new SnapshotFamilySource(() -> alternate[next]));
-    writer = new ExpositionWriter();
+    writer = new PrometheusTextWriter();
     clientJavaSnapshot = registry.scrape();
     clientJavaWriter = PrometheusTextFormatWriter.create();
     clientJavaOut = new ByteArrayOutputStream(1 << 20);
@@ -102,7 +102,7 @@ public class RenderBenchmark {
 
   @Benchmark
   public int ours() {
-    MetricsHandler.render(ours, ExpositionFormat.PROMETHEUS_TEXT, writer);
+    MetricsHandler.render(ours, writer);
     return writer.length();
   }
 
@@ -113,7 +113,7 @@ public class RenderBenchmark {
   @Benchmark
   public int oursEveryHistogramChanged() {
     next ^= 1;
-    MetricsHandler.render(changing, ExpositionFormat.PROMETHEUS_TEXT, writer);
+    MetricsHandler.render(changing, writer);
     return writer.length();
   }
 
