@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mscoordinator.cluster.Role;
+import io.mscoordinator.exposition.ExpositionFormat;
+import io.mscoordinator.exposition.ExternalTools;
 import io.mscoordinator.ingest.MetricsProducer;
 import io.mscoordinator.series.CanonicalNumbers;
 import io.mscoordinator.store.MetricKind;
@@ -27,12 +29,16 @@ class OneNumberFormatTest {
   private static final String OPENMETRICS = "application/openmetrics-text;version=1.0.0";
 
   private static final byte[] NODE_BODY =
-      ("# TYPE node_requests_total counter\n"
+      ("# HELP node_requests_total Requests.\n"
+              + "# TYPE node_requests_total counter\n"
               + "node_requests_total 5.0\n"
+              + "# HELP node_whole A whole number.\n"
               + "# TYPE node_whole gauge\n"
               + "node_whole 3.0\n"
+              + "# HELP node_share A share.\n"
               + "# TYPE node_share gauge\n"
               + "node_share 0.25\n"
+              + "# HELP node_latency_seconds Latency.\n"
               + "# TYPE node_latency_seconds histogram\n"
               + "node_latency_seconds_bucket{le=\"0.5\"} 1\n"
               + "node_latency_seconds_bucket{le=\"1\"} 2\n"
@@ -71,6 +77,13 @@ class OneNumberFormatTest {
               .body();
       HttpResponse<String> om = c.get("/metrics", OPENMETRICS);
       assertEquals(200, om.statusCode());
+      for (ExpositionFormat format : ExpositionFormat.values()) {
+        byte[] body =
+            (format == ExpositionFormat.OPENMETRICS ? om.body() : text)
+                .getBytes(StandardCharsets.UTF_8);
+        ExternalTools.assertPromtoolAccepts(body, format);
+        assertTrue(ExternalTools.pythonSamples(body, format).size() > 50, format.name());
+      }
 
       for (String body : List.of(text, om.body())) {
         // engine, merged and self families, integral values without a point
