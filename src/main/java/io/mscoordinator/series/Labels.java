@@ -5,8 +5,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * An immutable label set, sorted by name so that label order on the wire never matters. Values are
- * kept unescaped; {@link #block()} and {@link #toString()} give the escaped exposition form.
+ * An immutable label set, sorted by name so that label order on the wire never matters. Names are
+ * valid label names ({@link Names#isLabelName}, so ASCII), checked by whoever builds the set;
+ * values are kept unescaped, and {@link #block()} and {@link #toString()} give the escaped
+ * exposition form.
  */
 public final class Labels {
   public static final Labels EMPTY = new Labels(new String[0], new String[0]);
