@@ -2,8 +2,7 @@ package io.mscoordinator.cluster;
 
 import io.mscoordinator.exposition.ExpositionWriter;
 import io.mscoordinator.exposition.FamilySource;
-import io.mscoordinator.store.LabelText;
-import io.mscoordinator.store.MetricUnit;
+import io.mscoordinator.series.Labels;
 
 /**
  * The cluster as the controller described it, for {@code /metrics}: registered instances by role
@@ -28,8 +27,8 @@ public final class ClusterFamilySource implements FamilySource {
     for (Role role : Role.values()) {
       for (int online = 0; online < 2; online++) {
         instanceLabels[role.ordinal()][online] =
-            LabelText.block(
-                new String[] {"role", role.label(), "state", online == 1 ? "online" : "offline"});
+            Labels.ofPairs("role", role.label(), "state", online == 1 ? "online" : "offline")
+                .block();
       }
     }
   }
@@ -43,8 +42,7 @@ public final class ClusterFamilySource implements FamilySource {
     }
 
     String name = "ms_coordinator_instances";
-    w.gaugeFamily(
-        name, MetricUnit.NONE, "Instances registered by the controller, by role and state.");
+    w.gaugeFamily(name, "Instances registered by the controller, by role and state.");
     for (Role role : Role.values()) {
       for (int online = 1; online >= 0; online--) {
         w.gauge(name, instanceLabels[role.ordinal()][online], counts[role.ordinal()][online]);
@@ -53,20 +51,15 @@ public final class ClusterFamilySource implements FamilySource {
 
     name = "ms_coordinator_ready";
     w.gaugeFamily(
-        name,
-        MetricUnit.NONE,
-        "1 when the online instances make the cluster usable for the deploy mode, else 0.");
+        name, "1 when the online instances make the cluster usable for the deploy mode, else 0.");
     w.gauge(name, NO_LABELS, view.usable(deployMode) ? 1 : 0);
 
     name = "ms_coordinator_master";
-    w.gaugeFamily(
-        name,
-        MetricUnit.NONE,
-        "1 when this coordinator serves as master (always when standby is off).");
+    w.gaugeFamily(name, "1 when this coordinator serves as master (always when standby is off).");
     w.gauge(name, NO_LABELS, master.master() ? 1 : 0);
 
     name = "ms_coordinator_refreshed";
-    w.gaugeFamily(name, MetricUnit.NONE, "1 once a refresh from the controller has succeeded.");
+    w.gaugeFamily(name, "1 once a refresh from the controller has succeeded.");
     w.gauge(name, NO_LABELS, view.refreshed() ? 1 : 0);
   }
 }

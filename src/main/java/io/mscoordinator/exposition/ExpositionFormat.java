@@ -2,12 +2,15 @@ package io.mscoordinator.exposition;
 
 import java.util.Locale;
 
-/** The two exposition formats and how a request's {@code Accept} header picks one. Immutable. */
+/**
+ * The two exposition formats, how a request's {@code Accept} header picks one, and the writer of
+ * each. Immutable.
+ */
 public enum ExpositionFormat {
-  /** Prometheus text format 0.0.4. */
-  PROMETHEUS_TEXT("text/plain; version=0.0.4; charset=utf-8"),
-  /** OpenMetrics text 1.0.0. */
-  OPENMETRICS("application/openmetrics-text; version=1.0.0; charset=utf-8");
+  /** Prometheus text format 0.0.4: {@link PrometheusTextWriter}. */
+  PROMETHEUS_TEXT(PrometheusTextWriter.CONTENT_TYPE),
+  /** OpenMetrics text 1.0.0: {@link OpenMetricsTextWriter}. */
+  OPENMETRICS(OpenMetricsTextWriter.CONTENT_TYPE);
 
   private final String contentType;
 
@@ -18,6 +21,11 @@ public enum ExpositionFormat {
   /** The Content-Type of a body in this format. */
   public String contentType() {
     return contentType;
+  }
+
+  /** A new writer of this format, with its own buffers. */
+  public ExpositionWriter newWriter() {
+    return this == OPENMETRICS ? new OpenMetricsTextWriter() : new PrometheusTextWriter();
   }
 
   /**

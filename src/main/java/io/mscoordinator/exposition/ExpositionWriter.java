@@ -1,26 +1,46 @@
 package io.mscoordinator.exposition;
 
-import io.mscoordinator.store.MetricUnit;
+import io.mscoordinator.series.CanonicalNumbers;
+import io.mscoordinator.series.Escaping;
+import io.mscoordinator.series.MetricType;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * Renders families into a reused byte buffer in one {@link ExpositionFormat}, without allocating
- * per family or per series: a sample line is checked for room once and then written with plain
- * array stores; a name is encoded once per run of lines that share it, label blocks come
- * pre-escaped from the store, integers (and integral doubles) are written as ASCII digits, other
- * doubles through a reused {@link StringBuilder} (whose {@code append(double)} writes in place
- * since JDK 19), and label values such as {@code quantile="0.99"} are memoized after their first
- * formatting.
+ * Writes metric families into a reused byte buffer in one exposition format: {@link
+ * PrometheusTextWriter} (text 0.0.4) or {@link OpenMetricsTextWriter} (OpenMetrics 1.0). Every
+ * {@link FamilySource} (engine, merged node and self families) writes through these methods, so a
+ * body has one number format and one escaping whatever wrote it.
+ *
+ * <p>Numbers, the same in both formats:
+ *
+ * <ul>
+ *   <li>sample values: integral values below 10^15 as integer digits without {@code .0} ({@code 5},
+ *       as Prometheus' Go client, prometheus-cpp and promtool print them), others as the shortest
+ *       decimal that reads back as the same double ({@code Double.toString}, e.g. {@code 0.25},
+ *       {@code 1.0E-5}, {@code 1.0E20}), and {@code NaN}, {@code +Inf}, {@code -Inf};
+ *   <li>{@code le} and {@code quantile} label values: OpenMetrics' canonical numbers ({@link
+ *       CanonicalNumbers}: {@code 5.0}, {@code 0.005}, {@code 1e+06}, {@code +Inf}), which
+ *       OpenMetrics requires and Prometheus 3 normalizes to in either format.
+ * </ul>
+ *
+ * <p>Label values are escaped by {@link Escaping} (backslash, double quote, line feed) in both
+ * formats; HELP text the same way except that the text format leaves double quotes as they are.
+ *
+ * <p>Two paths. The engine's families use the typed sample methods ({@link #counter}, {@link
+ * #gauge}, {@link #histogram}, {@link #quantile}), which allocate nothing per family or series: a
+ * sample line is checked for room once and then written with plain array stores; a name is encoded
+ * once per run of lines that share it, label blocks come pre-escaped ({@code Labels.block()}),
+ * integers (and integral doubles) are written as ASCII digits, other doubles through a reused
+ * {@link StringBuilder}, and non-integral {@code le}/{@code quantile} values are memoized after
+ * their first formatting. Families of any shape (the merged node families) use {@link
+ * #startSample}, {@link #label} and {@link #endSample}, which take a sample's full name and its
+ * unescaped labels.
  *
  * <p>Confined to one rendering thread at a time; {@link MetricsHandler} pools instances.
- *
- * <p>Format differences handled here: a counter's samples are {@code <family>_total} in both
- * formats (the text format's {@code # HELP}/{@code # TYPE} lines name the {@code _total} sample, as
- * client_java 1.x and the OpenTelemetry Prometheus exporter do, so parsers see one family);
- * OpenMetrics adds {@code # UNIT} when the family name ends with the unit, escapes {@code "} in
- * HELP, and ends with {@code # EOF}.
  */
-public final class ExpositionWriter {
+public abstract sealed class ExpositionWriter permits PrometheusTextWriter, OpenMetricsTextWriter {
   private static final byte[] TOTAL = ascii("_total");
   private static final byte[] BUCKET = ascii("_bucket");
   private static final byte[] SUM = ascii("_sum");
@@ -47,83 +67,273 @@ public final class ExpositionWriter {
   private byte[] nameBytes = new byte[128];
   private int nameLength;
   private long[] scratch = new long[64];
-  private ExpositionFormat format = ExpositionFormat.PROMETHEUS_TEXT;
   private int length;
 
-  /** Starts a new body in {@code format}, keeping the buffers. */
-  public void reset(ExpositionFormat format) {
-    this.format = format;
-    this.length = 0;
+  /** The family being written, for the rules of {@link #startSample}. */
+  private MetricType familyType;
+
+  private String familyName;
+  private boolean familyWritten = true;
+  private boolean previousWasSum;
+  private boolean skipping;
+  private boolean labelsOpen;
+
+  ExpositionWriter() {}
+
+  /** The Content-Type of a body this writer writes. */
+  public abstract String contentType();
+
+  /** The format this writer writes. */
+  public abstract ExpositionFormat format();
+
+  /**
+   * Renders one whole body: resets, writes every source's families in list order, finishes. The
+   * body is then {@code array()[0..length())}.
+   */
+  public final void render(List<FamilySource> sources) {
+    reset();
+    for (int i = 0; i < sources.size(); i++) {
+      sources.get(i).writeFamilies(this);
+    }
+    finish();
   }
 
-  /** The format of the body being written. */
-  public ExpositionFormat format() {
-    return format;
+  /** Starts a new body, keeping the buffers. */
+  public final void reset() {
+    length = 0;
+    familyType = null;
+    familyName = null;
+    familyWritten = true;
   }
 
   /** The body so far: {@code array()[0..length())}. */
-  public byte[] array() {
+  public final byte[] array() {
     return out;
   }
 
   /** Bytes written so far. */
-  public int length() {
+  public final int length() {
     return length;
   }
 
   /**
-   * Appends bytes a source encoded earlier with this or another writer (cached sample lines, which
-   * are the same in both formats).
+   * Appends bytes a source encoded earlier with a writer of this format (or sample lines, which are
+   * the same in both formats).
    */
-  public void raw(byte[] b) {
-    bytes(b);
+  public final void raw(byte[] b) {
+    ensure(b.length);
+    put(b);
   }
 
   /** Drops everything written after the first {@code length} bytes (a source's scratch lines). */
-  public void truncate(int length) {
+  public final void truncate(int length) {
     if (length < 0 || length > this.length) {
-      throw new IllegalArgumentException("length " + length + " outside [0, " + this.length + "]");
+      throw new IllegalArgumentException(
+          "length outside the body: length=" + length + " written=" + this.length);
     }
     this.length = length;
   }
 
   /** A reused scratch array of at least {@code n} longs, for a source's per-series arithmetic. */
-  public long[] scratch(int n) {
+  public final long[] scratch(int n) {
     if (scratch.length < n) {
       scratch = new long[Math.max(n, scratch.length * 2)];
     }
     return scratch;
   }
 
-  /** Writes {@code # EOF} for OpenMetrics; nothing for the text format. */
-  public void finish() {
-    if (format == ExpositionFormat.OPENMETRICS) {
-      text("# EOF\n");
-    }
+  /** Ends the body: {@code # EOF} in OpenMetrics, nothing in the text format. */
+  public abstract void finish();
+
+  // ------------------------------------------------------------------ family headers
+
+  /**
+   * Starts a family: its HELP, TYPE and (OpenMetrics) UNIT lines as the format names them.
+   *
+   * <p>{@code name} is the family's name as OpenMetrics has it: a counter's without {@code _total}
+   * (its samples are {@code name_total}), an info's without {@code _info}. The text format has no
+   * {@code unknown}, {@code info}, {@code stateset} or {@code gaugehistogram}: it writes {@code
+   * untyped}, a gauge named {@code name_info}, a gauge, and leaves a gauge histogram out (this
+   * returns false, and the family's samples written through {@link #startSample} are dropped). The
+   * text format also names a counter after its samples ({@code # TYPE name_total counter}), as
+   * client_java 1.x and Prometheus' Go client do, so that parsers see one family.
+   *
+   * @param unit the OpenMetrics unit ({@code seconds}, {@code bytes}), or null or empty for none;
+   *     written only in OpenMetrics and only when {@code name} ends with {@code _<unit>}
+   * @param help the HELP text, unescaped; null for no HELP line
+   * @return whether this format carries the family
+   */
+  public final boolean family(MetricType type, String name, String unit, String help) {
+    begin(type, name);
+    familyWritten = header(type, name, unit, help);
+    return familyWritten;
+  }
+
+  /**
+   * Starts a counter family whose samples carry no {@code _total} (text-format nodes such as TGI's
+   * {@code tgi_request_count}): a counter named after its samples in the text format, {@code
+   * unknown} in OpenMetrics, whose counters need the suffix, so that the series keep their names.
+   */
+  public final void counterFamilyWithoutTotal(String name, String unit, String help) {
+    begin(MetricType.COUNTER, name);
+    familyWritten = true;
+    counterWithoutTotalHeader(name, unit, help);
   }
 
   /** Starts a counter family; {@code name} without {@code _total}. */
-  public void counterFamily(String name, MetricUnit unit, String help) {
-    header(name, true, "counter", unit, help);
+  public final void counterFamily(String name, String unit, String help) {
+    family(MetricType.COUNTER, name, unit, help);
+  }
+
+  /** Starts a counter family without a unit. */
+  public final void counterFamily(String name, String help) {
+    family(MetricType.COUNTER, name, null, help);
   }
 
   /** Starts a gauge family. */
-  public void gaugeFamily(String name, MetricUnit unit, String help) {
-    header(name, false, "gauge", unit, help);
+  public final void gaugeFamily(String name, String unit, String help) {
+    family(MetricType.GAUGE, name, unit, help);
+  }
+
+  /** Starts a gauge family without a unit. */
+  public final void gaugeFamily(String name, String help) {
+    family(MetricType.GAUGE, name, null, help);
   }
 
   /** Starts a histogram family. */
-  public void histogramFamily(String name, MetricUnit unit, String help) {
-    header(name, false, "histogram", unit, help);
+  public final void histogramFamily(String name, String unit, String help) {
+    family(MetricType.HISTOGRAM, name, unit, help);
   }
 
   /** Starts a summary family. */
-  public void summaryFamily(String name, MetricUnit unit, String help) {
-    header(name, false, "summary", unit, help);
+  public final void summaryFamily(String name, String unit, String help) {
+    family(MetricType.SUMMARY, name, unit, help);
   }
 
+  /** The format's header lines of {@link #family}; false when the format has no such family. */
+  abstract boolean header(MetricType type, String name, String unit, String help);
+
+  /** The format's header lines of {@link #counterFamilyWithoutTotal}. */
+  abstract void counterWithoutTotalHeader(String name, String unit, String help);
+
+  /**
+   * Whether a histogram's {@code _count} sample is written only right after its {@code _sum}
+   * (OpenMetrics wants both or neither; the text format takes a lone {@code _count}).
+   */
+  abstract boolean countNeedsSum();
+
+  private void begin(MetricType type, String name) {
+    familyType = type;
+    familyName = name;
+    previousWasSum = false;
+  }
+
+  /** {@code # HELP <name><suffix> <help>}, nothing when {@code help} is null. */
+  final void helpLine(String name, String suffix, String help, boolean quotes) {
+    if (help == null) {
+      return;
+    }
+    text("# HELP ");
+    text(name);
+    text(suffix);
+    ensure(1 + Escaping.maxBytes(help) + 1);
+    out[length++] = ' ';
+    length = Escaping.escape(help, quotes, out, length);
+    out[length++] = '\n';
+  }
+
+  /** {@code # TYPE <name><suffix> <word>}. */
+  final void typeLine(String name, String suffix, String word) {
+    text("# TYPE ");
+    text(name);
+    text(suffix);
+    text(" ");
+    text(word);
+    text("\n");
+  }
+
+  /** {@code # UNIT <name> <unit>} when the unit is given and {@code name} ends with it. */
+  final void unitLine(String name, String unit) {
+    if (unit != null
+        && !unit.isEmpty()
+        && name.length() > unit.length()
+        && name.endsWith(unit)
+        && name.charAt(name.length() - unit.length() - 1) == '_') {
+      text("# UNIT ");
+      text(name);
+      text(" ");
+      text(unit);
+      text("\n");
+    }
+  }
+
+  // ------------------------------------------------------------------ samples of any family
+
+  /**
+   * Starts a sample line of the current family with its full name ({@code x_total}, {@code
+   * x_bucket}, ...); {@link #label} adds its labels, {@link #endSample} its value. The line is
+   * dropped when its family is not carried by this format, and in OpenMetrics when it is a
+   * histogram's {@code _count} that does not follow its {@code _sum}.
+   */
+  public final void startSample(String name) {
+    boolean sum = suffixed(name, "_sum");
+    skipping =
+        !familyWritten
+            || countNeedsSum()
+                && familyType == MetricType.HISTOGRAM
+                && !previousWasSum
+                && suffixed(name, "_count");
+    previousWasSum = sum;
+    labelsOpen = false;
+    if (!skipping) {
+      text(name);
+    }
+  }
+
+  /** A label of the sample started last; {@code value} unescaped. */
+  public final void label(String name, String value) {
+    if (skipping) {
+      return;
+    }
+    ensure(name.length() + Escaping.maxBytes(value) + 4);
+    out[length++] = (byte) (labelsOpen ? ',' : '{');
+    labelsOpen = true;
+    for (int i = 0; i < name.length(); i++) {
+      out[length++] = (byte) name.charAt(i);
+    }
+    out[length++] = '=';
+    out[length++] = '"';
+    length = Escaping.escape(value, true, out, length);
+    out[length++] = '"';
+  }
+
+  /** Ends the sample started last with its value. */
+  public final void endSample(double value) {
+    if (skipping) {
+      skipping = false;
+      return;
+    }
+    ensure(LINE_SLACK);
+    if (labelsOpen) {
+      out[length++] = '}';
+    }
+    out[length++] = ' ';
+    doubleValue(value);
+    out[length++] = '\n';
+  }
+
+  private boolean suffixed(String name, String suffix) {
+    String family = familyName;
+    return family != null
+        && name.length() == family.length() + suffix.length()
+        && name.startsWith(family)
+        && name.endsWith(suffix);
+  }
+
+  // ------------------------------------------------------------------ engine samples
+
   /** A counter sample {@code <name>_total{labels} value}. */
-  public void counter(String name, byte[] labels, long value) {
+  public final void counter(String name, byte[] labels, long value) {
     line(name, labels);
     put(TOTAL);
     labels(labels, null, null, 0);
@@ -133,7 +343,7 @@ public final class ExpositionWriter {
   }
 
   /** A gauge sample. */
-  public void gauge(String name, byte[] labels, double value) {
+  public final void gauge(String name, byte[] labels, double value) {
     line(name, labels);
     labels(labels, null, null, 0);
     out[length++] = ' ';
@@ -147,7 +357,7 @@ public final class ExpositionWriter {
    * @param bounds upper bounds without +Inf
    * @param cumulative cumulative counts per bound (at least {@code bounds.length} entries)
    */
-  public void histogram(
+  public final void histogram(
       String name, byte[] labels, double[] bounds, long[] cumulative, long count, double sum) {
     for (int i = 0; i < bounds.length; i++) {
       line(name, labels);
@@ -178,7 +388,7 @@ public final class ExpositionWriter {
   }
 
   /** One quantile sample of a summary series. */
-  public void quantile(String name, byte[] labels, double quantile, double value) {
+  public final void quantile(String name, byte[] labels, double quantile, double value) {
     line(name, labels);
     labels(labels, QUANTILE, null, quantile);
     out[length++] = ' ';
@@ -211,39 +421,6 @@ public final class ExpositionWriter {
     nameKey = name;
   }
 
-  private void header(String name, boolean counter, String type, MetricUnit unit, String help) {
-    boolean openMetrics = format == ExpositionFormat.OPENMETRICS;
-    boolean suffix = counter && !openMetrics;
-    text("# HELP ");
-    text(name);
-    if (suffix) {
-      bytes(TOTAL);
-    }
-    space();
-    help(help, openMetrics);
-    newline();
-    text("# TYPE ");
-    text(name);
-    if (suffix) {
-      bytes(TOTAL);
-    }
-    space();
-    text(type);
-    newline();
-    String word = unit.openMetricsUnit();
-    if (openMetrics
-        && !word.isEmpty()
-        && name.length() > word.length()
-        && name.endsWith(word)
-        && name.charAt(name.length() - word.length() - 1) == '_') {
-      text("# UNIT ");
-      text(name);
-      space();
-      text(word);
-      newline();
-    }
-  }
-
   /**
    * {@code {labels,extra"value"}}: {@code extraKey} is {@code le="} or {@code quantile="} or null;
    * its value is {@code extraText} when given, else {@code extraNumber}.
@@ -272,11 +449,15 @@ public final class ExpositionWriter {
   }
 
   /**
-   * A label value: integral values directly, others memoized so a render does not reformat them.
+   * An {@code le} or {@code quantile} value in {@link CanonicalNumbers}' form: integral values
+   * below 10^6 directly as digits and {@code .0} (their canonical text), others memoized so a
+   * render does not format them again.
    */
   private void labelNumber(double value) {
-    if (integral(value)) {
-      doubleValue(value);
+    if (value == Math.rint(value) && Math.abs(value) < 1e6) {
+      longValue((long) value);
+      out[length++] = '.';
+      out[length++] = '0';
       return;
     }
     long bits = Double.doubleToRawLongBits(value);
@@ -287,7 +468,8 @@ public final class ExpositionWriter {
       }
     }
     int start = length;
-    doubleValue(value);
+    number.setLength(0);
+    chars(CanonicalNumbers.append(value, number));
     if (memoSize < LABEL_MEMO) {
       memoKeys[memoSize] = value;
       memoTexts[memoSize++] = Arrays.copyOfRange(out, start, length);
@@ -316,6 +498,7 @@ public final class ExpositionWriter {
     } while (value != 0);
   }
 
+  /** A sample value: see the class comment. */
   private void doubleValue(double value) {
     if (Double.isNaN(value)) {
       put(NAN);
@@ -323,68 +506,25 @@ public final class ExpositionWriter {
       put(INF);
     } else if (value == Double.NEGATIVE_INFINITY) {
       put(MINUS_INF);
-    } else if (integral(value)) {
+    } else if (value == Math.rint(value) && Math.abs(value) < 1e15) {
       longValue((long) value);
-      out[length++] = '.';
-      out[length++] = '0';
     } else {
       number.setLength(0);
-      number.append(value);
-      int n = number.length();
-      ensure(n);
-      for (int i = 0; i < n; i++) {
-        out[length++] = (byte) number.charAt(i);
-      }
+      chars(number.append(value));
     }
   }
 
-  /** Written as {@code <digits>.0}; larger ones take {@code Double.toString}'s exponent form. */
-  private static boolean integral(double value) {
-    return value == Math.rint(value) && Math.abs(value) < 1e15;
-  }
-
-  private void help(String help, boolean escapeQuote) {
-    for (int i = 0; i < help.length(); i++) {
-      char c = help.charAt(i);
-      if (c == '\\') {
-        text("\\\\");
-      } else if (c == '\n') {
-        text("\\n");
-      } else if (c == '"' && escapeQuote) {
-        text("\\\"");
-      } else {
-        i = utf8(help, i, c);
-      }
+  /** ASCII chars of a formatted number. */
+  private void chars(StringBuilder s) {
+    int n = s.length();
+    ensure(n);
+    for (int i = 0; i < n; i++) {
+      out[length++] = (byte) s.charAt(i);
     }
-  }
-
-  /** Writes the char at {@code i} (and its low surrogate) as UTF-8; returns the last index used. */
-  private int utf8(String s, int i, char c) {
-    ensure(4);
-    if (c < 0x80) {
-      out[length++] = (byte) c;
-    } else if (c < 0x800) {
-      out[length++] = (byte) (0xC0 | (c >> 6));
-      out[length++] = (byte) (0x80 | (c & 0x3F));
-    } else if (Character.isHighSurrogate(c)
-        && i + 1 < s.length()
-        && Character.isLowSurrogate(s.charAt(i + 1))) {
-      int cp = Character.toCodePoint(c, s.charAt(i + 1));
-      out[length++] = (byte) (0xF0 | (cp >> 18));
-      out[length++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
-      out[length++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
-      out[length++] = (byte) (0x80 | (cp & 0x3F));
-      return i + 1;
-    } else {
-      out[length++] = (byte) (0xE0 | (c >> 12));
-      out[length++] = (byte) (0x80 | ((c >> 6) & 0x3F));
-      out[length++] = (byte) (0x80 | (c & 0x3F));
-    }
-    return i;
   }
 
   /** ASCII text: names, keywords. */
-  private void text(String s) {
+  final void text(String s) {
     int n = s.length();
     ensure(n);
     for (int i = 0; i < n; i++) {
@@ -393,25 +533,10 @@ public final class ExpositionWriter {
     length += n;
   }
 
-  private void bytes(byte[] b) {
-    ensure(b.length);
-    put(b);
-  }
-
   /** Copies {@code b}; the caller has made room. */
   private void put(byte[] b) {
     System.arraycopy(b, 0, out, length, b.length);
     length += b.length;
-  }
-
-  private void space() {
-    ensure(1);
-    out[length++] = ' ';
-  }
-
-  private void newline() {
-    ensure(1);
-    out[length++] = '\n';
   }
 
   private void ensure(int n) {
@@ -421,6 +546,6 @@ public final class ExpositionWriter {
   }
 
   private static byte[] ascii(String s) {
-    return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    return s.getBytes(StandardCharsets.US_ASCII);
   }
 }

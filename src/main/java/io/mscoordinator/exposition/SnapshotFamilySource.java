@@ -5,6 +5,7 @@ import io.mscoordinator.store.MetricUnit;
 import io.mscoordinator.store.MetricsSnapshot;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 
@@ -40,6 +41,12 @@ public final class SnapshotFamilySource implements FamilySource {
   private final Supplier<MetricsSnapshot> snapshots;
 
   /**
+   * Per histogram family name, its summary family's name and HELP, made once so that a render
+   * allocates no per-family strings.
+   */
+  private final ConcurrentHashMap<String, String[]> summaries = new ConcurrentHashMap<>();
+
+  /**
    * Encoded lines per histogram slot, kept between renders. Renders on several threads may race on
    * it: an entry is immutable and checked against the series before use, so a lost or stale entry
    * only costs an encoding.
@@ -65,13 +72,13 @@ public final class SnapshotFamilySource implements FamilySource {
       FamilySnapshot family = families.get(f);
       switch (family.kind()) {
         case COUNTER:
-          writer.counterFamily(family.name(), family.unit(), family.help());
+          writer.counterFamily(family.name(), family.unit().openMetricsUnit(), family.help());
           for (int i = 0; i < family.size(); i++) {
             writer.counter(family.name(), family.labelBlock(i), snapshot.counter(family.slot(i)));
           }
           break;
         case GAUGE:
-          writer.gaugeFamily(family.name(), family.unit(), family.help());
+          writer.gaugeFamily(family.name(), family.unit().openMetricsUnit(), family.help());
           for (int i = 0; i < family.size(); i++) {
             writer.gauge(family.name(), family.labelBlock(i), snapshot.gauge(family.slot(i)));
           }
@@ -94,7 +101,7 @@ public final class SnapshotFamilySource implements FamilySource {
       ExpositionWriter writer, MetricsSnapshot snapshot, FamilySnapshot family) {
     double[] bounds = family.bounds();
     long[] cumulative = writer.scratch(bounds.length + 1);
-    writer.histogramFamily(family.name(), family.unit(), family.help());
+    writer.histogramFamily(family.name(), family.unit().openMetricsUnit(), family.help());
     for (int i = 0; i < family.size(); i++) {
       int slot = family.slot(i);
       long[] counts = snapshot.histogramBuckets(slot);
@@ -124,8 +131,9 @@ public final class SnapshotFamilySource implements FamilySource {
     long[] scratch = writer.scratch(doneAt + n);
     Histogram[] seen = seen(snapshot.seriesCount());
     Encoded[] cache = cache(snapshot.seriesCount());
-    String quantiles = name + QUANTILES_SUFFIX;
-    writer.histogramFamily(name, unit, family.help());
+    String[] summary = summaries.computeIfAbsent(name, SnapshotFamilySource::summaryFamily);
+    String quantiles = summary[0];
+    writer.histogramFamily(name, unit.openMetricsUnit(), family.help());
     for (int i = 0; i < n; i++) {
       int slot = family.slot(i);
       Histogram h = snapshot.histogram(slot);
@@ -159,8 +167,7 @@ public final class SnapshotFamilySource implements FamilySource {
       }
     }
     // The summary's name does not end with the unit, so it carries no # UNIT line.
-    writer.summaryFamily(
-        quantiles, MetricUnit.NONE, "Exact quantiles of " + name + " from all raw samples.");
+    writer.summaryFamily(quantiles, null, summary[1]);
     for (int i = 0; i < n; i++) {
       int slot = family.slot(i);
       Histogram h = snapshot.histogram(slot);
@@ -177,6 +184,13 @@ public final class SnapshotFamilySource implements FamilySource {
       quantileLines(
           writer, quantiles, labels, h.getTotalCount(), scale, scratch, quantilesAt + q * i);
     }
+  }
+
+  /** The name and HELP of the summary family of histogram family {@code name}. */
+  private static String[] summaryFamily(String name) {
+    return new String[] {
+      name + QUANTILES_SUFFIX, "Exact quantiles of " + name + " from all raw samples."
+    };
   }
 
   /** {@code e} when it holds the lines of exactly this series now, else {@code null}. */

@@ -6,8 +6,7 @@ import io.mscoordinator.ingest.DropReason;
 import io.mscoordinator.ingest.IngestCountersReader;
 import io.mscoordinator.ingest.RefusalReason;
 import io.mscoordinator.ingest.Transport;
-import io.mscoordinator.store.LabelText;
-import io.mscoordinator.store.MetricUnit;
+import io.mscoordinator.series.Labels;
 
 /**
  * The coordinator's own ingest figures: events by transport, drops by transport and reason, refused
@@ -28,25 +27,25 @@ final class IngestFamilySource implements FamilySource {
   IngestFamilySource(IngestCountersReader counters) {
     this.counters = counters;
     for (Transport t : TRANSPORTS) {
-      transportLabels[t.ordinal()] = LabelText.block(new String[] {"transport", t.label()});
+      transportLabels[t.ordinal()] = Labels.ofPairs("transport", t.label()).block();
       for (DropReason r : DROPS) {
         dropLabels[t.ordinal()][r.ordinal()] =
-            LabelText.block(new String[] {"reason", r.label(), "transport", t.label()});
+            Labels.ofPairs("reason", r.label(), "transport", t.label()).block();
       }
     }
     for (RefusalReason r : REFUSALS) {
-      refusalLabels[r.ordinal()] = LabelText.block(new String[] {"reason", r.label()});
+      refusalLabels[r.ordinal()] = Labels.ofPairs("reason", r.label()).block();
     }
   }
 
   @Override
   public void writeFamilies(ExpositionWriter w) {
     String name = "ms_coordinator_agent_duty_cycles";
-    w.counterFamily(name, MetricUnit.NONE, "Duty cycles of the metrics ingest agent.");
+    w.counterFamily(name, "Duty cycles of the metrics ingest agent.");
     w.counter(name, NO_LABELS, counters.dutyCycles());
 
     name = "ms_coordinator_ingest_dropped";
-    w.counterFamily(name, MetricUnit.NONE, "Metric events dropped, by transport and reason.");
+    w.counterFamily(name, "Metric events dropped, by transport and reason.");
     for (Transport t : TRANSPORTS) {
       if (!counters.enabled(t)) {
         continue;
@@ -57,7 +56,7 @@ final class IngestFamilySource implements FamilySource {
     }
 
     name = "ms_coordinator_ingest_events";
-    w.counterFamily(name, MetricUnit.NONE, "Records read from the metric rings, by transport.");
+    w.counterFamily(name, "Records read from the metric rings, by transport.");
     for (Transport t : TRANSPORTS) {
       if (counters.enabled(t)) {
         w.counter(name, transportLabels[t.ordinal()], counters.events(t));
@@ -65,7 +64,7 @@ final class IngestFamilySource implements FamilySource {
     }
 
     name = "ms_coordinator_ring_capacity_bytes";
-    w.gaugeFamily(name, MetricUnit.BYTES, "Capacity of each metric ring.");
+    w.gaugeFamily(name, "bytes", "Capacity of each metric ring.");
     for (Transport t : TRANSPORTS) {
       if (counters.enabled(t)) {
         w.gauge(name, transportLabels[t.ordinal()], counters.ringCapacity(t));
@@ -75,24 +74,20 @@ final class IngestFamilySource implements FamilySource {
     name = "ms_coordinator_ring_file_recreations";
     w.counterFamily(
         name,
-        MetricUnit.NONE,
         "Times the ring file was found deleted, replaced or truncated and was created again.");
     w.counter(name, NO_LABELS, counters.ringFileRecreations());
 
     name = "ms_coordinator_ring_unblocks";
-    w.counterFamily(
-        name, MetricUnit.NONE, "Records skipped because a producer died while writing them.");
+    w.counterFamily(name, "Records skipped because a producer died while writing them.");
     w.counter(name, NO_LABELS, counters.ringUnblocks());
 
     name = "ms_coordinator_ring_resets";
     w.counterFamily(
-        name,
-        MetricUnit.NONE,
-        "Times a ring was found unreadable (overwritten by a faulty writer) and emptied.");
+        name, "Times a ring was found unreadable (overwritten by a faulty writer) and emptied.");
     w.counter(name, NO_LABELS, counters.ringResets());
 
     name = "ms_coordinator_ring_used_bytes";
-    w.gaugeFamily(name, MetricUnit.BYTES, "Bytes waiting in each metric ring.");
+    w.gaugeFamily(name, "bytes", "Bytes waiting in each metric ring.");
     for (Transport t : TRANSPORTS) {
       if (counters.enabled(t)) {
         w.gauge(name, transportLabels[t.ordinal()], counters.ringUsed(t));
@@ -100,15 +95,15 @@ final class IngestFamilySource implements FamilySource {
     }
 
     name = "ms_coordinator_series";
-    w.gaugeFamily(name, MetricUnit.NONE, "Engine series interned by the metrics store.");
+    w.gaugeFamily(name, "Engine series interned by the metrics store.");
     w.gauge(name, NO_LABELS, counters.series());
 
     name = "ms_coordinator_series_limit";
-    w.gaugeFamily(name, MetricUnit.NONE, "Most engine series the metrics store interns.");
+    w.gaugeFamily(name, "Most engine series the metrics store interns.");
     w.gauge(name, NO_LABELS, counters.seriesLimit());
 
     name = "ms_coordinator_series_refused";
-    w.counterFamily(name, MetricUnit.NONE, "Series registrations refused, by reason.");
+    w.counterFamily(name, "Series registrations refused, by reason.");
     for (RefusalReason r : REFUSALS) {
       w.counter(name, refusalLabels[r.ordinal()], counters.refused(r));
     }

@@ -59,8 +59,8 @@ public final class MetricsCapability implements Capability {
 
   /** Renders this capability's families alone, as {@code /metrics} would; for tests and tools. */
   public byte[] render(ExpositionFormat format) {
-    ExpositionWriter writer = new ExpositionWriter();
-    MetricsHandler.render(families, format, writer);
+    ExpositionWriter writer = format.newWriter();
+    writer.render(families);
     return Arrays.copyOf(writer.array(), writer.length());
   }
 

@@ -19,9 +19,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * Accept} header asks for, gzip-compressed when {@code Accept-Encoding} allows it; 503 with the
  * reason, text/plain, while a source refuses ({@link FamilySource#refusal()}).
  *
- * <p>Threadsafe: called by many request threads at once. Each render borrows a renderer (writer,
- * gzip encoder, their buffers) from a small lock-free pool and returns it, so steady-state renders
- * reuse their buffers; when all are busy a request uses a fresh one and drops it afterwards.
+ * <p>Threadsafe: called by many request threads at once. Each render borrows a renderer (a writer
+ * per format, gzip encoder, their buffers) from a small lock-free pool and returns it, so
+ * steady-state renders reuse their buffers; when all are busy a request uses a fresh one and drops
+ * it afterwards.
  */
 public final class MetricsHandler implements Handler {
   private static final int POOL = 4;
@@ -65,10 +66,10 @@ public final class MetricsHandler implements Handler {
       renderer = new Renderer();
     }
     try {
-      ExpositionWriter writer = renderer.writer;
-      render(sources, format, writer);
+      ExpositionWriter writer = renderer.writer(format);
+      writer.render(sources);
       res.status(Status.OK_200);
-      res.header(HeaderValues.create(HeaderNames.CONTENT_TYPE, format.contentType()));
+      res.header(HeaderValues.create(HeaderNames.CONTENT_TYPE, writer.contentType()));
       res.header(HeaderValues.create(HeaderNames.VARY, "Accept, Accept-Encoding"));
       if (gzip) {
         renderer.gzip.encode(writer.array(), writer.length());
@@ -84,16 +85,6 @@ public final class MetricsHandler implements Handler {
         renderer.gzip.end();
       }
     }
-  }
-
-  /** Renders all sources into {@code writer} (reset first) and finishes the body. */
-  public static void render(
-      List<FamilySource> sources, ExpositionFormat format, ExpositionWriter writer) {
-    writer.reset(format);
-    for (int i = 0; i < sources.size(); i++) {
-      sources.get(i).writeFamilies(writer);
-    }
-    writer.finish();
   }
 
   /** Whether an {@code Accept-Encoding} value allows gzip (a gzip coding with q above 0). */
@@ -112,8 +103,20 @@ public final class MetricsHandler implements Handler {
     return false;
   }
 
+  /** Confined to the render that borrowed it. */
   private static final class Renderer {
-    final ExpositionWriter writer = new ExpositionWriter();
     final GzipEncoder gzip = new GzipEncoder();
+    private final ExpositionWriter[] writers =
+        new ExpositionWriter[ExpositionFormat.values().length];
+
+    /** The writer of {@code format}, made on first use: most scrapers only ask for one format. */
+    ExpositionWriter writer(ExpositionFormat format) {
+      ExpositionWriter w = writers[format.ordinal()];
+      if (w == null) {
+        w = format.newWriter();
+        writers[format.ordinal()] = w;
+      }
+      return w;
+    }
   }
 }

@@ -125,10 +125,10 @@ public final class CoreOtlpSink implements OtlpSink {
         return REFUSED;
       }
     }
-    String[] labels = new String[key.labelCount() * 2];
-    for (int i = 0; i < key.labelCount(); i++) {
-      labels[2 * i] = key.labelName(i);
-      labels[2 * i + 1] = key.labelValue(i);
+    String[] labels = new String[key.labels().size() * 2];
+    for (int i = 0; i < key.labels().size(); i++) {
+      labels[2 * i] = key.labels().name(i);
+      labels[2 * i + 1] = key.labels().value(i);
     }
     long id = producer.register(key.name(), kind, MetricUnit.NONE, bounds, labels);
     if (id < 0) {

@@ -17,7 +17,11 @@ final class DecodedExport {
   static final int DELTA = 1;
   static final int CUMULATIVE = 2;
 
-  /** Which of the {@code Metric.data} oneof was set. */
+  /**
+   * Which of the {@code Metric.data} oneof was set: OTLP's wire vocabulary, the decoders' own. The
+   * mapper turns it (with temporality and monotonicity) into a store kind; it is not a {@code
+   * series.MetricType}, which names what the exposition shows.
+   */
   enum Type {
     NONE,
     GAUGE,

@@ -2,8 +2,7 @@ package io.mscoordinator.otlp;
 
 import io.mscoordinator.exposition.ExpositionWriter;
 import io.mscoordinator.exposition.FamilySource;
-import io.mscoordinator.store.LabelText;
-import io.mscoordinator.store.MetricUnit;
+import io.mscoordinator.series.Labels;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
@@ -49,10 +48,10 @@ public final class OtlpStats implements FamilySource {
   public OtlpStats(LongSupplier ringFullWaits) {
     this.ringFullWaits = ringFullWaits;
     for (int i = 0; i < CODES.length; i++) {
-      codeLabels[i] = LabelText.block(new String[] {"code", Integer.toString(CODES[i])});
+      codeLabels[i] = Labels.ofPairs("code", Integer.toString(CODES[i])).block();
     }
     for (Outcome o : OUTCOMES) {
-      outcomeLabels[o.ordinal()] = LabelText.block(new String[] {"outcome", o.label});
+      outcomeLabels[o.ordinal()] = Labels.ofPairs("outcome", o.label).block();
     }
   }
 
@@ -95,23 +94,20 @@ public final class OtlpStats implements FamilySource {
     String name = "ms_coordinator_otlp_points";
     w.counterFamily(
         name,
-        MetricUnit.NONE,
         "OTLP data points received, by outcome (accepted, or why rejected in partialSuccess).");
     for (Outcome o : OUTCOMES) {
       w.counter(name, outcomeLabels[o.ordinal()], points[o.ordinal()].sum());
     }
 
     name = "ms_coordinator_otlp_requests";
-    w.counterFamily(name, MetricUnit.NONE, "OTLP exports answered, by HTTP status code.");
+    w.counterFamily(name, "OTLP exports answered, by HTTP status code.");
     for (int i = 0; i < CODES.length; i++) {
       w.counter(name, codeLabels[i], requests[i].sum());
     }
 
     name = "ms_coordinator_otlp_ring_full_waits";
     w.counterFamily(
-        name,
-        MetricUnit.NONE,
-        "OTLP records that found the ingest ring full and got in by waiting for the agent.");
+        name, "OTLP records that found the ingest ring full and got in by waiting for the agent.");
     w.counter(name, NO_LABELS, ringFullWaits.getAsLong());
   }
 }

@@ -1,5 +1,7 @@
 package io.mscoordinator.otlp;
 
+import io.mscoordinator.series.Labels;
+import io.mscoordinator.series.Names;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -12,9 +14,10 @@ import java.util.regex.Pattern;
  * chosen resource attributes, sanitized to valid Prometheus names.
  *
  * <ul>
- *   <li>Names: every character outside {@code [a-zA-Z0-9_:]} (labels: {@code [a-zA-Z0-9_]}) becomes
- *       {@code _}; a leading digit gets a {@code _} (labels: {@code key_}) prefix; a label starting
- *       with {@code __} (reserved) gets a {@code key} prefix.
+ *   <li>Names: {@link Names#sanitizeMetricName} and {@link Names#sanitizeLabelName} (every
+ *       character outside {@code [a-zA-Z0-9_:]}, labels {@code [a-zA-Z0-9_]}, becomes {@code _}; a
+ *       leading digit gets a {@code _}, labels a {@code key_}, prefix; a label starting with {@code
+ *       __} (reserved) gets a {@code key} prefix).
  *   <li>KsanaLLM's data-parallel suffix: {@code batch_scheduler_batch_size_N} and {@code
  *       batch_scheduler_waiting_size_N} become the name without {@code _N} and label {@code
  *       dp_idx="N"} (the suffix wins over a {@code dp_idx} attribute).
@@ -43,7 +46,7 @@ final class SeriesKeys {
 
   /** The key, or {@code null} when the name is empty or the point has too many attributes. */
   SeriesKey key(String metricName, List<String> resource, List<String> attributes) {
-    String name = metricName(metricName);
+    String name = Names.sanitizeMetricName(metricName);
     if (name.isEmpty()) {
       return null;
     }
@@ -53,7 +56,7 @@ final class SeriesKeys {
       String key = resource.get(i);
       if (resourceAttributes.contains(key) && allowed(key)) {
         kept++;
-        put(labels, labelName(key), resource.get(i + 1), false);
+        put(labels, Names.sanitizeLabelName(key), resource.get(i + 1), false);
       }
     }
     Map<String, String> own = new TreeMap<>();
@@ -68,7 +71,7 @@ final class SeriesKeys {
       return null;
     }
     Map<String, String> joined = new TreeMap<>();
-    own.forEach((key, value) -> put(joined, labelName(key), value, true));
+    own.forEach((key, value) -> put(joined, Names.sanitizeLabelName(key), value, true));
     labels.putAll(joined);
     Matcher dp = DP_SUFFIX.matcher(name);
     if (dp.matches()) {
@@ -76,54 +79,16 @@ final class SeriesKeys {
       labels.put("dp_idx", dp.group(2));
     }
     labels.values().removeIf(String::isEmpty);
-    String[] flat = new String[labels.size() * 2];
-    int j = 0;
-    for (Map.Entry<String, String> e : labels.entrySet()) {
-      flat[j++] = e.getKey();
-      flat[j++] = e.getValue();
-    }
-    return new SeriesKey(name, flat);
+    return new SeriesKey(
+        name, Labels.of(List.copyOf(labels.keySet()), List.copyOf(labels.values())));
   }
 
   private boolean allowed(String key) {
-    return !deny.contains(key) && !deny.contains(labelName(key));
+    return !deny.contains(key) && !deny.contains(Names.sanitizeLabelName(key));
   }
 
   private static void put(Map<String, String> labels, String name, String value, boolean join) {
     String old = labels.get(name);
     labels.put(name, join && old != null ? old + ";" + value : value);
-  }
-
-  static String metricName(String name) {
-    StringBuilder sb = new StringBuilder(name.length() + 1);
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      boolean ok =
-          c >= 'a' && c <= 'z'
-              || c >= 'A' && c <= 'Z'
-              || c >= '0' && c <= '9'
-              || c == '_'
-              || c == ':';
-      sb.append(ok ? c : '_');
-    }
-    if (!sb.isEmpty() && Character.isDigit(sb.charAt(0))) {
-      sb.insert(0, '_');
-    }
-    return sb.toString();
-  }
-
-  static String labelName(String key) {
-    StringBuilder sb = new StringBuilder(key.length() + 4);
-    for (int i = 0; i < key.length(); i++) {
-      char c = key.charAt(i);
-      boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_';
-      sb.append(ok ? c : '_');
-    }
-    if (sb.isEmpty() || Character.isDigit(sb.charAt(0))) {
-      sb.insert(0, "key_");
-    } else if (sb.length() >= 2 && sb.charAt(0) == '_' && sb.charAt(1) == '_') {
-      sb.insert(0, "key");
-    }
-    return sb.toString();
   }
 }

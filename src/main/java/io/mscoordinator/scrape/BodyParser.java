@@ -1,5 +1,7 @@
 package io.mscoordinator.scrape;
 
+import io.mscoordinator.series.Labels;
+import io.mscoordinator.series.MetricType;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;

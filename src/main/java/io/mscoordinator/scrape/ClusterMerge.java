@@ -5,7 +5,9 @@ import io.mscoordinator.cluster.Role;
 import io.mscoordinator.scrape.MergedSnapshot.Family;
 import io.mscoordinator.scrape.MergedSnapshot.Label;
 import io.mscoordinator.scrape.MergedSnapshot.Sample;
-import java.math.BigDecimal;
+import io.mscoordinator.series.CanonicalNumbers;
+import io.mscoordinator.series.Labels;
+import io.mscoordinator.series.MetricType;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -584,22 +586,8 @@ final class ClusterMerge {
     }
     if (series.hasBound()) {
       String name = series.suffix == Series.Suffix.BUCKET ? "le" : "quantile";
-      out.add(new Label(name, formatBound(series.bound)));
+      out.add(new Label(name, CanonicalNumbers.format(series.bound)));
     }
     return new Sample(series.sampleName, out, value);
-  }
-
-  /** Formats a bound as Prometheus clients do: {@code +Inf}, {@code 1}, {@code 0.005}. */
-  static String formatBound(double bound) {
-    if (bound == Double.POSITIVE_INFINITY) {
-      return "+Inf";
-    }
-    if (bound == Double.NEGATIVE_INFINITY) {
-      return "-Inf";
-    }
-    if (bound == Math.rint(bound) && Math.abs(bound) < 1e15) {
-      return Long.toString((long) bound);
-    }
-    return new BigDecimal(Double.toString(bound)).stripTrailingZeros().toPlainString();
   }
 }

@@ -1,5 +1,6 @@
 package io.mscoordinator.scrape;
 
+import io.mscoordinator.series.MetricType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -21,8 +22,9 @@ import java.util.function.Supplier;
  * </ul>
  *
  * <p>Sample names carry their suffix ({@code _bucket}, {@code _sum}, {@code _count}, {@code _total}
- * where the node wrote it); bucket samples carry {@code le}, quantile samples {@code quantile},
- * formatted as Prometheus does ({@code +Inf}, shortest round-trip decimals).
+ * where the node wrote it); bucket samples carry {@code le}, quantile samples {@code quantile}, as
+ * OpenMetrics' canonical numbers ({@code CanonicalNumbers}: {@code 1.0}, {@code 0.005}, {@code
+ * +Inf}) whatever text the nodes wrote, so that one bound is one series.
  *
  * @param failedNodes online nodes whose last scrape failed
  * @param strict whether {@code prometheus_metrics_config.strict} is on

@@ -12,6 +12,7 @@ import io.mscoordinator.client.Response;
 import io.mscoordinator.cluster.ClusterView;
 import io.mscoordinator.cluster.Instance;
 import io.mscoordinator.cluster.InstanceRegistry;
+import io.mscoordinator.series.MetricType;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -1,5 +1,7 @@
 package io.mscoordinator.scrape;
 
+import io.mscoordinator.series.Labels;
+import io.mscoordinator.series.MetricType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;

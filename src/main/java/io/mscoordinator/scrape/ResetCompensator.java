@@ -1,5 +1,6 @@
 package io.mscoordinator.scrape;
 
+import io.mscoordinator.series.MetricType;
 import java.util.List;
 
 /**

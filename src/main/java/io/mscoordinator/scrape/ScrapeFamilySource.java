@@ -6,9 +6,13 @@ import io.mscoordinator.exposition.FamilySource;
 import io.mscoordinator.scrape.MergedSnapshot.Family;
 import io.mscoordinator.scrape.MergedSnapshot.Label;
 import io.mscoordinator.scrape.MergedSnapshot.Sample;
+import io.mscoordinator.series.MetricType;
 import io.mscoordinator.store.KsanaCatalog;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -28,8 +32,17 @@ import java.util.function.Supplier;
  *       {@code group_id} and {@code model_name} labels.
  * </ul>
  *
- * <p>Threadsafe: the encoded form is published through a volatile field; two renders racing on a
- * new snapshot may both encode it, with the same result.
+ * <p>The families go through the render's {@link ExpositionWriter}, like every other source's, the
+ * first time a snapshot is rendered in a format; the lines it wrote are kept and copied into later
+ * renders in that format. Histograms and summaries are one family each; counters, gauges, untyped,
+ * info and stateset families one family per distinct sample name, and info and stateset are written
+ * as gauges: their merged values are sums over nodes, which those types cannot carry. The writer
+ * applies the formats' own rules ({@link ExpositionWriter#family}: a counter without {@code _total}
+ * is {@code unknown} in OpenMetrics, a histogram's {@code _count} without {@code _sum} is dropped
+ * there, gauge histograms are left out of the text format).
+ *
+ * <p>Threadsafe: the encoded form is published through volatile fields; two renders racing on a new
+ * snapshot may both encode it, with the same result.
  */
 public final class ScrapeFamilySource implements FamilySource {
   private static final String SHADOWED = "ms_coordinator_node_family_shadowed";
@@ -78,7 +91,66 @@ public final class ScrapeFamilySource implements FamilySource {
       e = new Encoded(snapshot, instanceView ? snapshot.instanceFamilies() : clusterView(snapshot));
       encoded = e;
     }
-    writer.raw(e.bytes(writer.format()));
+    ExpositionFormat format = writer.format();
+    byte[] bytes = e.bytes(format);
+    if (bytes != null) {
+      writer.raw(bytes);
+      return;
+    }
+    int start = writer.length();
+    write(e.families, writer);
+    e.keep(format, Arrays.copyOfRange(writer.array(), start, writer.length()));
+  }
+
+  /** Writes merged families: see the class comment. */
+  static void write(List<Family> families, ExpositionWriter writer) {
+    for (Family f : families) {
+      if (f.samples().isEmpty()) {
+        continue;
+      }
+      switch (f.type()) {
+        case HISTOGRAM, SUMMARY, GAUGE_HISTOGRAM -> {
+          if (writer.family(f.type(), f.name(), f.unit(), f.help())) {
+            samples(writer, f.samples());
+          }
+        }
+        default -> scalar(writer, f);
+      }
+    }
+  }
+
+  private static void scalar(ExpositionWriter writer, Family f) {
+    Map<String, List<Sample>> byName = new LinkedHashMap<>();
+    for (Sample s : f.samples()) {
+      byName.computeIfAbsent(s.name(), n -> new ArrayList<>()).add(s);
+    }
+    for (Map.Entry<String, List<Sample>> e : byName.entrySet()) {
+      String name = e.getKey();
+      switch (f.type()) {
+        case COUNTER -> {
+          if (name.endsWith("_total") && name.length() > "_total".length()) {
+            String family = name.substring(0, name.length() - "_total".length());
+            writer.family(MetricType.COUNTER, family, f.unit(), f.help());
+          } else {
+            writer.counterFamilyWithoutTotal(name, f.unit(), f.help());
+          }
+        }
+        case UNKNOWN -> writer.family(MetricType.UNKNOWN, name, f.unit(), f.help());
+        default -> writer.family(MetricType.GAUGE, name, f.unit(), f.help());
+      }
+      samples(writer, e.getValue());
+    }
+  }
+
+  private static void samples(ExpositionWriter writer, List<Sample> samples) {
+    for (Sample s : samples) {
+      writer.startSample(s.name());
+      List<Label> labels = s.labels();
+      for (int i = 0; i < labels.size(); i++) {
+        writer.label(labels.get(i).name(), labels.get(i).value());
+      }
+      writer.endSample(s.value());
+    }
   }
 
   static List<Family> clusterView(MergedSnapshot snapshot) {
@@ -111,7 +183,7 @@ public final class ScrapeFamilySource implements FamilySource {
         || KsanaCatalog.dataParallelBase(family) > 0;
   }
 
-  /** One snapshot's bytes, per format, encoded on first use. */
+  /** One snapshot's bytes, per format, kept from the first render in that format. */
   private static final class Encoded {
     final MergedSnapshot snapshot;
     final List<Family> families;
@@ -123,21 +195,17 @@ public final class ScrapeFamilySource implements FamilySource {
       this.families = families;
     }
 
+    /** The lines of {@code format}, or null before the first render in it. */
     byte[] bytes(ExpositionFormat format) {
+      return format == ExpositionFormat.OPENMETRICS ? openMetrics : text;
+    }
+
+    void keep(ExpositionFormat format, byte[] bytes) {
       if (format == ExpositionFormat.OPENMETRICS) {
-        byte[] b = openMetrics;
-        if (b == null) {
-          b = SnapshotEncoder.encode(families, format);
-          openMetrics = b;
-        }
-        return b;
+        openMetrics = bytes;
+      } else {
+        text = bytes;
       }
-      byte[] b = text;
-      if (b == null) {
-        b = SnapshotEncoder.encode(families, format);
-        text = b;
-      }
-      return b;
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.mscoordinator.scrape;
 
+import io.mscoordinator.series.Labels;
 import java.util.Objects;
 
 /**

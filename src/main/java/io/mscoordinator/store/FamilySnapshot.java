@@ -1,5 +1,6 @@
 package io.mscoordinator.store;
 
+import io.mscoordinator.series.Labels;
 import java.util.Arrays;
 
 /**
@@ -15,7 +16,7 @@ public final class FamilySnapshot {
   private final String help;
   private final double[] bounds;
   private final int[] slots;
-  private final String[][] labelPairs;
+  private final Labels[] labels;
   private final byte[][] labelBlocks;
 
   FamilySnapshot(
@@ -25,7 +26,7 @@ public final class FamilySnapshot {
       String help,
       double[] bounds,
       int[] slots,
-      String[][] labelPairs,
+      Labels[] labels,
       byte[][] labelBlocks) {
     this.name = name;
     this.kind = kind;
@@ -33,7 +34,7 @@ public final class FamilySnapshot {
     this.help = help;
     this.bounds = bounds;
     this.slots = slots;
-    this.labelPairs = labelPairs;
+    this.labels = labels;
     this.labelBlocks = labelBlocks;
   }
 
@@ -75,15 +76,14 @@ public final class FamilySnapshot {
     return labelBlocks[i];
   }
 
+  /** The labels of the i-th series. */
+  public Labels labels(int i) {
+    return labels[i];
+  }
+
   /** The value of label {@code label} on the i-th series, or {@code null}. */
   public String labelValue(int i, String label) {
-    String[] pairs = labelPairs[i];
-    for (int p = 0; p < pairs.length; p += 2) {
-      if (pairs[p].equals(label)) {
-        return pairs[p + 1];
-      }
-    }
-    return null;
+    return labels[i].get(label);
   }
 
   @Override

@@ -1,25 +1,33 @@
 package io.mscoordinator.store;
 
-/** What a series counts. The codes are part of the ring record format; never renumber them. */
+import io.mscoordinator.series.MetricType;
+
+/**
+ * How the store keeps a series: the storage kind behind a {@link MetricType}, which is what the
+ * exposition shows. Two kinds are both a {@link MetricType#HISTOGRAM}: one records raw samples
+ * exactly in an HdrHistogram (and can give exact quantiles), the other adds the per-bucket counts a
+ * sender already bucketed (OTLP explicit buckets). The codes are part of the ring record format;
+ * never renumber them.
+ */
 public enum MetricKind {
   /** Monotonic int64, changed by adding non-negative deltas. */
-  COUNTER(1, "counter"),
+  COUNTER(1, MetricType.COUNTER),
   /** A double that is set, not added to. */
-  GAUGE(2, "gauge"),
+  GAUGE(2, MetricType.GAUGE),
   /** Raw int64 samples recorded exactly in an HdrHistogram. */
-  HISTOGRAM(3, "histogram"),
+  HISTOGRAM(3, MetricType.HISTOGRAM),
   /**
    * Cumulative counts in buckets whose bounds the sender chose (OTLP explicit-bucket histograms),
    * plus a double sum; changed by adding per-bucket deltas. Exposed as a histogram family.
    */
-  BUCKETED_HISTOGRAM(4, "histogram");
+  BUCKETED_HISTOGRAM(4, MetricType.HISTOGRAM);
 
   private final int code;
-  private final String typeName;
+  private final MetricType type;
 
-  MetricKind(int code, String typeName) {
+  MetricKind(int code, MetricType type) {
     this.code = code;
-    this.typeName = typeName;
+    this.type = type;
   }
 
   /** The wire code in a register record. */
@@ -27,9 +35,9 @@ public enum MetricKind {
     return code;
   }
 
-  /** The word used on a {@code # TYPE} line. */
-  public String typeName() {
-    return typeName;
+  /** The family type the exposition shows for a series of this kind. */
+  public MetricType type() {
+    return type;
   }
 
   /** The kind for a wire code, or {@code null} when the code is unknown. */

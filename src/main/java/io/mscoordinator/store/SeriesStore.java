@@ -1,5 +1,7 @@
 package io.mscoordinator.store;
 
+import io.mscoordinator.series.Labels;
+import io.mscoordinator.series.Names;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -130,7 +132,7 @@ public final class SeriesStore {
    */
   public int register(
       String name, MetricKind kind, MetricUnit unit, String[] labelPairs, double[] bounds) {
-    if (!LabelText.isMetricName(name)
+    if (!Names.isMetricName(name)
         || name.startsWith(RESERVED_PREFIX)
         || kind == null
         || unit == null
@@ -151,7 +153,7 @@ public final class SeriesStore {
     if (kind == MetricKind.COUNTER && family.endsWith("_total")) {
       family = family.substring(0, family.length() - "_total".length());
     }
-    String[] sorted = sortedPairs(pairs, kind);
+    Labels sorted = labels(pairs, kind);
     if (sorted == null) {
       return REFUSED_INVALID;
     }
@@ -409,38 +411,25 @@ public final class SeriesStore {
     }
   }
 
-  /** Sorted copy of the pairs, or null when a name is bad, repeated or reserved for the kind. */
-  private static String[] sortedPairs(String[] pairs, MetricKind kind) {
-    int n = pairs.length / 2;
-    Integer[] order = new Integer[n];
-    for (int i = 0; i < n; i++) {
-      String label = pairs[2 * i];
-      String value = pairs[2 * i + 1];
-      if (!LabelText.isLabelName(label) || value == null) {
+  /** The label set of the pairs, or null when a name is bad, repeated or reserved for the kind. */
+  private static Labels labels(String[] pairs, MetricKind kind) {
+    for (int i = 0; i < pairs.length; i += 2) {
+      String label = pairs[i];
+      if (!Names.isLabelName(label) || pairs[i + 1] == null) {
         return null;
       }
       if ((kind == MetricKind.HISTOGRAM || kind == MetricKind.BUCKETED_HISTOGRAM)
           && (label.equals("le") || label.equals("quantile"))) {
         return null;
       }
-      order[i] = i;
     }
-    Arrays.sort(order, (a, b) -> pairs[2 * a].compareTo(pairs[2 * b]));
-    String[] sorted = new String[pairs.length];
-    for (int i = 0; i < n; i++) {
-      sorted[2 * i] = pairs[2 * order[i]];
-      sorted[2 * i + 1] = pairs[2 * order[i] + 1];
-      if (i > 0 && sorted[2 * i].equals(sorted[2 * i - 2])) {
-        return null;
-      }
-    }
-    return sorted;
+    return Labels.ofPairs(pairs);
   }
 
-  private static String identity(String family, String[] sorted) {
+  private static String identity(String family, Labels labels) {
     StringBuilder sb = new StringBuilder(family);
-    for (String s : sorted) {
-      sb.append('\0').append(s);
+    for (int i = 0; i < labels.size(); i++) {
+      sb.append('\0').append(labels.name(i)).append('\0').append(labels.value(i));
     }
     return sb.toString();
   }
@@ -456,7 +445,7 @@ public final class SeriesStore {
     final long[] searchUppers;
     final List<String> keys = new ArrayList<>();
     final List<Integer> slots = new ArrayList<>();
-    final List<String[]> pairs = new ArrayList<>();
+    final List<Labels> labels = new ArrayList<>();
     final List<byte[]> blocks = new ArrayList<>();
 
     FamilyState(String name, MetricKind kind, MetricUnit unit, String help, double[] bounds) {
@@ -469,13 +458,13 @@ public final class SeriesStore {
       this.searchUppers = searchable(uppers);
     }
 
-    void add(String key, int slot, String[] sortedPairs) {
+    void add(String key, int slot, Labels series) {
       int at = Collections.binarySearch(keys, key);
       int index = at < 0 ? -at - 1 : at;
       keys.add(index, key);
       slots.add(index, slot);
-      pairs.add(index, sortedPairs);
-      blocks.add(index, LabelText.block(sortedPairs));
+      labels.add(index, series);
+      blocks.add(index, series.block());
     }
 
     FamilySnapshot snapshot() {
@@ -491,7 +480,7 @@ public final class SeriesStore {
           help,
           bounds,
           s,
-          pairs.toArray(new String[0][]),
+          labels.toArray(new Labels[0]),
           blocks.toArray(new byte[0][]));
     }
   }

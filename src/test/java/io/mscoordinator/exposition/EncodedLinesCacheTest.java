@@ -5,7 +5,6 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 
-import io.mscoordinator.metrics.MetricsHandler;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
 import io.mscoordinator.store.MetricsSnapshot;
@@ -68,8 +67,8 @@ class EncodedLinesCacheTest {
   }
 
   private static String render(FamilySource source, ExpositionFormat format) {
-    ExpositionWriter writer = new ExpositionWriter();
-    MetricsHandler.render(List.of(source), format, writer);
+    ExpositionWriter writer = format.newWriter();
+    writer.render(List.of(source));
     return new String(writer.array(), 0, writer.length(), StandardCharsets.UTF_8);
   }
 }

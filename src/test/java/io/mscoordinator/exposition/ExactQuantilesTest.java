@@ -5,7 +5,7 @@ import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
-import io.mscoordinator.metrics.MetricsHandler;
+import io.mscoordinator.series.CanonicalNumbers;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
 import io.mscoordinator.store.SeriesStore;
@@ -54,7 +54,7 @@ class ExactQuantilesTest {
           Arrays.stream(raw)
               .filter(v -> v <= reference.highestEquivalentValue((long) bound))
               .count();
-      double exposed = value(body, "lat_us_bucket{le=\"" + bound + "\"}");
+      double exposed = value(body, "lat_us_bucket{le=\"" + CanonicalNumbers.format(bound) + "\"}");
       assertThat(exposed, greaterThanOrEqualTo((double) atOrBelow));
       assertThat(exposed, lessThanOrEqualTo((double) withinPrecision));
     }
@@ -97,9 +97,8 @@ class ExactQuantilesTest {
     for (long v : raw) {
       store.histogramRecord(slot, v);
     }
-    ExpositionWriter writer = new ExpositionWriter();
-    MetricsHandler.render(
-        List.of(new SnapshotFamilySource(store::freeze)), ExpositionFormat.OPENMETRICS, writer);
+    ExpositionWriter writer = new OpenMetricsTextWriter();
+    writer.render(List.of(new SnapshotFamilySource(store::freeze)));
     return new String(writer.array(), 0, writer.length(), StandardCharsets.UTF_8);
   }
 

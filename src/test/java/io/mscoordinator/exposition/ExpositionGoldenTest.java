@@ -4,7 +4,6 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 
-import io.mscoordinator.metrics.MetricsHandler;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
 import io.mscoordinator.store.MetricsSnapshot;
@@ -203,8 +202,8 @@ class ExpositionGoldenTest {
   }
 
   static byte[] render(MetricsSnapshot snapshot, ExpositionFormat format) {
-    ExpositionWriter writer = new ExpositionWriter();
-    MetricsHandler.render(List.of(new SnapshotFamilySource(() -> snapshot)), format, writer);
+    ExpositionWriter writer = format.newWriter();
+    writer.render(List.of(new SnapshotFamilySource(() -> snapshot)));
     return Arrays.copyOf(writer.array(), writer.length());
   }
 

@@ -144,7 +144,7 @@ class MetricsCoreTest {
         body,
         containsString(
             "ms_coordinator_ingest_dropped_total{reason=\"refused_series\",transport=\"in_process\"} 1\n"));
-    assertThat(body, containsString("ms_coordinator_series 2.0\n"));
+    assertThat(body, containsString("ms_coordinator_series 2\n"));
   }
 
   @Test

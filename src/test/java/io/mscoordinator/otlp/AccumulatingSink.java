@@ -137,32 +137,11 @@ final class AccumulatingSink implements OtlpSink {
     }
 
     private static String withLe(SeriesKey key, String le) {
-      String[] labels = new String[key.labelCount() * 2 + 2];
-      int j = 0;
-      boolean placed = false;
-      for (int i = 0; i < key.labelCount(); i++) {
-        if (!placed && key.labelName(i).compareTo("le") > 0) {
-          labels[j++] = "le";
-          labels[j++] = le;
-          placed = true;
-        }
-        labels[j++] = key.labelName(i);
-        labels[j++] = key.labelValue(i);
-      }
-      if (!placed) {
-        labels[j++] = "le";
-        labels[j] = le;
-      }
-      return new SeriesKey(key.name() + "_bucket", labels).toString();
+      return new SeriesKey(key.name() + "_bucket", key.labels().with("le", le)).toString();
     }
 
     private static String suffixed(SeriesKey key, String suffix) {
-      String[] labels = new String[key.labelCount() * 2];
-      for (int i = 0; i < key.labelCount(); i++) {
-        labels[2 * i] = key.labelName(i);
-        labels[2 * i + 1] = key.labelValue(i);
-      }
-      return new SeriesKey(key.name() + suffix, labels).toString();
+      return new SeriesKey(key.name() + suffix, key.labels()).toString();
     }
   }
 }

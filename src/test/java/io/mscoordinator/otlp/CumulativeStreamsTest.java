@@ -3,10 +3,11 @@ package io.mscoordinator.otlp;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
+import io.mscoordinator.series.Labels;
 import org.junit.jupiter.api.Test;
 
 class CumulativeStreamsTest {
-  private static final SeriesKey KEY = new SeriesKey("forward_req_total_num", new String[0]);
+  private static final SeriesKey KEY = new SeriesKey("forward_req_total_num", Labels.EMPTY);
   private static final double[] BOUNDS = {10};
 
   private final AccumulatingSink sink = new AccumulatingSink(10);
@@ -67,7 +68,7 @@ class CumulativeStreamsTest {
 
   @Test
   void shouldTreatAHistogramWhoseCountDroppedAsRestart() {
-    SeriesKey h = new SeriesKey("ttft", new String[0]);
+    SeriesKey h = new SeriesKey("ttft", Labels.EMPTY);
     streams.histogram(sink, h, 100, BOUNDS, new long[] {2, 1}, 30, 3);
     streams.histogram(sink, h, 100, BOUNDS, new long[] {3, 2}, 60, 5);
     streams.histogram(sink, h, 100, BOUNDS, new long[] {1, 0}, 4, 1);
@@ -84,7 +85,7 @@ class CumulativeStreamsTest {
     CumulativeStreams one = new CumulativeStreams(1);
     one.counter(sink, KEY, 100, 1);
 
-    OtlpSink.Offer offer = one.counter(sink, new SeriesKey("other", new String[0]), 100, 1);
+    OtlpSink.Offer offer = one.counter(sink, new SeriesKey("other", Labels.EMPTY), 100, 1);
 
     assertThat(offer, is(OtlpSink.Offer.SERIES_REFUSED));
   }

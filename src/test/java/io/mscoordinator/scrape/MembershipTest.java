@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mscoordinator.cluster.Instance;
 import io.mscoordinator.cluster.Role;
+import io.mscoordinator.series.MetricType;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mscoordinator.cluster.Role;
 import io.mscoordinator.exposition.ExpositionFormat;
+import io.mscoordinator.series.MetricType;
 import io.mscoordinator.testing.ReferenceTools;
 import io.mscoordinator.testing.Samples;
 import io.mscoordinator.testing.TestData;
@@ -39,7 +40,8 @@ class MixedFleetTest {
 
   @Test
   void shouldPassPromtoolWithoutParseErrorsWhenMerged() throws Exception {
-    byte[] body = SnapshotEncoder.encode(snapshot.families(), ExpositionFormat.PROMETHEUS_TEXT);
+    byte[] body =
+        MergedFamiliesEncodingTest.encode(snapshot.families(), ExpositionFormat.PROMETHEUS_TEXT);
 
     // lint remarks are allowed: they come from the servers' own names
     ReferenceTools.assertPromtoolParses(body);
@@ -51,7 +53,8 @@ class MixedFleetTest {
     for (MergedSnapshot.Family f : snapshot.families()) {
       ours += f.samples().size();
     }
-    byte[] body = SnapshotEncoder.encode(snapshot.families(), ExpositionFormat.PROMETHEUS_TEXT);
+    byte[] body =
+        MergedFamiliesEncodingTest.encode(snapshot.families(), ExpositionFormat.PROMETHEUS_TEXT);
 
     List<String> read = ReferenceTools.pythonSamples(body, ExpositionFormat.PROMETHEUS_TEXT);
 
@@ -62,7 +65,7 @@ class MixedFleetTest {
   void shouldPassPromtoolWithTheInstanceViewAndStatusFamilies() throws Exception {
     List<MergedSnapshot.Family> all = new ArrayList<>(snapshot.instanceFamilies());
     all.addAll(snapshot.statusFamilies());
-    byte[] body = SnapshotEncoder.encode(all, ExpositionFormat.PROMETHEUS_TEXT);
+    byte[] body = MergedFamiliesEncodingTest.encode(all, ExpositionFormat.PROMETHEUS_TEXT);
 
     ReferenceTools.assertPromtoolParses(body);
   }

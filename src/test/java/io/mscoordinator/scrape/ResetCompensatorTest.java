@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.mscoordinator.series.Labels;
+import io.mscoordinator.series.MetricType;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;

@@ -76,7 +76,7 @@ class TextParserFuzzTest {
             Fleet.instance(0, 2026, Role.UNDEF, 1024, "m"), true, null, 0, 0, 0, again, true);
     MergedSnapshot merged = new ClusterMerge(ScrapeSettings.defaults()).merge(List.of(node), 0);
     byte[] text =
-        SnapshotEncoder.encode(
+        MergedFamiliesEncodingTest.encode(
             ScrapeFamilySource.clusterView(merged), ExpositionFormat.PROMETHEUS_TEXT);
     try {
       new TextParser(100_000).parse(text, text.length, false);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mscoordinator.series.MetricType;
 import io.mscoordinator.testing.TestData;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;

@@ -72,26 +72,24 @@ class CoordinatorMetricsTest {
   void shouldExposeClusterStateForReadinessAlerts() {
     try (Coordinator coordinator = TestCoordinators.startShipped()) {
       TestHttp http = TestCoordinators.manage(coordinator);
-      assertThat(http.get("/metrics").body(), containsString("\nms_coordinator_ready 0.0\n"));
+      assertThat(http.get("/metrics").body(), containsString("\nms_coordinator_ready 0\n"));
 
       http.post(
           "/v1/instances/refresh",
           Refreshes.body(
               Refreshes.instance(0, 80, "m", 3000), Refreshes.instance(1, 68, "m", 3001)));
       String ready = http.get("/metrics").body();
-      assertThat(ready, containsString("\nms_coordinator_ready 1.0\n"));
-      assertThat(ready, containsString("\nms_coordinator_refreshed 1.0\n"));
-      assertThat(ready, containsString("\nms_coordinator_master 1.0\n"));
+      assertThat(ready, containsString("\nms_coordinator_ready 1\n"));
+      assertThat(ready, containsString("\nms_coordinator_refreshed 1\n"));
+      assertThat(ready, containsString("\nms_coordinator_master 1\n"));
       assertThat(
-          ready,
-          containsString("ms_coordinator_instances{role=\"decode\",state=\"online\"} 1.0\n"));
+          ready, containsString("ms_coordinator_instances{role=\"decode\",state=\"online\"} 1\n"));
 
       http.post("/v1/instances/offline", "{\"ids\":[1]}");
       String lost = http.get("/metrics").body();
-      assertThat(lost, containsString("\nms_coordinator_ready 0.0\n"));
+      assertThat(lost, containsString("\nms_coordinator_ready 0\n"));
       assertThat(
-          lost,
-          containsString("ms_coordinator_instances{role=\"decode\",state=\"offline\"} 1.0\n"));
+          lost, containsString("ms_coordinator_instances{role=\"decode\",state=\"offline\"} 1\n"));
     }
   }
 

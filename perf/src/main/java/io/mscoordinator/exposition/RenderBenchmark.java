@@ -1,6 +1,5 @@
 package io.mscoordinator.exposition;
 
-import io.mscoordinator.metrics.MetricsHandler;
 import io.mscoordinator.perf.SameSeries;
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
@@ -34,7 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Run: {@code perf/run jmh RenderBenchmark -prof gc}.
  *
  * <ul>
- *   <li>{@code ours}: {@link MetricsHandler#render} from a frozen snapshot into the reused
+ *   <li>{@code ours}: {@link ExpositionWriter#render} from a frozen snapshot into the reused
  *       writer buffer, as a scrape does. It also writes the {@code _quantiles} summary family
  *       (p50/p90/p99/p99.9 per histogram series) that client_java cannot give: more output for
  *       the same series.
@@ -95,7 +94,7 @@ public class RenderBenchmark {
     }
     alternate = new MetricsSnapshot[] {snapshot, store.freeze()};
     changing = List.of(new SnapshotFamilySource(() -> alternate[next]));
-    writer = new ExpositionWriter();
+    writer = new PrometheusTextWriter();
     clientJavaSnapshot = registry.scrape();
     clientJavaWriter = PrometheusTextFormatWriter.create();
     clientJavaOut = new ByteArrayOutputStream(1 << 20);
@@ -103,7 +102,7 @@ public class RenderBenchmark {
 
   @Benchmark
   public int ours() {
-    MetricsHandler.render(ours, ExpositionFormat.PROMETHEUS_TEXT, writer);
+    writer.render(ours);
     return writer.length();
   }
 
@@ -114,7 +113,7 @@ public class RenderBenchmark {
   @Benchmark
   public int oursEveryHistogramChanged() {
     next ^= 1;
-    MetricsHandler.render(changing, ExpositionFormat.PROMETHEUS_TEXT, writer);
+    writer.render(changing);
     return writer.length();
   }
 

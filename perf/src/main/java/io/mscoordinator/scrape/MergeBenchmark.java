@@ -2,8 +2,11 @@ package io.mscoordinator.scrape;
 
 import io.mscoordinator.cluster.Instance;
 import io.mscoordinator.cluster.Role;
+import io.mscoordinator.exposition.ExpositionWriter;
+import io.mscoordinator.exposition.PrometheusTextWriter;
 import io.mscoordinator.perf.FleetLoad;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -21,8 +24,11 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The scrape pipeline's CPU parts without sockets, on the fleet benchmark's node bodies ({@code
  * perf/run fleet}): {@code parseAndCompensate} is one node's scrape after the fetch (parse + reset
- * compensation), {@code merge} is one cluster merge of {@code nodes} such nodes. Divide by the
- * samples (nodes × 3,200 for merge, 3,200 for one node) for ns per sample.
+ * compensation), {@code merge} is one cluster merge of {@code nodes} such nodes, {@code
+ * encodeClusterView} is what the first {@code /metrics} render after a merge pays to write the
+ * merged families in the text format through the exposition writer and keep the bytes (later
+ * renders copy them). Divide by the samples (nodes × 3,200 for merge, 3,200 for one node and for
+ * the merged view) for ns per sample.
  *
  * <p>Run: {@code perf/run jmh MergeBenchmark}.
  */
@@ -40,6 +46,8 @@ public class MergeBenchmark {
 
   private List<NodeResult> results;
   private ClusterMerge merge;
+  private MergedSnapshot merged;
+  private final ExpositionWriter writer = new PrometheusTextWriter();
   private FleetLoad.NodeBody body;
   private TextParser parser;
 
@@ -62,6 +70,7 @@ public class MergeBenchmark {
       results.add(new NodeResult(instance, true, null, 0.01, 3200, 1, families, true));
     }
     merge = new ClusterMerge(ScrapeSettings.defaults());
+    merged = merge.merge(results, 0);
     body = new FleetLoad.NodeBody(0, 3200);
     parser = new TextParser(200_000);
   }
@@ -69,6 +78,13 @@ public class MergeBenchmark {
   @Benchmark
   public MergedSnapshot merge() {
     return merge.merge(results, 0);
+  }
+
+  @Benchmark
+  public byte[] encodeClusterView() {
+    writer.reset();
+    ScrapeFamilySource.write(ScrapeFamilySource.clusterView(merged), writer);
+    return Arrays.copyOf(writer.array(), writer.length());
   }
 
   private byte[][] bodies;

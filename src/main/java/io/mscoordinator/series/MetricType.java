@@ -1,6 +1,10 @@
-package io.mscoordinator.scrape;
+package io.mscoordinator.series;
 
-/** A metric family type as the exposition formats name it. */
+/**
+ * A metric family type as the exposition formats name it: what a node's body declares, what the
+ * merge keeps, what a writer puts on a {@code # TYPE} line (with the text format's fallbacks for
+ * the types only OpenMetrics has; see {@code io.mscoordinator.exposition.ExpositionWriter}).
+ */
 public enum MetricType {
   COUNTER("counter"),
   GAUGE("gauge"),
@@ -17,12 +21,17 @@ public enum MetricType {
     this.text = text;
   }
 
-  /** The word of a {@code # TYPE} line; {@code untyped} for {@link #UNKNOWN}. */
+  /** The word of a text-format {@code # TYPE} line; {@code untyped} for {@link #UNKNOWN}. */
   public String text() {
     return text;
   }
 
-  static MetricType ofText(String word, boolean openMetrics) {
+  /**
+   * The type a {@code # TYPE} word names in a body of the given format, or {@code null} when that
+   * format has no such word ({@code untyped} is text only; {@code unknown}, {@code gaugehistogram},
+   * {@code info} and {@code stateset} are OpenMetrics only).
+   */
+  public static MetricType ofText(String word, boolean openMetrics) {
     switch (word) {
       case "counter":
         return COUNTER;
@@ -48,7 +57,7 @@ public enum MetricType {
   }
 
   /** Whether the family's samples only grow between resets. */
-  boolean cumulative() {
+  public boolean cumulative() {
     return this == COUNTER || this == HISTOGRAM || this == SUMMARY;
   }
 }

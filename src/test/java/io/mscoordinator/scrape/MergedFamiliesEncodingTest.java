@@ -3,15 +3,18 @@ package io.mscoordinator.scrape;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.mscoordinator.exposition.ExpositionFormat;
+import io.mscoordinator.exposition.ExpositionWriter;
 import io.mscoordinator.scrape.MergedSnapshot.Family;
 import io.mscoordinator.scrape.MergedSnapshot.Label;
 import io.mscoordinator.scrape.MergedSnapshot.Sample;
+import io.mscoordinator.series.MetricType;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Golden bodies of merged families in both formats. */
-class SnapshotEncoderTest {
+/** Golden bodies of merged families in both formats, written through the exposition writers. */
+class MergedFamiliesEncodingTest {
   private static final List<Label> M = List.of(new Label("model_name", "a\"b\\c\nd"));
 
   private static final List<Family> FAMILIES =
@@ -40,8 +43,15 @@ class SnapshotEncoderTest {
           new Family("g", MetricType.GAUGE, null, null, List.of(new Sample("g", List.of(), 0.25))),
           new Family("empty", MetricType.GAUGE, null, null, List.of()));
 
+  /** The lines {@link ScrapeFamilySource} writes for {@code families}; for other tests too. */
+  static byte[] encode(List<Family> families, ExpositionFormat format) {
+    ExpositionWriter writer = format.newWriter();
+    ScrapeFamilySource.write(families, writer);
+    return Arrays.copyOf(writer.array(), writer.length());
+  }
+
   private static String encode(ExpositionFormat format) {
-    return new String(SnapshotEncoder.encode(FAMILIES, format), StandardCharsets.UTF_8);
+    return new String(encode(FAMILIES, format), StandardCharsets.UTF_8);
   }
 
   @Test
