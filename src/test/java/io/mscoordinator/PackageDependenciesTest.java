@@ -75,6 +75,39 @@ class PackageDependenciesTest {
         is(true));
   }
 
+  /**
+   * The rows of ARCHITECTURE.md's picture, bottom first: a package may import only from rows below
+   * its own. A new package must be given its row here (and in ARCHITECTURE.md).
+   */
+  private static final List<List<String>> ROWS =
+      List.of(
+          List.of("series", "config", "client"),
+          List.of("store", "tls"),
+          List.of("exposition", "ingest"),
+          List.of("capability"),
+          List.of("cluster", "health", "metrics", "otlp"),
+          List.of("scrape"),
+          List.of("server"));
+
+  @Test
+  void shouldImportOnlyFromTheRowsBelowAsArchitectureMdDraws() {
+    Map<String, Integer> row = new HashMap<>();
+    for (int i = 0; i < ROWS.size(); i++) {
+      for (String p : ROWS.get(i)) {
+        row.put(p, i);
+      }
+    }
+    for (Map.Entry<String, Set<String>> e : USES.entrySet()) {
+      assertThat("package without a row: " + e.getKey(), row.containsKey(e.getKey()), is(true));
+      for (String used : e.getValue()) {
+        assertThat(
+            e.getKey() + " imports " + used + ", which is not below it",
+            row.get(used) < row.get(e.getKey()),
+            is(true));
+      }
+    }
+  }
+
   @Test
   void shouldHaveNoPackageCycle() {
     assertThat(cycles(), is(empty()));
@@ -92,6 +125,7 @@ class PackageDependenciesTest {
     assertThat(USES.get("ingest").contains("exposition"), is(false));
     assertThat(HELIDON_USERS.get("exposition"), is(false));
     assertThat(HELIDON_USERS.get("store"), is(false));
+    assertThat(HELIDON_USERS.get("client"), is(false));
   }
 
   @Test
