@@ -28,12 +28,14 @@ import java.util.function.Consumer;
  */
 final class Listeners {
   private final Map<String, ListenerSettings> bound = new LinkedHashMap<>();
+  private final List<Capability> capabilities;
   private final WebServer server;
 
   /**
    * @param tooLarge the answer of the shared listeners to a body declared past the limit
    */
   Listeners(CoordinatorConfig config, List<Capability> capabilities, DirectHandler tooLarge) {
+    this.capabilities = capabilities;
     HttpSettings http = config.http();
     ListenerSettings manage = config.bound(http.manage());
     WebServerConfig.Builder builder =
@@ -52,26 +54,10 @@ final class Listeners {
     bound.put(Coordinator.MANAGE, manage);
     http.status()
         .map(config::bound)
-        .ifPresent(
-            l ->
-                put(
-                    builder,
-                    l,
-                    http.limits(),
-                    tooLarge,
-                    routes -> declare(routes, capabilities, SharedListener.STATUS),
-                    socket -> {}));
+        .ifPresent(l -> shared(builder, l, http, tooLarge, SharedListener.STATUS));
     http.external()
         .map(config::bound)
-        .ifPresent(
-            l ->
-                put(
-                    builder,
-                    l,
-                    http.limits(),
-                    tooLarge,
-                    routes -> declare(routes, capabilities, SharedListener.EXTERNAL),
-                    socket -> {}));
+        .ifPresent(l -> shared(builder, l, http, tooLarge, SharedListener.EXTERNAL));
     for (Capability capability : capabilities) {
       for (OwnListener own : capability.listeners()) {
         put(
@@ -98,6 +84,22 @@ final class Listeners {
   /** Helidon's name of a listener: the manage listener is its default socket. */
   static String socket(String name) {
     return Coordinator.MANAGE.equals(name) ? WebServer.DEFAULT_SOCKET_NAME : name;
+  }
+
+  /** The status or external listener: the shared limits and 413, the capabilities' routes. */
+  private void shared(
+      WebServerConfig.Builder builder,
+      ListenerSettings listener,
+      HttpSettings http,
+      DirectHandler tooLarge,
+      SharedListener role) {
+    put(
+        builder,
+        listener,
+        http.limits(),
+        tooLarge,
+        routes -> declare(routes, capabilities, role),
+        socket -> {});
   }
 
   private void put(

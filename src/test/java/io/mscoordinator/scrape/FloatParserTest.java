@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -105,6 +106,20 @@ class FloatParserTest {
 
   @Test
   void shouldParseSampleValuesInEveryFormANodeWritesAsTheExactConversionDoes() {
+    for (String value : sampleValues()) {
+      byte[] text = value.getBytes(StandardCharsets.US_ASCII);
+      double got = FloatParser.parse(text, 0, text.length);
+      double want = Double.parseDouble(value);
+      assertEquals(Double.doubleToRawLongBits(want), Double.doubleToRawLongBits(got), value);
+    }
+  }
+
+  /**
+   * Sample values as nodes write them (the forms the exact conversion must get right), then 20,000
+   * random doubles in Java's shortest form and in {@code %.17g}; the parser's tests feed the same
+   * values through a body.
+   */
+  static List<String> sampleValues() {
     List<String> values =
         List.of(
             "10.950000000000001",
@@ -127,19 +142,12 @@ class FloatParserTest {
             "00012.5000",
             "1234567890123456789",
             "0.000000000000000000000000001");
+    List<String> all = new ArrayList<>(values);
     SplittableRandom random = new SplittableRandom(11);
-    for (int k = 0; k < 20_000; k++) {
-      String value;
-      if (k < values.size()) {
-        value = values.get(k);
-      } else {
-        double d = Double.longBitsToDouble(random.nextLong() & 0x7FEFFFFFFFFFFFFFL);
-        value = random.nextBoolean() ? Double.toString(d) : String.format("%.17g", d);
-      }
-      byte[] text = value.getBytes(StandardCharsets.US_ASCII);
-      double got = FloatParser.parse(text, 0, text.length);
-      double want = Double.parseDouble(value);
-      assertEquals(Double.doubleToRawLongBits(want), Double.doubleToRawLongBits(got), value);
+    while (all.size() < 20_000) {
+      double d = Double.longBitsToDouble(random.nextLong() & 0x7FEFFFFFFFFFFFFFL);
+      all.add(random.nextBoolean() ? Double.toString(d) : String.format("%.17g", d));
     }
+    return all;
   }
 }

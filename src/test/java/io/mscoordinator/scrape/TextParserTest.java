@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -331,38 +330,8 @@ class TextParserTest {
    */
   @Test
   void shouldParseSampleValuesInEveryFormANodeWritesAsTheExactConversionDoes() throws Exception {
-    List<String> values =
-        List.of(
-            "10.950000000000001",
-            "6.634254336e+09",
-            "1.7181405583e+09",
-            "0.0030231475830078125",
-            "123456789012345678",
-            "-0.30000000000000004",
-            "+4.4e-07",
-            "1234567890.12345678",
-            "9007199254740993",
-            "2.2250738585072014E-308",
-            "1.7976931348623157e308",
-            "0.1",
-            "-0",
-            "1.",
-            ".5",
-            "+.5",
-            "-.0",
-            "00012.5000",
-            "1234567890123456789",
-            "0.000000000000000000000000001");
     TextParser parser = new TextParser(1000);
-    SplittableRandom random = new SplittableRandom(11);
-    for (int k = 0; k < 20_000; k++) {
-      String value;
-      if (k < values.size()) {
-        value = values.get(k);
-      } else {
-        double d = Double.longBitsToDouble(random.nextLong() & 0x7FEFFFFFFFFFFFFFL);
-        value = random.nextBoolean() ? Double.toString(d) : String.format("%.17g", d);
-      }
+    for (String value : FloatParserTest.sampleValues()) {
       byte[] body = ("a " + value + "\n").getBytes(StandardCharsets.US_ASCII);
       double got = parser.parse(body, body.length, false).get(0).values[0];
       double want = Double.parseDouble(value);

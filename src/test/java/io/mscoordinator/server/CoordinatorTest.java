@@ -43,6 +43,16 @@ class CoordinatorTest {
     }
   }
 
+  /** Starts {@code root} on its configured ports (not free ones), without the file ring. */
+  private static IllegalStateException startFails(JsonObject root) {
+    CoordinatorConfig config =
+        ConfigLoader.parse(
+            TestCoordinators.withSection(root, "metrics_config", TestCoordinators.NO_RING_FILE),
+            TestCoordinators.SHIPPED,
+            new String[0]);
+    return assertThrows(IllegalStateException.class, () -> Coordinator.start(config));
+  }
+
   @Test
   void shouldFailStartWhenPortIsTaken() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -53,14 +63,7 @@ class CoordinatorTest {
                   "/http_config/manage_port", Json.createValue("" + taken.getLocalPort())),
               "otlp_config",
               Json.createObjectBuilder().add("enable", false).build());
-      CoordinatorConfig clashing =
-          ConfigLoader.parse(
-              TestCoordinators.withSection(root, "metrics_config", TestCoordinators.NO_RING_FILE),
-              TestCoordinators.SHIPPED,
-              new String[0]);
-
-      IllegalStateException e =
-          assertThrows(IllegalStateException.class, () -> Coordinator.start(clashing));
+      IllegalStateException e = startFails(root);
 
       assertThat(e.getMessage(), containsString("name=manage"));
       assertThat(e.getMessage(), containsString(":" + taken.getLocalPort()));
@@ -80,14 +83,7 @@ class CoordinatorTest {
                   TestCoordinators.shippedWith(
                       "/http_config/manage_port", Json.createValue("" + freeManagePort)),
                   Json.createValue("" + taken.getLocalPort()));
-      CoordinatorConfig clashing =
-          ConfigLoader.parse(
-              TestCoordinators.withSection(root, "metrics_config", TestCoordinators.NO_RING_FILE),
-              TestCoordinators.SHIPPED,
-              new String[0]);
-
-      IllegalStateException e =
-          assertThrows(IllegalStateException.class, () -> Coordinator.start(clashing));
+      IllegalStateException e = startFails(root);
 
       assertThat(e.getMessage(), containsString("name=otlp"));
       assertThat(e.getMessage(), containsString(":" + taken.getLocalPort()));
