@@ -30,6 +30,7 @@ public final class Call {
 
   private long start;
   private long deadline;
+  private long sent;
 
   Call(OutboundClient client, Destination destination, Request request, CallLimits limits) {
     this.client = client;
@@ -73,6 +74,7 @@ public final class Call {
       try {
         c.deadline(end(limits.headers()));
         c.send(head, request.body());
+        sent = System.nanoTime();
         Response response = Response.read(this, c, request.method().equals("HEAD"));
         c.deadline(deadline);
         return response;
@@ -94,6 +96,14 @@ public final class Call {
         throw failure(e, limits.headers());
       }
     }
+  }
+
+  /**
+   * When the request was last written whole ({@link System#nanoTime()}), or 0 before; read by the
+   * executing thread after {@link #execute} returned or failed.
+   */
+  public long sentNanos() {
+    return sent;
   }
 
   /**
@@ -175,7 +185,7 @@ public final class Call {
     } catch (IOException | RuntimeException e) {
       connecting = null;
       interrupted();
-      throw failure(e, limits.connect());
+      throw failure(e, limits.connect()).whileConnecting();
     }
   }
 

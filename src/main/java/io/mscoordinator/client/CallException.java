@@ -27,14 +27,34 @@ public final class CallException extends IOException {
   }
 
   private final Failure failure;
+  private final boolean connecting;
 
   CallException(Failure failure, String message) {
+    this(failure, message, false);
+  }
+
+  private CallException(Failure failure, String message, boolean connecting) {
     super(message);
     this.failure = failure;
+    this.connecting = connecting;
   }
 
   public Failure failure() {
     return failure;
+  }
+
+  /**
+   * Whether the call failed before it had a connection (refused, unreachable, connect or TLS
+   * handshake timed out): nothing of the request reached the destination, so another try cannot run
+   * it twice.
+   */
+  public boolean connecting() {
+    return connecting;
+  }
+
+  /** The same failure, marked as one that happened while connecting. */
+  CallException whileConnecting() {
+    return connecting ? this : new CallException(failure, getMessage(), true);
   }
 
   /**

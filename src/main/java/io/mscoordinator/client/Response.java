@@ -110,6 +110,14 @@ public final class Response implements AutoCloseable {
     return null;
   }
 
+  /**
+   * The body's declared {@code Content-Length}, or -1 when the body is chunked or runs to the
+   * connection's end.
+   */
+  public long contentLength() {
+    return chunked ? -1 : contentLength;
+  }
+
   /** Whether the {@code Content-Type}'s media type is {@code mediaType} (any case). */
   public boolean contentType(String mediaType) {
     String type = header("Content-Type");
