@@ -1,10 +1,10 @@
 package io.mscoordinator.cluster;
 
 /**
- * A request body that breaks a rule of the management API. The handler answers 400 with a JSON
- * error naming {@link #field()} and {@link #rule()}; nothing has been changed.
+ * A request body that breaks a rule of the management API (or, for the data plane, of JSON itself).
+ * The handler answers 400 naming {@link #field()} and {@link #rule()}; nothing has been changed.
  */
-final class InvalidRequestException extends Exception {
+public final class InvalidRequestException extends Exception {
   private static final long serialVersionUID = 1L;
 
   private final String field;
@@ -16,11 +16,11 @@ final class InvalidRequestException extends Exception {
     this.rule = rule;
   }
 
-  String field() {
+  public String field() {
     return field;
   }
 
-  String rule() {
+  public String rule() {
     return rule;
   }
 }

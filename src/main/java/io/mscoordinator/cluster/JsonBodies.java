@@ -21,7 +21,7 @@ import java.util.Map;
  * Reads request bodies as JSON objects within the configured size, nesting depth and with duplicate
  * keys refused, whatever Content-Type the client sent (the controller may send none).
  */
-final class JsonBodies {
+public final class JsonBodies {
   /** Deepest nesting a management request needs is 4; anything far deeper is hostile. */
   static final int MAX_DEPTH = 16;
 
@@ -44,7 +44,7 @@ final class JsonBodies {
   }
 
   /** The body is larger than the limit. */
-  static final class TooLargeException extends Exception {
+  public static final class TooLargeException extends Exception {
     private static final long serialVersionUID = 1L;
 
     TooLargeException(long limit) {
@@ -58,7 +58,7 @@ final class JsonBodies {
 
   /** Reads and parses the body; the caller answers 400 or 413 from the exceptions. */
   JsonObject read(ServerRequest req) throws InvalidRequestException, TooLargeException {
-    return parse(bytes(req));
+    return parse(bytes(req, limitBytes));
   }
 
   /** A body whose framing Helidon cannot read (a bad chunk size line, for one). */
@@ -66,8 +66,11 @@ final class JsonBodies {
     return new InvalidRequestException("body", "readable framing: " + brief(e.getMessage()));
   }
 
-  /** Parses a whole body as one JSON object within the depth and duplicate-key rules. */
-  static JsonObject parse(byte[] bytes) throws InvalidRequestException {
+  /**
+   * Parses a whole body as one JSON object within the depth and duplicate-key rules (the data
+   * listener reads its bodies by the same rules).
+   */
+  public static JsonObject parse(byte[] bytes) throws InvalidRequestException {
     if (bytes.length == 0) {
       throw new InvalidRequestException("body", "a JSON object");
     }
@@ -90,7 +93,12 @@ final class JsonBodies {
     }
   }
 
-  private byte[] bytes(ServerRequest req) throws TooLargeException, InvalidRequestException {
+  /**
+   * The whole body, at most {@code limitBytes}; a chunked body past the listener's payload limit
+   * and one past {@code limitBytes} are too large, a body whose framing cannot be read is invalid.
+   */
+  public static byte[] bytes(ServerRequest req, long limitBytes)
+      throws TooLargeException, InvalidRequestException {
     if (!req.content().hasEntity()) {
       return new byte[0];
     }

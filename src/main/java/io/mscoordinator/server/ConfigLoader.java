@@ -6,6 +6,7 @@ import io.mscoordinator.cluster.ClusterSettings;
 import io.mscoordinator.config.ConfigDocument;
 import io.mscoordinator.config.ConfigException;
 import io.mscoordinator.config.Section;
+import io.mscoordinator.dataplane.DataPlaneSettings;
 import io.mscoordinator.ingest.MetricsSettings;
 import io.mscoordinator.otlp.OtlpSettings;
 import io.mscoordinator.scrape.ScrapeSettings;
@@ -51,6 +52,7 @@ public final class ConfigLoader {
           "prometheus_metrics_config",
           "log_info",
           "otlp_config",
+          "exception_config",
           "tls_config");
 
   /**
@@ -95,17 +97,19 @@ public final class ConfigLoader {
       if (!Files.isReadable(path)) {
         throw new ConfigException(ENV_PATH, "path of a readable config file", override);
       }
-      return parse(ConfigDocument.read(path), args);
+      return parse(ConfigDocument.read(path), env, args);
     }
     if (Files.isReadable(DEFAULT_PATH)) {
-      return parse(ConfigDocument.read(DEFAULT_PATH), args);
+      return parse(ConfigDocument.read(DEFAULT_PATH), env, args);
     }
     try (InputStream in = ConfigLoader.class.getResourceAsStream(EMBEDDED)) {
       if (in == null) {
         throw new ConfigException(ENV_PATH, "set, or config/ms_coordinator.json present", null);
       }
       return parse(
-          new ConfigDocument(ConfigDocument.parse(in, "embedded ms_coordinator.json"), null), args);
+          new ConfigDocument(ConfigDocument.parse(in, "embedded ms_coordinator.json"), null),
+          env,
+          args);
     } catch (IOException e) {
       throw new ConfigException("embedded ms_coordinator.json", "readable", e.getMessage());
     }
@@ -114,27 +118,45 @@ public final class ConfigLoader {
   /**
    * Checks {@code root} (read from {@code source}, {@code null} for the embedded copy) and applies
    * the start arguments {@code {predict_ip} {predict_port} {manage_ip} {manage_port}}, which
-   * override the file.
+   * override the file. The environment's overrides are not read.
    */
   public static CoordinatorConfig parse(JsonObject root, Path source, String[] args) {
-    return parse(new ConfigDocument(root, source), args);
+    return parse(new ConfigDocument(root, source), Map.of(), args);
   }
 
-  private static CoordinatorConfig parse(ConfigDocument config, String[] args) {
+  /** {@link #parse(JsonObject, Path, String[])} with MindIE's overrides from {@code env}. */
+  public static CoordinatorConfig parse(
+      JsonObject root, Path source, Map<String, String> env, String[] args) {
+    return parse(new ConfigDocument(root, source), env, args);
+  }
+
+  private static CoordinatorConfig parse(
+      ConfigDocument config, Map<String, String> env, String[] args) {
     config.root().keys(SECTIONS);
     TlsConfig tls = TlsConfig.parse(config.section("tls_config"));
     HttpSettings http = http(config, tls, args);
     OtlpSettings otlp = OtlpSettings.parse(config.section("otlp_config"), http.wildcardAllowed());
     distinctPorts(http, otlp);
+    ClusterSettings cluster = ClusterSettings.parse(config);
+    DataPlaneSettings dataPlane =
+        DataPlaneSettings.parse(
+            config,
+            cluster.deployMode(),
+            http.predictIp(),
+            http.predictPort(),
+            tls.server(TlsConfig.REQUEST_SERVER),
+            http.bodyLimitBytes(),
+            env);
     return new CoordinatorConfig(
         config,
         http,
         logSettings(config.section("log_info")),
         tls,
-        ClusterSettings.parse(config),
+        cluster,
         MetricsSettings.parse(config.section("metrics_config")),
         ScrapeSettings.parse(config.section("prometheus_metrics_config")),
         otlp,
+        dataPlane,
         false);
   }
 
@@ -170,7 +192,7 @@ public final class ConfigLoader {
     OptionalInt externalPort = http.optionalPort("external_port");
     mindieOnly(http);
 
-    Section limits = config.section("request_limit");
+    Section limits = config.section("request_limit").keys(DataPlaneSettings.REQUEST_LIMIT_KEYS);
     ListenerLimits listenerLimits =
         new ListenerLimits(
             (int) limits.integer("max_concurrent_requests", 1024, 1, 1_000_000),
@@ -200,15 +222,15 @@ public final class ConfigLoader {
         manage, status, external, predictIp, predictPort, allZero, listenerLimits);
   }
 
-  /** MindIE's {@code http_config} keys that do nothing here yet, validated as MindIE does. */
+  /**
+   * MindIE's {@code http_config} keys that do nothing here yet, validated as MindIE does (the data
+   * plane reads its timeouts and user agent itself).
+   */
   private static void mindieOnly(Section http) {
     http.optionalPort("alarm_port");
     http.integer("server_thread_num", 10, 1, 10_000);
     http.integer("client_thread_num", 10, 1, 10_000);
-    http.integer("http_timeout_seconds", 600, 0, 3600);
-    http.integer("keep_alive_seconds", 180, 0, 3600);
     http.string("server_name", "MindIE-MS");
-    http.string("user_agent", "Coordinator/1.0");
   }
 
   /** Every port given must differ from every other (a listener per port). */

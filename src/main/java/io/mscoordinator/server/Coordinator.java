@@ -6,8 +6,13 @@ import io.mscoordinator.client.DestinationKind;
 import io.mscoordinator.client.OutboundClient;
 import io.mscoordinator.cluster.ClusterCapability;
 import io.mscoordinator.cluster.InstanceRegistry;
+import io.mscoordinator.cluster.InstanceSignals;
 import io.mscoordinator.cluster.MasterState;
 import io.mscoordinator.cluster.RequestTracker;
+import io.mscoordinator.dataplane.Clock;
+import io.mscoordinator.dataplane.DataPlane;
+import io.mscoordinator.dataplane.DataPlaneSettings;
+import io.mscoordinator.dataplane.RequestMetrics;
 import io.mscoordinator.health.Probes;
 import io.mscoordinator.ingest.MetricsCore;
 import io.mscoordinator.metrics.MetricsCapability;
@@ -47,6 +52,7 @@ public final class Coordinator implements AutoCloseable {
   public static final String STATUS = "status";
   public static final String EXTERNAL = "external";
   public static final String OTLP = "otlp";
+  public static final String PREDICT = DataPlane.LISTENER;
 
   /**
    * How long an OTLP request thread waits for room in a full ingest ring before it gives up on the
@@ -121,10 +127,22 @@ public final class Coordinator implements AutoCloseable {
                   cluster::usable,
                   cluster.master()::master,
                   model -> cluster.registry().view().servesModel(model)));
-      OutboundClient client = outbound(config.tls());
+      OutboundClient client = outbound(config.tls(), config.dataPlane());
       add(started, closing("outbound", client));
       ScrapeCapability scrape =
           add(started, ScrapeCapability.start(config.scrape(), cluster.registry(), client));
+      add(
+          started,
+          new DataPlane(
+              config.dataPlane(),
+              config.cluster().deployMode(),
+              () -> cluster.usable() && cluster.master().master(),
+              cluster.registry(),
+              cluster.tracker(),
+              InstanceSignals.NONE,
+              client,
+              new RequestMetrics(core.producer()),
+              Clock.system()));
       add(
           started,
           new OtlpCapability(
@@ -197,10 +215,15 @@ public final class Coordinator implements AutoCloseable {
 
   /**
    * The one outbound HTTP layer every capability calls through, with the client TLS of each
-   * destination kind: instances take {@code tls_config.mindie_client_tls_*}.
+   * destination kind: instances take {@code tls_config.mindie_client_tls_*}. Every request carries
+   * {@code http_config.user_agent}; as many idle connections are kept per instance as it may run
+   * requests at once.
    */
-  private static OutboundClient outbound(TlsConfig tls) {
-    OutboundClient.Builder client = OutboundClient.builder();
+  private static OutboundClient outbound(TlsConfig tls, DataPlaneSettings dataPlane) {
+    OutboundClient.Builder client =
+        OutboundClient.builder()
+            .userAgent(dataPlane.userAgent())
+            .poolSize(DestinationKind.INSTANCE, dataPlane.singleNodeMaxRequests());
     tls.client(TlsConfig.MINDIE_CLIENT)
         .ifPresent(t -> client.tls(DestinationKind.INSTANCE, t.sslContext(), t.sslParameters()));
     return client.build();

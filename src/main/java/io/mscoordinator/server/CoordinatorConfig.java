@@ -3,6 +3,7 @@ package io.mscoordinator.server;
 import io.mscoordinator.capability.ListenerSettings;
 import io.mscoordinator.cluster.ClusterSettings;
 import io.mscoordinator.config.ConfigDocument;
+import io.mscoordinator.dataplane.DataPlaneSettings;
 import io.mscoordinator.ingest.MetricsSettings;
 import io.mscoordinator.otlp.OtlpSettings;
 import io.mscoordinator.scrape.ScrapeSettings;
@@ -23,6 +24,7 @@ import java.util.Optional;
  * @param metrics the metrics core ({@code metrics_config})
  * @param scrape node scraping and merging ({@code prometheus_metrics_config})
  * @param otlp the OTLP/HTTP receiver and its listener ({@code otlp_config})
+ * @param dataPlane the data listener, its limits and timeouts, the scheduler
  * @param ephemeralPorts bind every listener on a free port instead of its configured one (tests,
  *     load generators)
  */
@@ -35,6 +37,7 @@ public record CoordinatorConfig(
     MetricsSettings metrics,
     ScrapeSettings scrape,
     OtlpSettings otlp,
+    DataPlaneSettings dataPlane,
     boolean ephemeralPorts) {
 
   /**
@@ -50,7 +53,8 @@ public record CoordinatorConfig(
 
   /** The same configuration with every listener bound on a free port, for tests. */
   public CoordinatorConfig withEphemeralPorts() {
-    return new CoordinatorConfig(document, http, log, tls, cluster, metrics, scrape, otlp, true);
+    return new CoordinatorConfig(
+        document, http, log, tls, cluster, metrics, scrape, otlp, dataPlane, true);
   }
 
   /** Where {@code listener} binds: its configured port, or 0 with {@link #ephemeralPorts}. */

@@ -24,12 +24,15 @@ public final class TlsConfig {
   /** The {@code external_port} listener. */
   public static final String EXTERNAL_SERVER = "external_server";
 
-  /** Connections to instances (today: the node scraper). */
+  /** The data listener ({@code predict_port}). */
+  public static final String REQUEST_SERVER = "request_server";
+
+  /** Connections to instances: forwarding, stopInfer, the node scraper. */
   public static final String MINDIE_CLIENT = "mindie_client";
 
   /** Every pair this coordinator knows; any other key in {@code tls_config} stops start-up. */
   static final List<String> PAIRS =
-      List.of(CONTROLLER_SERVER, STATUS_SERVER, EXTERNAL_SERVER, MINDIE_CLIENT);
+      List.of(CONTROLLER_SERVER, REQUEST_SERVER, STATUS_SERVER, EXTERNAL_SERVER, MINDIE_CLIENT);
 
   private final List<String> names;
   private final List<TlsSettings> settings;

@@ -1,0 +1,135 @@
+package io.mscoordinator.dataplane;
+
+import io.mscoordinator.capability.Capability;
+import io.mscoordinator.capability.OwnListener;
+import io.mscoordinator.client.OutboundClient;
+import io.mscoordinator.cluster.DeployMode;
+import io.mscoordinator.cluster.Instance;
+import io.mscoordinator.cluster.InstanceRegistry;
+import io.mscoordinator.cluster.InstanceSignals;
+import io.mscoordinator.cluster.RequestTracker;
+import io.mscoordinator.exposition.FamilySource;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The data plane as a capability: the predict listener with its own limits and TLS, the inference
+ * routes, the schedulers, and what it measures.
+ *
+ * <p>Threadsafe after construction; see {@link InferenceService}.
+ */
+public final class DataPlane implements Capability {
+  /** The listener's name, as {@code Coordinator.uri} takes it. */
+  public static final String LISTENER = "predict";
+
+  private static final int PROBE_CONNECT_MS = 1000;
+
+  private final Clock clock;
+  private final RequestMetrics metrics;
+  private final InferenceService service;
+  private final OwnListener listener;
+
+  /**
+   * @param ready whether the cluster may take requests now: usable (the {@code /v2/health/ready}
+   *     rule) and, with master/standby, this coordinator the master
+   * @param signals the instances' scraped queue and KV-cache figures
+   * @param metrics where requests are measured
+   * @param clock the time every timeout reads; the data plane closes it
+   */
+  public DataPlane(
+      DataPlaneSettings settings,
+      DeployMode mode,
+      BooleanSupplier ready,
+      InstanceRegistry registry,
+      RequestTracker tracker,
+      InstanceSignals signals,
+      OutboundClient client,
+      RequestMetrics metrics,
+      Clock clock) {
+    this.clock = clock;
+    this.metrics = metrics;
+    Dispatcher dispatcher =
+        new Dispatcher(
+            registry,
+            signals,
+            settings.singleNodeMaxRequests(),
+            settings.maxRetry(),
+            clock,
+            DataPlane::answers);
+    BooleanSupplier accepting =
+        mode.prefillDecode()
+            // prefill/decode dispatch (data-plane.md section 5) is not built yet: say so plainly
+            // rather than forward a P/D cluster's requests as if it were single-node
+            ? () -> false
+            : ready;
+    this.service =
+        new InferenceService(
+            settings,
+            accepting,
+            registry,
+            tracker,
+            dispatcher,
+            scheduler(settings.scheduler()),
+            client,
+            metrics,
+            clock);
+    this.listener =
+        new OwnListener(
+            settings.listener(),
+            settings.limits(),
+            service.tooLargeHandler(),
+            service::routing,
+            socket -> {});
+  }
+
+  /** The scheduler the settings name, with session affinity when a session header is set. */
+  static Scheduler scheduler(DataPlaneSettings.SchedulerSettings settings) {
+    Scheduler s =
+        switch (settings.algorithm()) {
+          case ROUND_ROBIN -> new RoundRobin();
+          case CACHE_AFFINITY ->
+              new CacheAffinity(
+                  settings.cacheSize(), settings.slotsThresh(), settings.blockThresh());
+          case LEAST_LOADED, LOAD_BALANCE -> new LeastLoaded();
+        };
+    return settings.sessionHeader().isPresent() ? new Sessions(s, settings.cacheSize()) : s;
+  }
+
+  /** Whether an instance out of scheduling answers a connect to its inference port. */
+  private static boolean answers(Instance instance) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(instance.ip(), instance.port()), PROBE_CONNECT_MS);
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public String name() {
+    return "dataplane";
+  }
+
+  @Override
+  public List<OwnListener> listeners() {
+    return List.of(listener);
+  }
+
+  @Override
+  public List<FamilySource> families() {
+    return metrics.families();
+  }
+
+  /** Requests admitted and not finished. */
+  public int inFlight() {
+    return service.inFlight();
+  }
+
+  @Override
+  public void close() {
+    clock.close();
+  }
+}

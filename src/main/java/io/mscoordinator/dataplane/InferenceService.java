@@ -1,0 +1,658 @@
+package io.mscoordinator.dataplane;
+
+import io.helidon.http.DirectHandler;
+import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.mscoordinator.capability.Routes;
+import io.mscoordinator.client.Call;
+import io.mscoordinator.client.CallException;
+import io.mscoordinator.client.CallLimits;
+import io.mscoordinator.client.Destination;
+import io.mscoordinator.client.DestinationKind;
+import io.mscoordinator.client.OutboundClient;
+import io.mscoordinator.client.Request;
+import io.mscoordinator.client.Response;
+import io.mscoordinator.cluster.Instance;
+import io.mscoordinator.cluster.InstanceRegistry;
+import io.mscoordinator.cluster.InvalidRequestException;
+import io.mscoordinator.cluster.JsonBodies;
+import io.mscoordinator.cluster.RequestTracker;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The data listener's routes: admission (data-plane.md section 3, in its order), placement, and
+ * single-node forwarding (section 4): the request goes to the chosen instance with its {@code
+ * req-id}, the answer comes back as it arrives, chunk by chunk, never buffered or re-framed, and
+ * every phase is timed.
+ *
+ * <p>Threadsafe: each request runs on its own virtual thread, which owns its exchange; the timeouts
+ * fire on the clock's thread and only abort the exchange's call.
+ */
+final class InferenceService {
+  private static final Logger LOG = Logger.getLogger(InferenceService.class.getName());
+
+  static final String NOT_READY = "MindIE-MS Coordinator is not ready\r\n";
+  static final String TOO_MANY = "Too many requests\r\n";
+  static final String SCHEDULE_TIMEOUT = "Request schedule timeout\r\n";
+  static final String CONNECT_FAILED = "Connect to MindIE-Server failed\r\n";
+  static final String READ_FAILED = "Read messages from instance failed\r\n";
+  static final String FIRST_TOKEN_TIMEOUT = "Request first token timeout\r\n";
+  static final String INFER_TIMEOUT = "Request infer timeout\r\n";
+  static final String TOKENIZER_TIMEOUT = "Request tokenizer timeout\r\n";
+
+  /** Connects tried on the chosen instance before the request fails (MindIE's count). */
+  static final int CONNECT_ATTEMPTS = 4;
+
+  /** How long a {@code stopInfer} may take; it is sent from a thread of its own. */
+  static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
+  /** No limit where the data plane's own timeouts (off) or the clock's bound it instead. */
+  private static final Duration UNBOUNDED = Duration.ofDays(365);
+
+  /** Client headers never forwarded: hop-by-hop, set by the outbound layer, or ours to set. */
+  private static final Set<String> NOT_FORWARDED =
+      Set.of(
+          "connection",
+          "keep-alive",
+          "proxy-connection",
+          "proxy-authenticate",
+          "proxy-authorization",
+          "te",
+          "trailer",
+          "transfer-encoding",
+          "upgrade",
+          "host",
+          "content-length",
+          "content-type",
+          "user-agent",
+          "expect",
+          // the answer is relayed byte for byte: it must not come back in an encoding the client
+          // would not be told about
+          "accept-encoding",
+          // prefill/decode control headers are the coordinator's to set, never a client's
+          "req-id",
+          "req-type",
+          "d-target",
+          "d-port",
+          "is-recompute");
+
+  private final DataPlaneSettings settings;
+  private final BooleanSupplier ready;
+  private final InstanceRegistry registry;
+  private final RequestTracker tracker;
+  private final Dispatcher dispatcher;
+  private final Scheduler scheduler;
+  private final Scheduler tokenizer = new FewestInFlight();
+  private final OutboundClient client;
+  private final RequestMetrics metrics;
+  private final Clock clock;
+  private final RequestIds ids = new RequestIds();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicLong stopsSent = new AtomicLong();
+  private final CallLimits limits;
+
+  InferenceService(
+      DataPlaneSettings settings,
+      BooleanSupplier ready,
+      InstanceRegistry registry,
+      RequestTracker tracker,
+      Dispatcher dispatcher,
+      Scheduler scheduler,
+      OutboundClient client,
+      RequestMetrics metrics,
+      Clock clock) {
+    this.settings = settings;
+    this.ready = ready;
+    this.registry = registry;
+    this.tracker = tracker;
+    this.dispatcher = dispatcher;
+    this.scheduler = scheduler;
+    this.client = client;
+    this.metrics = metrics;
+    this.clock = clock;
+    Duration head = settings.httpTimeout().isZero() ? UNBOUNDED : settings.httpTimeout();
+    // the body runs as long as the infer timeout lets it; the clock ends it, not the socket
+    this.limits = new CallLimits(head, head, UNBOUNDED, Integer.MAX_VALUE);
+  }
+
+  void routing(Routes routes) {
+    for (Route route : Route.values()) {
+      routes.post(route.path(), (req, res) -> handle(route, req, res));
+    }
+    routes.get("/v1/models", (req, res) -> models(res));
+  }
+
+  /** Requests admitted and not finished. */
+  int inFlight() {
+    return inFlight.get();
+  }
+
+  /** Helidon's 413 for a declared length past the body limit, with the routes' text. */
+  DirectHandler tooLargeHandler() {
+    byte[] body = tooLargeText().getBytes(StandardCharsets.UTF_8);
+    return (req, type, status, headers, message) ->
+        DirectHandler.TransportResponse.builder()
+            .status(status)
+            .headers(headers)
+            .header(HeaderValues.CONTENT_TYPE_TEXT_PLAIN)
+            .entity(body)
+            .keepAlive(false)
+            .build();
+  }
+
+  private String tooLargeText() {
+    return "Request body too large: limit_bytes=" + settings.limits().maxPayloadBytes() + "\r\n";
+  }
+
+  // ------------------------------------------------------------------ admission
+
+  private void handle(Route route, ServerRequest req, ServerResponse res) {
+    long arrival = System.nanoTime();
+    long arrivalTick = clock.nanoTime();
+    String dialect = nominalDialect(route);
+    tracker.requestReceived();
+    if (!ready.getAsBoolean()) {
+      text(res, Status.SERVICE_UNAVAILABLE_503, NOT_READY);
+      metrics.answered(dialect, "", 503);
+      return;
+    }
+    if (inFlight.incrementAndGet() > settings.maxRequests()) {
+      inFlight.decrementAndGet();
+      text(res, Status.TOO_MANY_REQUESTS_429, TOO_MANY);
+      metrics.answered(dialect, "", 429);
+      return;
+    }
+    metrics.started();
+    try {
+      admitted(route, req, res, arrival, arrivalTick);
+    } finally {
+      inFlight.decrementAndGet();
+      metrics.finished();
+    }
+  }
+
+  private void admitted(
+      Route route, ServerRequest req, ServerResponse res, long arrival, long arrivalTick) {
+    String dialect = nominalDialect(route);
+    byte[] body;
+    InferenceRequest request;
+    try {
+      body = JsonBodies.bytes(req, settings.limits().maxPayloadBytes());
+      String pathModel =
+          route.path().contains("{model}") ? req.path().pathParameters().get("model") : null;
+      request = BodyChecks.check(route, pathModel, body);
+    } catch (JsonBodies.TooLargeException e) {
+      text(res, Status.REQUEST_ENTITY_TOO_LARGE_413, tooLargeText());
+      metrics.answered(dialect, "", 413);
+      return;
+    } catch (InvalidRequestException e) {
+      text(res, Status.BAD_REQUEST_400, "Invalid request format: " + e.rule() + "\r\n");
+      metrics.answered(dialect, "", 400);
+      return;
+    } catch (BodyChecks.BadRequestException e) {
+      text(res, Status.BAD_REQUEST_400, e.getMessage() + "\r\n");
+      metrics.answered(dialect, "", 400);
+      return;
+    }
+    Fleet fleet = dispatcher.fleet();
+    if (request.model() != null && !fleet.serves(request.model())) {
+      String reason =
+          Json.createObjectBuilder()
+              .add(
+                  "error",
+                  Json.createObjectBuilder()
+                      .add("message", "The model `" + request.model() + "` does not exist.")
+                      .add("type", "invalid_request_error")
+                      .add("code", "model_not_found"))
+              .build()
+              .toString();
+      res.status(Status.NOT_FOUND_404)
+          .header(HeaderValues.CONTENT_TYPE_JSON)
+          .send(reason.getBytes(StandardCharsets.UTF_8));
+      metrics.answered(request.dialect(), request.model(), 404);
+      return;
+    }
+    String session =
+        settings
+            .scheduler()
+            .sessionHeader()
+            .flatMap(h -> req.headers().first(HeaderNames.create(h)))
+            .orElse(null);
+    if (session != null) {
+      request = request.inSession(session);
+    }
+    String id = ids.next();
+    new Exchange(route, req, res, request, body, id, arrival, arrivalTick).run();
+  }
+
+  /** The dialect a route's counters carry before its body is read. */
+  private static String nominalDialect(Route route) {
+    return switch (route) {
+      case CHAT_COMPLETIONS, COMPLETIONS -> "openai";
+      case GENERATE, GENERATE_STREAM, TGI_ROOT -> "tgi";
+      case TRITON_GENERATE, TRITON_GENERATE_STREAM, TRITON_INFER -> "triton";
+      case MINDIE_INFER, MINDIE_INFER_TOKEN -> "mindie";
+      case TOKENIZER -> "tokenizer";
+    };
+  }
+
+  private static void text(ServerResponse res, Status status, String text) {
+    res.status(status)
+        .header(HeaderValues.CONTENT_TYPE_TEXT_PLAIN)
+        .send(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** GET /v1/models: the models of the online instances, in OpenAI's list format. */
+  private void models(ServerResponse res) {
+    Set<String> names = new LinkedHashSet<>();
+    for (Instance instance : registry.view().onlineInstances()) {
+      names.add(instance.modelName());
+    }
+    JsonArrayBuilder data = Json.createArrayBuilder();
+    for (String name : names) {
+      data.add(
+          Json.createObjectBuilder()
+              .add("id", name)
+              .add("object", "model")
+              .add("created", 0)
+              .add("owned_by", "mindie"));
+    }
+    res.header(HeaderValues.CONTENT_TYPE_JSON)
+        .send(
+            Json.createObjectBuilder()
+                .add("object", "list")
+                .add("data", data)
+                .build()
+                .toString()
+                .getBytes(StandardCharsets.UTF_8));
+  }
+
+  // ------------------------------------------------------------------ one exchange
+
+  /** Why an exchange's call was aborted by the coordinator itself. */
+  private enum Abort {
+    NONE,
+    FIRST_TOKEN,
+    INFER,
+    TOKENIZER
+  }
+
+  /**
+   * One request's way through placement and forwarding. Confined to the request's thread, except
+   * the timeouts, which set {@link #abort} and abort {@link #call} from the clock's thread.
+   */
+  private final class Exchange {
+    private final Route route;
+    private final ServerRequest req;
+    private final ServerResponse res;
+    private final InferenceRequest request;
+    private final byte[] body;
+    private final String id;
+    private final long arrival;
+    private final long arrivalTick;
+
+    private volatile Call call;
+    private volatile Abort abort = Abort.NONE;
+    private volatile boolean answering;
+
+    Exchange(
+        Route route,
+        ServerRequest req,
+        ServerResponse res,
+        InferenceRequest request,
+        byte[] body,
+        String id,
+        long arrival,
+        long arrivalTick) {
+      this.route = route;
+      this.req = req;
+      this.res = res;
+      this.request = request;
+      this.body = body;
+      this.id = id;
+      this.arrival = arrival;
+      this.arrivalTick = arrivalTick;
+    }
+
+    void run() {
+      String model = request.model() != null ? request.model() : "";
+      DataPlaneSettings.Timeouts t = settings.timeouts();
+      long waitStart = System.nanoTime();
+      Placement placement;
+      try {
+        placement =
+            dispatcher.place(
+                request, route == Route.TOKENIZER ? tokenizer : scheduler, remaining(t.schedule()));
+      } catch (Dispatcher.ScheduleTimeoutException e) {
+        text(res, Status.REQUEST_TIMEOUT_408, SCHEDULE_TIMEOUT);
+        metrics.failed("schedule_timeout", model);
+        metrics.answered(request.dialect(), model, 408);
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CloseConnectionException("stopping", e);
+      }
+      long dispatched = System.nanoTime();
+      Instance instance = placement.prefill();
+      String modelName = request.model() != null ? request.model() : instance.modelName();
+      RequestMetrics.Timings timings =
+          metrics.timings(modelName, instance.id(), instance.role().label());
+      timings.queue(dispatched - arrival);
+      Clock.Cancel firstToken = Clock.Cancel.NONE;
+      Clock.Cancel whole = Clock.Cancel.NONE;
+      if (request.stream() && !t.firstToken().isZero()) {
+        firstToken = clock.schedule(remaining(t.firstToken()), () -> timeout(Abort.FIRST_TOKEN));
+      }
+      Duration wholeBound = route == Route.TOKENIZER ? t.tokenizer() : t.infer();
+      if (!wholeBound.isZero()) {
+        Abort kind = route == Route.TOKENIZER ? Abort.TOKENIZER : Abort.INFER;
+        whole = clock.schedule(remaining(wholeBound), () -> timeout(kind));
+      }
+      try {
+        forward(instance, placement.prefillLoad(), modelName, timings, dispatched - waitStart);
+      } finally {
+        firstToken.cancel();
+        whole.cancel();
+        placement.release();
+      }
+    }
+
+    /** What is left of {@code bound} from arrival, in clock nanoseconds; 0 for none. */
+    private long remaining(Duration bound) {
+      if (bound.isZero()) {
+        return 0;
+      }
+      return Math.max(1, bound.toNanos() - (clock.nanoTime() - arrivalTick));
+    }
+
+    /** A timeout fired (clock thread): abort the call unless the timeout no longer applies. */
+    private void timeout(Abort kind) {
+      if (kind == Abort.FIRST_TOKEN && answering) {
+        return;
+      }
+      if (abort == Abort.NONE) {
+        abort = kind;
+      }
+      Call c = call;
+      if (c != null) {
+        c.abort();
+      }
+    }
+
+    private void forward(
+        Instance instance,
+        Load load,
+        String modelName,
+        RequestMetrics.Timings timings,
+        long waitedNanos) {
+      Destination destination =
+          client.destination(DestinationKind.INSTANCE, instance.ip(), instance.port());
+      Request upstream = upstreamRequest();
+      Response response = null;
+      for (int attempt = 1; response == null; attempt++) {
+        Call c = client.call(destination, upstream, limits);
+        call = c;
+        if (abort != Abort.NONE) {
+          c.abort();
+        }
+        try {
+          response = c.execute();
+          timings.dispatchOverhead(c.sentNanos() - arrival - waitedNanos);
+        } catch (CallException e) {
+          if (abort != Abort.NONE) {
+            timedOut(instance, modelName, false);
+            return;
+          }
+          if (e.connecting() && attempt < CONNECT_ATTEMPTS) {
+            continue;
+          }
+          if (e.connecting()) {
+            dispatcher.failed(instance, load);
+            fail(Status.INTERNAL_SERVER_ERROR_500, CONNECT_FAILED, "connect", modelName);
+            LOG.fine(() -> "connect failed: req_id=" + id + " reason=" + e.getMessage());
+          } else {
+            dispatcher.failed(instance, load);
+            fail(Status.INTERNAL_SERVER_ERROR_500, READ_FAILED, "read", modelName);
+            LOG.fine(() -> "read failed: req_id=" + id + " reason=" + e.getMessage());
+          }
+          return;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new CloseConnectionException("stopping", e);
+        }
+      }
+      try (Response r = response) {
+        relay(r, instance, load, modelName, timings);
+      }
+    }
+
+    private Request upstreamRequest() {
+      String query = req.query().rawValue();
+      String path = req.path().rawPath() + (query.isEmpty() ? "" : "?" + query);
+      Request.Builder b = Request.post(path);
+      String contentType = "application/json";
+      for (Header h : req.headers()) {
+        String name = h.name().toLowerCase(Locale.ROOT);
+        if (name.equals("content-type")) {
+          contentType = h.get();
+        }
+        if (NOT_FORWARDED.contains(name)) {
+          continue;
+        }
+        for (String value : h.allValues()) {
+          try {
+            b.header(h.name(), value);
+          } catch (IllegalArgumentException e) {
+            // a header the outbound layer cannot write safely is dropped, not passed on
+          }
+        }
+      }
+      b.header("req-id", id);
+      return b.body(contentType, body).build();
+    }
+
+    /** The answer, from the instance to the client as it arrives. */
+    private void relay(
+        Response response,
+        Instance instance,
+        Load load,
+        String modelName,
+        RequestMetrics.Timings timings) {
+      int status = response.status();
+      String contentType = response.header("Content-Type");
+      long length = response.contentLength();
+      boolean sse =
+          contentType != null
+              && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+      InputStream in = response.body();
+      OutputStream out = null;
+      byte[] buffer = new byte[16 * 1024];
+      EventBoundaries events = new EventBoundaries();
+      long lastEvent = 0;
+      while (true) {
+        int n;
+        try {
+          n = in.read(buffer);
+        } catch (IOException e) {
+          if (abort != Abort.NONE) {
+            timedOut(instance, modelName, out != null);
+            return;
+          }
+          dispatcher.failed(instance, load);
+          if (out == null) {
+            fail(Status.INTERNAL_SERVER_ERROR_500, READ_FAILED, "read", modelName);
+            return;
+          }
+          metrics.failed("read", modelName);
+          metrics.answered(request.dialect(), modelName, status);
+          // the client must see a broken answer, not a complete one: no final chunk
+          throw new CloseConnectionException("instance failed mid-answer: req_id=" + id);
+        }
+        if (n < 0) {
+          break;
+        }
+        long read = System.nanoTime();
+        try {
+          if (out == null) {
+            res.status(status);
+            if (contentType != null) {
+              res.header(HeaderNames.CONTENT_TYPE, contentType);
+            }
+            if (length >= 0) {
+              res.contentLength(length);
+            }
+            out = res.outputStream();
+          }
+          out.write(buffer, 0, n);
+          out.flush();
+        } catch (IOException | UncheckedIOException e) {
+          clientGone(instance, modelName);
+          return;
+        }
+        long written = System.nanoTime();
+        timings.relay(written - read);
+        if (!answering) {
+          answering = true;
+          if (request.stream()) {
+            timings.timeToFirstToken(written - arrival);
+          }
+        }
+        int ends = sse ? events.count(buffer, n) : 1;
+        for (int e = 0; e < ends; e++) {
+          if (lastEvent != 0) {
+            timings.interToken(written - lastEvent);
+          }
+          lastEvent = written;
+        }
+      }
+      try {
+        if (out == null) {
+          res.status(status);
+          if (contentType != null) {
+            res.header(HeaderNames.CONTENT_TYPE, contentType);
+          }
+          res.send();
+        } else {
+          out.close();
+        }
+      } catch (UncheckedIOException | IOException e) {
+        clientGone(instance, modelName);
+        return;
+      }
+      timings.e2e(System.nanoTime() - arrival);
+      dispatcher.succeeded(load);
+      metrics.answered(request.dialect(), modelName, status);
+    }
+
+    /** One of the coordinator's timeouts ended the call. */
+    private void timedOut(Instance instance, String modelName, boolean answerStarted) {
+      Abort kind = abort;
+      String reason =
+          switch (kind) {
+            case FIRST_TOKEN -> "first_token_timeout";
+            case TOKENIZER -> "tokenizer_timeout";
+            default -> "infer_timeout";
+          };
+      stopInfer(instance);
+      if (answerStarted) {
+        metrics.failed(reason, modelName);
+        metrics.answered(request.dialect(), modelName, res.status().code());
+        throw new CloseConnectionException("timed out mid-answer: req_id=" + id);
+      }
+      String text =
+          switch (kind) {
+            case FIRST_TOKEN -> FIRST_TOKEN_TIMEOUT;
+            case TOKENIZER -> TOKENIZER_TIMEOUT;
+            default -> INFER_TIMEOUT;
+          };
+      fail(Status.REQUEST_TIMEOUT_408, text, reason, modelName);
+    }
+
+    /** The client went away: cancel upstream at once and tell the instance to stop. */
+    private void clientGone(Instance instance, String modelName) {
+      Call c = call;
+      if (c != null) {
+        c.abort();
+      }
+      stopInfer(instance);
+      metrics.failed("client_disconnect", modelName);
+      metrics.answered(request.dialect(), modelName, 499);
+      throw new CloseConnectionException("client disconnected: req_id=" + id);
+    }
+
+    private void fail(Status status, String text, String reason, String modelName) {
+      metrics.failed(reason, modelName);
+      metrics.answered(request.dialect(), modelName, status.code());
+      if (!res.isSent()) {
+        text(res, status, text);
+      }
+    }
+
+    /**
+     * {@code POST /v2/models/{model}/stopInfer} with the request's id, from a thread of its own so
+     * that the request's slot is free at once.
+     */
+    private void stopInfer(Instance instance) {
+      String path = "/v2/models/" + instance.modelName() + "/stopInfer";
+      byte[] stop =
+          Json.createObjectBuilder()
+              .add("id", id)
+              .build()
+              .toString()
+              .getBytes(StandardCharsets.UTF_8);
+      Destination d = client.destination(DestinationKind.INSTANCE, instance.ip(), instance.port());
+      Thread.ofVirtual()
+          .name("stop-infer-" + id)
+          .start(
+              () -> {
+                try (Response r =
+                    client
+                        .call(
+                            d,
+                            Request.post(path).body("application/json", stop).build(),
+                            CallLimits.of(STOP_TIMEOUT, 64 * 1024))
+                        .execute()) {
+                  stopsSent.incrementAndGet();
+                  if (r.status() != 200) {
+                    LOG.fine("stopInfer answered " + r.status() + ": req_id=" + id);
+                  }
+                } catch (CallException | RuntimeException e) {
+                  LOG.log(Level.FINE, "stopInfer failed: req_id=" + id + " reason=" + e, e);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              });
+    }
+  }
+
+  /** The request ids: decimal uint64, unique within the process. Threadsafe. */
+  static final class RequestIds {
+    // started from the clock so that a restarted coordinator does not reuse the ids an instance
+    // may still be running
+    private final AtomicLong next = new AtomicLong(System.currentTimeMillis() << 20);
+
+    String next() {
+      return Long.toUnsignedString(next.getAndIncrement());
+    }
+  }
+}
