@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -70,6 +71,7 @@ public final class Coordinator implements AutoCloseable {
   private final ClusterCapability cluster;
   private final Probes probes;
   private final ScrapeCapability scrape;
+  private final DataPlane dataPlane;
   private final Listeners listeners;
 
   private Coordinator(
@@ -78,13 +80,15 @@ public final class Coordinator implements AutoCloseable {
       MetricsCapability metrics,
       ClusterCapability cluster,
       Probes probes,
-      ScrapeCapability scrape) {
+      ScrapeCapability scrape,
+      DataPlane dataPlane) {
     this.config = config;
     this.capabilities = capabilities;
     this.metrics = metrics;
     this.cluster = cluster;
     this.probes = probes;
     this.scrape = scrape;
+    this.dataPlane = dataPlane;
     this.listeners = new Listeners(config, capabilities, cluster.tooLargeHandler());
   }
 
@@ -113,6 +117,17 @@ public final class Coordinator implements AutoCloseable {
    */
   public static Coordinator start(
       CoordinatorConfig config, Function<MetricsCore, OtlpSink> otlpSink) {
+    return start(config, otlpSink, Clock::system);
+  }
+
+  /**
+   * Starts every capability and listener, the data plane's timeouts reading the clock {@code clock}
+   * makes (tests advance one by hand).
+   *
+   * @throws IllegalStateException when a listener cannot bind; nothing is left running
+   */
+  public static Coordinator start(
+      CoordinatorConfig config, Function<MetricsCore, OtlpSink> otlpSink, Supplier<Clock> clock) {
     List<Capability> started = new ArrayList<>();
     Coordinator coordinator;
     try {
@@ -131,18 +146,19 @@ public final class Coordinator implements AutoCloseable {
       add(started, closing("outbound", client));
       ScrapeCapability scrape =
           add(started, ScrapeCapability.start(config.scrape(), cluster.registry(), client));
-      add(
-          started,
-          new DataPlane(
-              config.dataPlane(),
-              config.cluster().deployMode(),
-              () -> cluster.usable() && cluster.master().master(),
-              cluster.registry(),
-              cluster.tracker(),
-              InstanceSignals.NONE,
-              client,
-              new RequestMetrics(core.producer()),
-              Clock.system()));
+      DataPlane dataPlane =
+          add(
+              started,
+              new DataPlane(
+                  config.dataPlane(),
+                  config.cluster().deployMode(),
+                  () -> cluster.usable() && cluster.master().master(),
+                  cluster.registry(),
+                  cluster.tracker(),
+                  InstanceSignals.NONE,
+                  client,
+                  new RequestMetrics(core.producer()),
+                  clock.get()));
       add(
           started,
           new OtlpCapability(
@@ -152,7 +168,9 @@ public final class Coordinator implements AutoCloseable {
               config.http().limits()));
       add(started, new MetricsEndpoint(started));
       probes.watch(started);
-      coordinator = new Coordinator(config, List.copyOf(started), metrics, cluster, probes, scrape);
+      coordinator =
+          new Coordinator(
+              config, List.copyOf(started), metrics, cluster, probes, scrape, dataPlane);
     } catch (RuntimeException e) {
       closeAll(started);
       throw e;
@@ -301,6 +319,11 @@ public final class Coordinator implements AutoCloseable {
   /** The node scraper: every online instance's {@code /metrics}, merged. */
   public NodeScraper scraper() {
     return scrape.scraper();
+  }
+
+  /** The data plane: the predict listener's requests. */
+  public DataPlane dataPlane() {
+    return dataPlane;
   }
 
   public MetricsCore metrics() {

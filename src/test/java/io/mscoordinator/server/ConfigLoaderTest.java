@@ -289,7 +289,7 @@ class ConfigLoaderTest {
   void shouldWarnOnceAboutAnUnknownKeyElsewhereAndStillStart() {
     JsonObject root =
         Json.createObjectBuilder(TestCoordinators.shipped())
-            .add("exception_config", Json.createObjectBuilder().add("max_retry", 5))
+            .add("alarm_config", Json.createObjectBuilder().add("enable", true))
             .add(
                 "metrics_config",
                 Json.createObjectBuilder(TestCoordinators.shipped().getJsonObject("metrics_config"))
@@ -303,10 +303,10 @@ class ConfigLoaderTest {
         config.document().warnings(),
         is(
             List.of(
-                "config warning: key=exception_config rule=unknown key; known: backup_config,"
-                    + " digs_scheduler_config, http_config, log_info, metrics_config,"
-                    + " otlp_config, prometheus_metrics_config, request_limit, tls_config"
-                    + " (ignored)",
+                "config warning: key=alarm_config rule=unknown key; known: backup_config,"
+                    + " digs_scheduler_config, exception_config, http_config, log_info,"
+                    + " metrics_config, otlp_config, prometheus_metrics_config, request_limit,"
+                    + " tls_config (ignored)",
                 "config warning: key=metrics_config.enable rule=unknown key; known:"
                     + " histogram_buckets, in_process_ring_capacity_bytes, ring_capacity_bytes,"
                     + " ring_file, series_limit (ignored)",
