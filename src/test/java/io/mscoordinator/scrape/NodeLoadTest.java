@@ -30,7 +30,7 @@ class NodeLoadTest {
   }
 
   /** {@code body} with its one line {@code line} replaced by {@code replacement}. */
-  private static byte[] replaced(byte[] body, String line, String replacement) {
+  static byte[] replaced(byte[] body, String line, String replacement) {
     String text = new String(body, StandardCharsets.UTF_8);
     String target = "\n" + line + "\n";
     if (text.indexOf(target) < 0 || text.indexOf(target) != text.lastIndexOf(target)) {
