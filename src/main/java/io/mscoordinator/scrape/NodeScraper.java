@@ -12,8 +12,10 @@ import io.mscoordinator.client.Response;
 import io.mscoordinator.cluster.ClusterView;
 import io.mscoordinator.cluster.Instance;
 import io.mscoordinator.cluster.InstanceRegistry;
+import io.mscoordinator.cluster.InstanceSignals;
 import io.mscoordinator.series.MetricType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -112,6 +114,7 @@ public final class NodeScraper implements AutoCloseable {
   private final SeriesPool seriesPool;
   private final Object membership = new Object();
   private volatile MergedSnapshot snapshot = MergedSnapshot.EMPTY;
+  private final ScrapedSignals signals = new ScrapedSignals();
   private volatile boolean closed;
 
   private NodeScraper(ScrapeSettings settings, OutboundClient client, boolean ownsClient) {
@@ -175,11 +178,23 @@ public final class NodeScraper implements AutoCloseable {
     return snapshot;
   }
 
+  /**
+   * The online instances' queue lengths and KV-cache use as their last scrape reported them (see
+   * {@link NodeLoad} for the families read); never blocks, allocates nothing. Taken by each node's
+   * scrape thread when it publishes a result, so a read costs a look-up only. An instance not
+   * scraped yet, offline, removed from the registry, or whose last scrape failed reads as unknown
+   * (NaN), as does every instance once this scraper is closed.
+   */
+  public InstanceSignals signals() {
+    return signals;
+  }
+
   /** Stops every scrape; the last snapshot stays readable. */
   @Override
   public void close() {
     closed = true;
     synchronized (membership) {
+      signals.clear();
       for (Node node : nodes.values()) {
         node.stop();
       }
@@ -226,8 +241,26 @@ public final class NodeScraper implements AutoCloseable {
           park(node);
         }
       }
+      publishSignals(online);
     }
     dirty.release();
+  }
+
+  /**
+   * Lists the figures of the {@code online} nodes, which are in {@link #nodes}; membership lock.
+   */
+  private void publishSignals(Set<Long> online) {
+    long[] ids = new long[online.size()];
+    int n = 0;
+    for (long id : online) {
+      ids[n++] = id;
+    }
+    Arrays.sort(ids);
+    NodeLoad[] loads = new NodeLoad[n];
+    for (int i = 0; i < n; i++) {
+      loads[i] = nodes.get(ids[i]).load;
+    }
+    signals.publish(ids, loads);
   }
 
   /**
@@ -386,6 +419,9 @@ public final class NodeScraper implements AutoCloseable {
     /** The merge generation this node's latest result arrived in; -1 before its first. */
     volatile long reportedIn = -1;
 
+    /** Its load figures, from its latest result; unknown while it is stopped. */
+    final NodeLoad load = new NodeLoad();
+
     private volatile Thread thread;
     private volatile boolean running;
     private final TextParser parser = new TextParser(settings.maxSeriesPerNode(), seriesPool);
@@ -436,6 +472,7 @@ public final class NodeScraper implements AutoCloseable {
 
     void stop() {
       running = false;
+      load.clear(); // after running: see scrapeWhileRunning
       Thread t = thread;
       if (t != null) {
         // interrupt first: a call that starts after abort() looked sees the interrupt
@@ -467,6 +504,16 @@ public final class NodeScraper implements AutoCloseable {
           return;
         }
         boolean firstResult = reportedIn < 0;
+        if (next.up()) {
+          load.read(next.families());
+        } else {
+          load.clear();
+        }
+        if (!running || thread != me) {
+          // stop() ran since the check above and may have cleared before the read: a stopped node
+          // shows no figures (a restarted node's new thread joins this one before it scrapes)
+          load.clear();
+        }
         result = next;
         reportedIn = mergeGeneration;
         if (firstResult) {

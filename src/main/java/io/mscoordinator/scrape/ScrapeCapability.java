@@ -5,6 +5,7 @@ import io.mscoordinator.capability.Routes;
 import io.mscoordinator.capability.SharedListener;
 import io.mscoordinator.client.OutboundClient;
 import io.mscoordinator.cluster.InstanceRegistry;
+import io.mscoordinator.cluster.InstanceSignals;
 import io.mscoordinator.exposition.FamilySource;
 import io.mscoordinator.metrics.MetricsHandler;
 import java.util.List;
@@ -42,6 +43,14 @@ public final class ScrapeCapability implements Capability {
   /** The scraper: every online instance's {@code /metrics}, merged. */
   public NodeScraper scraper() {
     return scraper;
+  }
+
+  /**
+   * The online instances' scraped queue lengths and KV-cache use, for the data plane's schedulers:
+   * {@link NodeScraper#signals()}.
+   */
+  public InstanceSignals signals() {
+    return scraper.signals();
   }
 
   @Override
