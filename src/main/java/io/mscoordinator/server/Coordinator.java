@@ -6,7 +6,6 @@ import io.mscoordinator.client.DestinationKind;
 import io.mscoordinator.client.OutboundClient;
 import io.mscoordinator.cluster.ClusterCapability;
 import io.mscoordinator.cluster.InstanceRegistry;
-import io.mscoordinator.cluster.InstanceSignals;
 import io.mscoordinator.cluster.MasterState;
 import io.mscoordinator.cluster.RequestTracker;
 import io.mscoordinator.dataplane.Clock;
@@ -155,7 +154,7 @@ public final class Coordinator implements AutoCloseable {
                   () -> cluster.usable() && cluster.master().master(),
                   cluster.registry(),
                   cluster.tracker(),
-                  InstanceSignals.NONE,
+                  scrape.signals(),
                   client,
                   new RequestMetrics(core.producer()),
                   clock.get()));
