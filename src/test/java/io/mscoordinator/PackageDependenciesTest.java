@@ -86,7 +86,7 @@ class PackageDependenciesTest {
           List.of("exposition", "ingest"),
           List.of("capability"),
           List.of("cluster", "health", "metrics", "otlp"),
-          List.of("scrape"),
+          List.of("scrape", "dataplane"),
           List.of("server"));
 
   @Test
