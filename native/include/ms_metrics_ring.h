@@ -77,6 +77,15 @@
 #define MS_METRICS_BUCKET_LENGTH_OFFSET   24
 #define MS_METRICS_BUCKET_DELTAS_OFFSET   32
 #define MS_METRICS_MAX_BOUNDS             255
+/*
+ * REGISTER_OWN: the coordinator's own series (ms_coordinator_*), written by its in-process producer
+ * only; a REGISTER, then uint8 view, uint16 HELP length and HELP bytes. One found in the ring file
+ * is refused: a C writer never writes it.
+ */
+#define MS_METRICS_REGISTER_OWN_TYPE_ID   6
+#define MS_METRICS_VIEW_CLUSTER           0
+#define MS_METRICS_VIEW_INSTANCE          1
+#define MS_METRICS_MAX_HELP_LENGTH        1024
 
 /*
  * Agrona ManyToOneRingBuffer (org.agrona.concurrent.ringbuffer 2.6.0: RingBufferDescriptor,

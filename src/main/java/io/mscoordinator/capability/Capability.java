@@ -19,6 +19,8 @@ import java.util.List;
  *       (the OTLP receiver's; the data listener);
  *   <li>metric families for {@code GET /metrics} ({@link #families}), rendered in the order the
  *       capabilities were assembled, each family name used by one capability only;
+ *   <li>metric families for {@code GET /metrics/instances} ({@link #instanceFamilies}): series of
+ *       one instance each, rendered in the same order;
  *   <li>liveness ({@link #alive}): a capability whose own thread died makes {@code /v1/health}
  *       answer 503.
  * </ol>
@@ -42,6 +44,17 @@ public interface Capability extends AutoCloseable {
 
   /** The families this capability adds to {@code GET /metrics}; none by default. */
   default List<FamilySource> families() {
+    return List.of();
+  }
+
+  /**
+   * The families this capability adds to {@code GET /metrics/instances}, the per-instance view;
+   * none by default. Every series there is one instance's (labelled {@code instance_id}) and must
+   * not also be in {@link #families}: {@code /metrics} carries the cluster's and each model's
+   * totals, {@code /metrics/instances} their split by instance, so that a {@code sum()} over either
+   * body counts each sample once. A family name may appear in both bodies.
+   */
+  default List<FamilySource> instanceFamilies() {
     return List.of();
   }
 

@@ -25,6 +25,10 @@ import org.HdrHistogram.Histogram;
  * which no bucket-based exposition can give. The summary has no {@code _sum}/{@code _count}: the
  * histogram family already carries them, and repeating them would double count in queries that sum
  * {@code _count} over families. An empty series has NaN quantiles.
+ *
+ * <p>One source renders one view of the store: the cluster view ({@code /metrics}, {@link
+ * MetricsSnapshot#families()}) or the instance view ({@code /metrics/instances}, {@link
+ * MetricsSnapshot#instanceFamilies()}).
  */
 public final class SnapshotFamilySource implements FamilySource {
   /** Quantiles exposed for every histogram series. */
@@ -39,6 +43,7 @@ public final class SnapshotFamilySource implements FamilySource {
   };
 
   private final Supplier<MetricsSnapshot> snapshots;
+  private final boolean instanceView;
 
   /**
    * Per histogram family name, its summary family's name and HELP, made once so that a render
@@ -60,14 +65,26 @@ public final class SnapshotFamilySource implements FamilySource {
    */
   private Histogram[] seen = new Histogram[0];
 
+  /** The cluster view of the store: every series but the instance view's. */
   public SnapshotFamilySource(Supplier<MetricsSnapshot> snapshots) {
+    this(snapshots, false);
+  }
+
+  private SnapshotFamilySource(Supplier<MetricsSnapshot> snapshots, boolean instanceView) {
     this.snapshots = snapshots;
+    this.instanceView = instanceView;
+  }
+
+  /** The instance view of the store: the coordinator's own series of one instance each. */
+  public static SnapshotFamilySource instanceView(Supplier<MetricsSnapshot> snapshots) {
+    return new SnapshotFamilySource(snapshots, true);
   }
 
   @Override
   public void writeFamilies(ExpositionWriter writer) {
     MetricsSnapshot snapshot = snapshots.get();
-    List<FamilySnapshot> families = snapshot.families();
+    List<FamilySnapshot> families =
+        instanceView ? snapshot.instanceFamilies() : snapshot.families();
     for (int f = 0; f < families.size(); f++) {
       FamilySnapshot family = families.get(f);
       switch (family.kind()) {

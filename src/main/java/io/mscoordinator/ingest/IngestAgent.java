@@ -386,8 +386,8 @@ final class IngestAgent implements Agent {
 
     @Override
     public void onMessage(int typeId, MutableDirectBuffer buffer, int index, int length) {
-      if (typeId == REGISTER_TYPE_ID) {
-        register(buffer, index, length);
+      if (typeId == REGISTER_TYPE_ID || typeId == REGISTER_OWN_TYPE_ID) {
+        register(buffer, index, length, typeId == REGISTER_OWN_TYPE_ID);
         return;
       }
       if (typeId == BUCKET_ADD_TYPE_ID) {
@@ -467,14 +467,34 @@ final class IngestAgent implements Agent {
       }
     }
 
-    private void register(MutableDirectBuffer buffer, int index, int length) {
-      if (!decoder.wrap(buffer, index, length)) {
+    /**
+     * A REGISTER, or a REGISTER_OWN: the coordinator's own series, honoured from the in-process
+     * ring only, so that a record forged into the ring file is refused like a reserved name in a
+     * REGISTER (and its events dropped as refused).
+     */
+    private void register(MutableDirectBuffer buffer, int index, int length, boolean own) {
+      if (!decoder.wrap(buffer, index, length, own)) {
         counters.drop(transport, DropReason.MALFORMED);
         return;
       }
-      int slot =
-          store.register(
-              decoder.name, decoder.kind, decoder.unit, decoder.labelPairs, decoder.bounds);
+      int slot;
+      if (!own) {
+        slot =
+            store.register(
+                decoder.name, decoder.kind, decoder.unit, decoder.labelPairs, decoder.bounds);
+      } else if (transport != Transport.IN_PROCESS) {
+        slot = SeriesStore.REFUSED_INVALID;
+      } else {
+        slot =
+            store.registerOwn(
+                decoder.name,
+                decoder.kind,
+                decoder.unit,
+                decoder.labelPairs,
+                decoder.bounds,
+                decoder.help,
+                decoder.view == VIEW_INSTANCE);
+      }
       if (slot < 0) {
         counters.refuse(RefusalReason.fromCode(slot));
         handles.put(decoder.handle, REFUSED);

@@ -2,6 +2,7 @@ package io.mscoordinator.ingest;
 
 import io.mscoordinator.store.MetricKind;
 import io.mscoordinator.store.MetricUnit;
+import io.mscoordinator.store.SeriesStore;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -97,6 +98,53 @@ public final class MetricsProducer {
     }
     if (RecordEncoder.offerRegister(ring, record)
         || waitNanos > 0 && waitFor(() -> RecordEncoder.offerRegister(ring, record))) {
+      return handle;
+    }
+    droppedRingFull.incrementAndGet();
+    return RING_FULL;
+  }
+
+  /**
+   * Registers one of the coordinator's own series, for its own code only (the data plane's request
+   * timings): a family name starting with {@code ms_coordinator_}, which {@link #register} cannot
+   * use so that other processes and the OTLP receiver never forge the coordinator's families. The
+   * record is honoured only from the in-process ring (see {@link RecordDescriptor}). Otherwise as
+   * {@link #register}.
+   *
+   * @param help the family's HELP text (the first registration of a family sets it)
+   * @param instanceView true: the series is one instance's and is served in {@code
+   *     /metrics/instances} only; false: in {@code /metrics}. A family may have series in both
+   *     views; a series is in exactly one, so that no body counts a sample twice
+   * @return the handle, or {@link #RING_FULL} or {@link #INVALID} (also for a name without the
+   *     prefix, or a HELP text longer than {@link RecordDescriptor#MAX_HELP_LENGTH} bytes)
+   */
+  public long registerOwn(
+      String name,
+      MetricKind kind,
+      MetricUnit unit,
+      double[] bounds,
+      String help,
+      boolean instanceView,
+      String... labelPairs) {
+    if (name == null || !name.startsWith(SeriesStore.RESERVED_PREFIX)) {
+      return INVALID;
+    }
+    long handle = nextHandle.getAndIncrement();
+    UnsafeBuffer record =
+        RecordEncoder.encodeOwnRegister(
+            handle,
+            name,
+            kind,
+            unit,
+            labelPairs,
+            bounds,
+            help,
+            instanceView ? RecordDescriptor.VIEW_INSTANCE : RecordDescriptor.VIEW_CLUSTER);
+    if (record == null) {
+      return INVALID;
+    }
+    if (RecordEncoder.offerOwnRegister(ring, record)
+        || waitNanos > 0 && waitFor(() -> RecordEncoder.offerOwnRegister(ring, record))) {
       return handle;
     }
     droppedRingFull.incrementAndGet();

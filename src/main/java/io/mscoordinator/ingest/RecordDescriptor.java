@@ -42,6 +42,13 @@ package io.mscoordinator.ingest;
  *  |                                                               |
  *  +---------------------------------------------------------------+
  *
+ * REGISTER_OWN (type 6), variable length: one of the coordinator's own series, in-process ring only
+ *  +---------------------------------------------------------------+
+ *  |  a REGISTER record as above (handle ... bounds)               |
+ *  +---------------+-----------------------------------------------+
+ *  | view (uint8)  |  HELP length (uint16), HELP bytes (UTF-8) ... |
+ *  +---------------+-----------------------------------------------+
+ *
  * BUCKET_ADD (type 5), 32 + 8 * bucket count bytes: deltas for a BUCKETED_HISTOGRAM series
  *  +---------------------------------------------------------------+
  *  |                        series handle (int64)                  |
@@ -60,6 +67,15 @@ package io.mscoordinator.ingest;
  *  |  ...                                                          |
  *  +---------------------------------------------------------------+
  * </pre>
+ *
+ * <p>REGISTER_OWN registers a family whose name starts with {@code ms_coordinator_}, which a
+ * REGISTER may not use: other processes and the OTLP receiver must not forge the coordinator's own
+ * families. Only the in-process producer writes it ({@code MetricsProducer.registerOwn}, which the
+ * coordinator's own code calls), and the agent honours it only from the in-process ring: one found
+ * in the file ring is refused as an invalid registration, and the events of its handle are dropped
+ * as {@code refused_series}. A REGISTER_OWN names the view its series is served in: {@link
+ * #VIEW_CLUSTER} ({@code /metrics}) or {@link #VIEW_INSTANCE} ({@code /metrics/instances}, series
+ * of one instance each), and carries the family's HELP text.
  *
  * <p>A BUCKET_ADD is one record, so the agent applies all of its buckets, sum and count or none of
  * them (a record whose count is not the sum of its deltas, or whose bucket count does not match the
@@ -83,6 +99,21 @@ public final class RecordDescriptor {
 
   /** Record type: add per-bucket deltas, a sum and a count to a bucketed histogram. */
   public static final int BUCKET_ADD_TYPE_ID = 5;
+
+  /**
+   * Record type: register one of the coordinator's own series (a REGISTER, then view and HELP);
+   * honoured from the in-process ring only.
+   */
+  public static final int REGISTER_OWN_TYPE_ID = 6;
+
+  /** View of an own series: served in {@code /metrics}. */
+  public static final int VIEW_CLUSTER = 0;
+
+  /** View of an own series: served in {@code /metrics/instances} only. */
+  public static final int VIEW_INSTANCE = 1;
+
+  /** Longest HELP text of an own registration, in bytes. */
+  public static final int MAX_HELP_LENGTH = 1024;
 
   /** Offset of the int64 observation count in a bucket add record. */
   public static final int BUCKET_COUNT_OFFSET = 8;

@@ -61,6 +61,11 @@ final class RecordEncoder {
     return ring.write(REGISTER_TYPE_ID, record, 0, record.capacity());
   }
 
+  /** Offers an encoded own register record ({@link #encodeOwnRegister}); false when full. */
+  static boolean offerOwnRegister(RingBuffer ring, UnsafeBuffer record) {
+    return ring.write(REGISTER_OWN_TYPE_ID, record, 0, record.capacity());
+  }
+
   /** Encodes a register record of a kind without bounds. */
   static UnsafeBuffer encodeRegister(
       long handle, String name, MetricKind kind, MetricUnit unit, String[] labelPairs) {
@@ -80,6 +85,40 @@ final class RecordEncoder {
       MetricUnit unit,
       String[] labelPairs,
       double[] bounds) {
+    return encode(handle, name, kind, unit, labelPairs, bounds, null, 0);
+  }
+
+  /**
+   * Encodes an own register record: a register record, then the view and the HELP text.
+   *
+   * @param view {@link RecordDescriptor#VIEW_CLUSTER} or {@link RecordDescriptor#VIEW_INSTANCE}
+   * @return the record, or {@code null} when a field breaks a limit of {@link RecordDescriptor}
+   */
+  static UnsafeBuffer encodeOwnRegister(
+      long handle,
+      String name,
+      MetricKind kind,
+      MetricUnit unit,
+      String[] labelPairs,
+      double[] bounds,
+      String help,
+      int view) {
+    if (help == null || view != VIEW_CLUSTER && view != VIEW_INSTANCE) {
+      return null;
+    }
+    return encode(handle, name, kind, unit, labelPairs, bounds, help, view);
+  }
+
+  /** A register record; an own one when {@code help} is not null. */
+  private static UnsafeBuffer encode(
+      long handle,
+      String name,
+      MetricKind kind,
+      MetricUnit unit,
+      String[] labelPairs,
+      double[] bounds,
+      String help,
+      int view) {
     boolean bucketed = kind == MetricKind.BUCKETED_HISTOGRAM;
     if (bucketed != (bounds != null) || bucketed && bounds.length > MAX_BOUNDS) {
       return null;
@@ -112,6 +151,13 @@ final class RecordEncoder {
     if (bucketed) {
       length += Short.BYTES + bounds.length * Double.BYTES;
     }
+    byte[] helpBytes = help == null ? null : help.getBytes(StandardCharsets.UTF_8);
+    if (helpBytes != null) {
+      if (helpBytes.length > MAX_HELP_LENGTH) {
+        return null;
+      }
+      length += Byte.BYTES + Short.BYTES + helpBytes.length;
+    }
     if (length > MAX_REGISTER_LENGTH) {
       return null;
     }
@@ -135,6 +181,11 @@ final class RecordEncoder {
         record.putDouble(at, b);
         at += Double.BYTES;
       }
+    }
+    if (helpBytes != null) {
+      record.putByte(at, (byte) view);
+      record.putShort(at + Byte.BYTES, (short) helpBytes.length);
+      record.putBytes(at + Byte.BYTES + Short.BYTES, helpBytes);
     }
     return record;
   }

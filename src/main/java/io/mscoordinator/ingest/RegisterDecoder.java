@@ -8,9 +8,9 @@ import java.nio.charset.StandardCharsets;
 import org.agrona.DirectBuffer;
 
 /**
- * Reads a REGISTER record of {@link RecordDescriptor}, checking every length against the record's
- * bounds. Confined to the thread that calls {@link #wrap} (the ingest agent); it allocates the
- * decoded strings, which is fine because registration is rare.
+ * Reads a REGISTER or REGISTER_OWN record of {@link RecordDescriptor}, checking every length
+ * against the record's bounds. Confined to the thread that calls {@link #wrap} (the ingest agent);
+ * it allocates the decoded strings, which is fine because registration is rare.
  */
 final class RegisterDecoder {
   long handle;
@@ -22,12 +22,30 @@ final class RegisterDecoder {
   /** The bounds of a bucketed histogram; {@code null} for other kinds. */
   double[] bounds;
 
+  /** An own registration's HELP text; {@code null} for a REGISTER. */
+  String help;
+
+  /** An own registration's view ({@link RecordDescriptor#VIEW_CLUSTER} for a REGISTER). */
+  int view;
+
   /**
-   * Decodes the record at {@code index} of {@code length} bytes.
+   * Decodes the REGISTER record at {@code index} of {@code length} bytes.
    *
    * @return false when the record is malformed (fields then undefined)
    */
   boolean wrap(DirectBuffer buffer, int index, int length) {
+    return wrap(buffer, index, length, false);
+  }
+
+  /**
+   * Decodes the REGISTER ({@code own} false) or REGISTER_OWN record at {@code index} of {@code
+   * length} bytes.
+   *
+   * @return false when the record is malformed (fields then undefined)
+   */
+  boolean wrap(DirectBuffer buffer, int index, int length, boolean own) {
+    help = null;
+    view = VIEW_CLUSTER;
     if (length < NAME_OFFSET || length > MAX_REGISTER_LENGTH) {
       return false;
     }
@@ -76,6 +94,19 @@ final class RegisterDecoder {
         bounds[i] = buffer.getDouble(at);
         at += Double.BYTES;
       }
+    }
+    if (own) {
+      if (at + Byte.BYTES + Short.BYTES > end) {
+        return false;
+      }
+      view = buffer.getByte(at);
+      int h = buffer.getShort(at + Byte.BYTES) & 0xFFFF;
+      at += Byte.BYTES + Short.BYTES;
+      if (view != VIEW_CLUSTER && view != VIEW_INSTANCE || h > MAX_HELP_LENGTH || at + h > end) {
+        return false;
+      }
+      help = buffer.getStringWithoutLengthUtf8(at, h);
+      at += h;
     }
     return at == end;
   }

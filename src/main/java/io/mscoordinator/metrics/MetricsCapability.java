@@ -12,19 +12,23 @@ import java.util.List;
 
 /**
  * The metrics engine as a capability: the ingest core's lifecycle, its families in {@code /metrics}
- * (the engine series the store holds, then the core's own ingest figures) and its liveness (the
- * ingest agent's thread).
+ * (the store's cluster view: engine series and the coordinator's own series such as the data
+ * plane's request timings per model; then the core's own ingest figures), in {@code
+ * /metrics/instances} (the store's instance view: the coordinator's own series per instance) and
+ * its liveness (the ingest agent's thread).
  *
  * <p>Threadsafe after construction; see {@link MetricsCore} for the agent thread.
  */
 public final class MetricsCapability implements Capability {
   private final MetricsCore core;
   private final List<FamilySource> families;
+  private final List<FamilySource> instanceFamilies;
 
   private MetricsCapability(MetricsCore core) {
     this.core = core;
     this.families =
         List.of(new SnapshotFamilySource(core::snapshot), new IngestFamilySource(core.counters()));
+    this.instanceFamilies = List.of(SnapshotFamilySource.instanceView(core::snapshot));
   }
 
   /** Starts the core (its ring file, its agent thread) with {@code settings}. */
@@ -53,6 +57,11 @@ public final class MetricsCapability implements Capability {
   }
 
   @Override
+  public List<FamilySource> instanceFamilies() {
+    return instanceFamilies;
+  }
+
+  @Override
   public boolean alive() {
     return core.alive();
   }
@@ -61,6 +70,16 @@ public final class MetricsCapability implements Capability {
   public byte[] render(ExpositionFormat format) {
     ExpositionWriter writer = format.newWriter();
     writer.render(families);
+    return Arrays.copyOf(writer.array(), writer.length());
+  }
+
+  /**
+   * Renders this capability's instance families alone, as {@code /metrics/instances} would; for
+   * tests and tools.
+   */
+  public byte[] renderInstances(ExpositionFormat format) {
+    ExpositionWriter writer = format.newWriter();
+    writer.render(instanceFamilies);
     return Arrays.copyOf(writer.array(), writer.length());
   }
 

@@ -1,32 +1,30 @@
 package io.mscoordinator.scrape;
 
 import io.mscoordinator.capability.Capability;
-import io.mscoordinator.capability.Routes;
-import io.mscoordinator.capability.SharedListener;
 import io.mscoordinator.client.OutboundClient;
 import io.mscoordinator.cluster.InstanceRegistry;
 import io.mscoordinator.cluster.InstanceSignals;
 import io.mscoordinator.exposition.FamilySource;
-import io.mscoordinator.metrics.MetricsHandler;
 import java.util.List;
 
 /**
  * Node scraping as a capability: every online instance's {@code /metrics} scraped and merged,
  * served in {@code /metrics} as the cluster view (which refuses the body in strict mode while a
- * node fails) and at {@code /metrics/instances} as the per-instance view, apart so that no body
- * counts a node twice.
+ * node fails) and in {@code /metrics/instances} as the per-instance view ({@link
+ * #instanceFamilies}; the route is {@code metrics.MetricsEndpoint}'s), apart so that no body counts
+ * a node twice.
  *
  * <p>Threadsafe after construction; see {@link NodeScraper} for its threads.
  */
 public final class ScrapeCapability implements Capability {
   private final NodeScraper scraper;
   private final List<FamilySource> families;
-  private final MetricsHandler instances;
+  private final List<FamilySource> instances;
 
   private ScrapeCapability(NodeScraper scraper) {
     this.scraper = scraper;
     this.families = List.of(ScrapeFamilySource.cluster(scraper::snapshot));
-    this.instances = new MetricsHandler(List.of(ScrapeFamilySource.instances(scraper::snapshot)));
+    this.instances = List.of(ScrapeFamilySource.instances(scraper::snapshot));
   }
 
   /**
@@ -59,15 +57,13 @@ public final class ScrapeCapability implements Capability {
   }
 
   @Override
-  public void routing(SharedListener listener, Routes routes) {
-    if (listener != SharedListener.STATUS) {
-      routes.get("/metrics/instances", instances);
-    }
+  public List<FamilySource> families() {
+    return families;
   }
 
   @Override
-  public List<FamilySource> families() {
-    return families;
+  public List<FamilySource> instanceFamilies() {
+    return instances;
   }
 
   @Override

@@ -11,6 +11,7 @@ import org.HdrHistogram.Histogram;
  */
 public final class MetricsSnapshot {
   private final List<FamilySnapshot> families;
+  private final List<FamilySnapshot> instanceFamilies;
   private final long[] values;
   private final Histogram[] histograms;
   private final long[][] buckets;
@@ -18,23 +19,50 @@ public final class MetricsSnapshot {
 
   MetricsSnapshot(
       List<FamilySnapshot> families,
+      List<FamilySnapshot> instanceFamilies,
       long[] values,
       Histogram[] histograms,
       long[][] buckets,
       long eventsApplied) {
     this.families = families;
+    this.instanceFamilies = instanceFamilies;
     this.values = values;
     this.histograms = histograms;
     this.buckets = buckets;
     this.eventsApplied = eventsApplied;
   }
 
-  /** Families sorted by name. */
+  /**
+   * The cluster view, what {@code /metrics} serves: families sorted by name, every series but the
+   * instance view's.
+   */
   public List<FamilySnapshot> families() {
     return families;
   }
 
-  /** The family with this name, or {@code null}. For tests and lookups, not for rendering. */
+  /**
+   * The instance view, what {@code /metrics/instances} serves: the coordinator's own series of one
+   * instance each ({@link SeriesStore#registerOwn} with {@code instanceView}), families sorted by
+   * name. A family name may be in both views; a series is in one only.
+   */
+  public List<FamilySnapshot> instanceFamilies() {
+    return instanceFamilies;
+  }
+
+  /** The instance view's family with this name, or {@code null}. For tests and lookups. */
+  public FamilySnapshot instanceFamily(String name) {
+    for (FamilySnapshot f : instanceFamilies) {
+      if (f.name().equals(name)) {
+        return f;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The cluster view's family with this name, or {@code null}. For tests and lookups, not for
+   * rendering.
+   */
   public FamilySnapshot family(String name) {
     for (FamilySnapshot f : families) {
       if (f.name().equals(name)) {

@@ -42,6 +42,14 @@ import org.agrona.concurrent.UnsafeBuffer;
  * in a {@code long[]} with the bounds its family was registered with (the sender's) and its double
  * sum in its value slot; {@link #freeze()} copies the counts of those that changed.
  *
+ * <p>Two views: every series belongs to the cluster view ({@code /metrics}) except the
+ * coordinator's own per-instance series ({@link #registerOwn} with {@code instanceView}), which
+ * belong to the instance view ({@code /metrics/instances}) only. The data plane records a timing
+ * into a model's series in the cluster view and into the instance's series in the instance view, so
+ * that a {@code sum()} over either body counts each request once. Names starting with {@link
+ * #RESERVED_PREFIX} are the coordinator's own: {@link #register} refuses them, {@link #registerOwn}
+ * requires them.
+ *
  * <p>Interning (name plus sorted labels to a slot) and family bookkeeping allocate, but only when a
  * series is registered; {@link #counterAdd}, {@link #gaugeSet} and {@link #histogramRecord}
  * allocate nothing (an HdrHistogram may grow its counts array when a sample exceeds the range seen
@@ -74,12 +82,11 @@ public final class SeriesStore {
   private final long[][] bucketCounts;
   private final long[][] bucketUppers;
   private final Map<String, Integer> interned = new HashMap<>();
-  private final TreeMap<String, FamilyState> families = new TreeMap<>();
-  private final Set<String> takenNames = new HashSet<>();
+  private final View cluster = new View("");
+  private final View instances = new View("\u0001");
   private int count;
   private long eventsApplied;
   private boolean structureChanged = true;
-  private List<FamilySnapshot> frozenFamilies = List.of();
   private Histogram[] frozenHistograms = new Histogram[0];
   private long[][] frozenBuckets = new long[0][];
   private MetricsSnapshot last;
@@ -125,17 +132,61 @@ public final class SeriesStore {
   /**
    * As {@link #register(String, MetricKind, MetricUnit, String[])}, for every kind: a {@link
    * MetricKind#BUCKETED_HISTOGRAM} names its bounds, which are its family's: the first series fixes
-   * them, and a series with other bounds is refused as a conflict.
+   * them, and a series with other bounds is refused as a conflict. A name starting with {@link
+   * #RESERVED_PREFIX} is refused: see {@link #registerOwn}.
    *
    * @param bounds strictly increasing finite upper bounds without +Inf, for a bucketed histogram
    *     only (else {@code null})
    */
   public int register(
       String name, MetricKind kind, MetricUnit unit, String[] labelPairs, double[] bounds) {
+    if (name == null || name.startsWith(RESERVED_PREFIX)) {
+      return REFUSED_INVALID;
+    }
+    return intern(name, kind, unit, labelPairs, bounds, null, cluster);
+  }
+
+  /**
+   * Interns one of the coordinator's own series: its name must start with {@link #RESERVED_PREFIX},
+   * which {@link #register} refuses so that no other process forges the coordinator's families (the
+   * ingest agent calls this only for the in-process producer's own registrations). No catalog
+   * lookup and no name rewriting but the counter's {@code _total}.
+   *
+   * @param help the family's HELP text; the first registration of the family sets it
+   * @param instanceView true: the series belongs to the instance view ({@link
+   *     MetricsSnapshot#instanceFamilies()}, served in {@code /metrics/instances}), false: to the
+   *     cluster view ({@link MetricsSnapshot#families()}, served in {@code /metrics}). A family may
+   *     have series in both views, with the same kind and unit; each series is in one view only
+   * @return the slot, or one of the negative {@code REFUSED_*} codes
+   */
+  public int registerOwn(
+      String name,
+      MetricKind kind,
+      MetricUnit unit,
+      String[] labelPairs,
+      double[] bounds,
+      String help,
+      boolean instanceView) {
+    if (name == null || !name.startsWith(RESERVED_PREFIX) || help == null) {
+      return REFUSED_INVALID;
+    }
+    return intern(name, kind, unit, labelPairs, bounds, help, instanceView ? instances : cluster);
+  }
+
+  /** Interns a series into {@code view}; {@code help} is null for a producer's series. */
+  private int intern(
+      String name,
+      MetricKind kind,
+      MetricUnit unit,
+      String[] labelPairs,
+      double[] bounds,
+      String help,
+      View view) {
+    boolean own = help != null;
     if (!Names.isMetricName(name)
-        || name.startsWith(RESERVED_PREFIX)
         || kind == null
         || unit == null
+        || labelPairs == null
         || labelPairs.length % 2 != 0
         || (kind == MetricKind.BUCKETED_HISTOGRAM) != (bounds != null)
         || bounds != null && !validBounds(bounds)) {
@@ -143,7 +194,7 @@ public final class SeriesStore {
     }
     String family = name;
     String[] pairs = labelPairs;
-    int dpBase = KsanaCatalog.dataParallelBase(name);
+    int dpBase = own ? -1 : KsanaCatalog.dataParallelBase(name);
     if (dpBase > 0) {
       family = name.substring(0, dpBase);
       pairs = Arrays.copyOf(labelPairs, labelPairs.length + 2);
@@ -157,9 +208,9 @@ public final class SeriesStore {
     if (sorted == null) {
       return REFUSED_INVALID;
     }
-    String key = identity(family, sorted);
+    String key = view.keyPrefix + identity(family, sorted);
     Integer existing = interned.get(key);
-    FamilyState state = families.get(family);
+    FamilyState state = view.families.get(family);
     if (existing != null) {
       return kinds[existing] == kind.code()
               && (bounds == null || Arrays.equals(bounds, state.bounds))
@@ -167,30 +218,35 @@ public final class SeriesStore {
           : REFUSED_CONFLICT;
     }
     if (state == null) {
-      KsanaCatalog.Entry entry = KsanaCatalog.lookup(family);
+      KsanaCatalog.Entry entry = own ? null : KsanaCatalog.lookup(family);
       if (entry != null && !compatible(entry.kind(), kind)) {
+        return REFUSED_CONFLICT;
+      }
+      MetricUnit resolved = entry != null ? entry.unit() : MetricUnit.resolve(unit, family);
+      FamilyState twin = (view == cluster ? instances : cluster).families.get(family);
+      if (twin != null && (twin.kind != kind || twin.unit != resolved)) {
         return REFUSED_CONFLICT;
       }
       List<String> names = sampleNames(family, kind);
       for (String taken : names) {
-        if (takenNames.contains(taken)) {
+        if (view.takenNames.contains(taken)) {
           return REFUSED_CONFLICT;
         }
       }
       if (count >= limit) {
         return REFUSED_LIMIT;
       }
-      MetricUnit resolved = entry != null ? entry.unit() : MetricUnit.resolve(unit, family);
       double[] override = bucketOverrides.get(family);
       double[] familyBounds =
           bounds != null
               ? bounds.clone()
-              : override != null ? override.clone() : resolved.defaultBounds();
-      state =
-          new FamilyState(
-              family, kind, resolved, entry != null ? entry.help() : UNKNOWN_HELP, familyBounds);
-      takenNames.addAll(names);
-      families.put(family, state);
+              : twin != null
+                  ? twin.bounds
+                  : override != null ? override.clone() : resolved.defaultBounds();
+      String familyHelp = own ? help : entry != null ? entry.help() : UNKNOWN_HELP;
+      state = new FamilyState(family, kind, resolved, familyHelp, familyBounds);
+      view.takenNames.addAll(names);
+      view.families.put(family, state);
     } else if (state.kind != kind || bounds != null && !Arrays.equals(bounds, state.bounds)) {
       return REFUSED_CONFLICT;
     }
@@ -364,11 +420,8 @@ public final class SeriesStore {
       return last;
     }
     if (structureChanged) {
-      List<FamilySnapshot> list = new ArrayList<>(families.size());
-      for (FamilyState state : families.values()) {
-        list.add(state.snapshot());
-      }
-      frozenFamilies = Collections.unmodifiableList(list);
+      cluster.freeze();
+      instances.freeze();
       structureChanged = false;
     }
     long[] copy = new long[count];
@@ -389,7 +442,8 @@ public final class SeriesStore {
     }
     frozenHistograms = frozen;
     frozenBuckets = buckets;
-    last = new MetricsSnapshot(frozenFamilies, copy, frozen, buckets, eventsApplied);
+    last =
+        new MetricsSnapshot(cluster.frozen, instances.frozen, copy, frozen, buckets, eventsApplied);
     return last;
   }
 
@@ -432,6 +486,31 @@ public final class SeriesStore {
       sb.append('\0').append(labels.name(i)).append('\0').append(labels.value(i));
     }
     return sb.toString();
+  }
+
+  /**
+   * The families of one view (cluster: {@code /metrics}; instance: {@code /metrics/instances}) and
+   * the sample names they take. Agent-confined.
+   */
+  private static final class View {
+    /** Prepended to the identity of a series of this view, so that the views never share one. */
+    final String keyPrefix;
+
+    final TreeMap<String, FamilyState> families = new TreeMap<>();
+    final Set<String> takenNames = new HashSet<>();
+    List<FamilySnapshot> frozen = List.of();
+
+    View(String keyPrefix) {
+      this.keyPrefix = keyPrefix;
+    }
+
+    void freeze() {
+      List<FamilySnapshot> list = new ArrayList<>(families.size());
+      for (FamilyState state : families.values()) {
+        list.add(state.snapshot());
+      }
+      frozen = Collections.unmodifiableList(list);
+    }
   }
 
   /** Agent-confined bookkeeping of one family; {@link #snapshot()} makes the immutable view. */

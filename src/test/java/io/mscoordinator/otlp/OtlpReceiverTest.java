@@ -3,6 +3,7 @@ package io.mscoordinator.otlp;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
 import io.mscoordinator.TestCoordinators;
@@ -317,6 +318,26 @@ class OtlpReceiverTest {
       assertThat(res.body(), containsString("\"rejectedDataPoints\":\"1\""));
       assertThat(res.body(), containsString("invalid=1"));
       assertThat(Samples.scrape(c), is(Map.of("c", 2.0)));
+    }
+  }
+
+  @Test
+  void shouldRefuseTheCoordinatorsOwnFamilyNamesFromAnEngine() {
+    String body =
+        "{\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"name\":"
+            + "\"ms_coordinator_requests_in_flight\",\"gauge\":{\"dataPoints\":"
+            + "[{\"asInt\":\"999\"}]}}]}]}]}";
+    try (Coordinator c = TestCoordinators.startShipped()) {
+      HttpResponse<String> res =
+          TestCoordinators.otlp(c).post("/v1/metrics", body.getBytes(StandardCharsets.UTF_8), JSON);
+
+      assertThat(res.statusCode(), is(200));
+      String metrics = TestCoordinators.manage(c).get("/metrics").body();
+      assertThat(metrics, not(containsString("ms_coordinator_requests_in_flight 999")));
+      assertThat(
+          Samples.of(metrics).get("ms_coordinator_series_refused_total{reason=\"invalid\"}"),
+          is(1.0));
+      assertThat(Samples.scrape(c), is(Map.of()));
     }
   }
 

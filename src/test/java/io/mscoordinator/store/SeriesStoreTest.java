@@ -152,4 +152,40 @@ class SeriesStoreTest {
       }
     }
   }
+
+  @Test
+  void shouldRefuseReservedNamesInAPlainRegistrationAndRequireThemInAnOwnOne() {
+    String[] labels = {"model_name", "m"};
+    assertThat(
+        store.register(
+            "ms_coordinator_x_seconds", MetricKind.HISTOGRAM, MetricUnit.SECONDS, labels),
+        is(SeriesStore.REFUSED_INVALID));
+    assertThat(
+        store.registerOwn(
+            "x_seconds", MetricKind.HISTOGRAM, MetricUnit.SECONDS, labels, null, "X.", false),
+        is(SeriesStore.REFUSED_INVALID));
+    assertThat(store.size(), is(0));
+  }
+
+  @Test
+  void shouldKeepTheSameLabelsInTheTwoViewsAsTwoSeries() {
+    String name = "ms_coordinator_x_seconds";
+    String[] labels = {"instance_id", "1"};
+    int cluster =
+        store.registerOwn(
+            name, MetricKind.HISTOGRAM, MetricUnit.SECONDS, labels, null, "X.", false);
+    int instance =
+        store.registerOwn(name, MetricKind.HISTOGRAM, MetricUnit.SECONDS, labels, null, "X.", true);
+    assertThat(cluster, not(instance));
+    store.histogramRecord(instance, 5);
+
+    MetricsSnapshot snapshot = store.freeze();
+    assertThat(snapshot.family(name).slot(0), is(cluster));
+    assertThat(snapshot.instanceFamily(name).slot(0), is(instance));
+    assertThat(snapshot.histogram(cluster).getTotalCount(), is(0L));
+    assertThat(snapshot.histogram(instance).getTotalCount(), is(1L));
+    assertThat(
+        store.registerOwn(name, MetricKind.HISTOGRAM, MetricUnit.SECONDS, labels, null, "X.", true),
+        is(instance));
+  }
 }
