@@ -87,7 +87,7 @@ final class Connection implements Runnable {
     } catch (IOException e) {
       // The peer went, a fault cut the connection, or the engine is closing: nothing to answer.
     } finally {
-      engine.connectionEnded(this, socket);
+      engine.connectionEnded(socket);
     }
   }
 

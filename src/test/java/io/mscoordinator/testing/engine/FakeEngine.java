@@ -490,7 +490,7 @@ public final class FakeEngine implements AutoCloseable {
     }
   }
 
-  void connectionEnded(Connection connection, Socket socket) {
+  void connectionEnded(Socket socket) {
     synchronized (this) {
       sockets.remove(socket);
     }

@@ -14,6 +14,7 @@ import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.mscoordinator.testing.ReferenceTools;
 import io.mscoordinator.testing.Samples;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
@@ -36,6 +37,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class FakeEngineTest {
   private static final Duration WITHIN = Duration.ofSeconds(10);
@@ -385,6 +388,14 @@ class FakeEngineTest {
         s.get("vllm:time_to_first_token_seconds_bucket{le=\"+Inf\",model_name=\"llama\"}"),
         is(1.0));
     assertThat(s.containsKey("num_requests_running{model_name=\"llama\"}"), is(false));
+  }
+
+  @ParameterizedTest
+  @EnumSource(FakeEngine.MetricsFlavour.class)
+  void shouldWriteMetricsThatPromtoolParses(FakeEngine.MetricsFlavour flavour) throws Exception {
+    start(FakeEngine.Options.defaults().withFlavour(flavour).withModel("a \"quoted\" model"));
+    post("/generate", "{\"inputs\":\"x\"}");
+    ReferenceTools.assertPromtoolParses(get("/metrics").body().getBytes(StandardCharsets.UTF_8));
   }
 
   // --- timing ---
