@@ -35,6 +35,7 @@ final class Connection implements Runnable {
   private final long number;
   private InputStream in;
   private OutputStream out;
+  private Log current;
 
   Connection(FakeEngine engine, Socket socket, long number) {
     this.engine = engine;
@@ -96,6 +97,7 @@ final class Connection implements Runnable {
     FaultRule rule = engine.takeFault(request);
     Plan plan = engine.dialects().plan(request);
     Log log = new Log(request, rule == null ? null : rule.fault());
+    current = log;
     CountDownLatch stop = new CountDownLatch(1);
     String reqId = request.reqId().orElse(null);
     if (reqId != null) {
@@ -342,6 +344,9 @@ final class Connection implements Runnable {
       h.append("Connection: close\r\n");
     }
     h.append("\r\n");
+    if (current != null && current.headNanos == 0) {
+      current.headNanos = System.nanoTime();
+    }
     out.write(h.toString().getBytes(StandardCharsets.ISO_8859_1));
   }
 
@@ -369,6 +374,7 @@ final class Connection implements Runnable {
     int status;
     boolean chunked;
     boolean complete;
+    long headNanos;
 
     Log(SeenRequest request, Fault fault) {
       this.request = request;
@@ -376,7 +382,8 @@ final class Connection implements Runnable {
     }
 
     WrittenAnswer done() {
-      return new WrittenAnswer(request, status, chunked, List.copyOf(chunks), complete, fault);
+      return new WrittenAnswer(
+          request, status, chunked, List.copyOf(chunks), complete, fault, headNanos);
     }
   }
 

@@ -316,6 +316,13 @@ public final class FakeEngine implements AutoCloseable {
     return records;
   }
 
+  /**
+   * The generations holding one of the capacity's slots now (what {@code /metrics} calls running).
+   */
+  public int running() {
+    return load.running();
+  }
+
   /** The requests waiting for capacity now. */
   public int waiting() {
     return load.waiting();

@@ -443,21 +443,24 @@ class FakeEngineTest {
                   .POST(HttpRequest.BodyPublishers.ofString("{\"inputs\":\"x\"}"))
                   .build(),
               HttpResponse.BodyHandlers.ofString()));
-      engine.records().awaitRequests(pending.size(), WITHIN);
-      io.mscoordinator.Eventually.poll(engine::waiting, w -> w == pending.size() - 1, WITHIN);
+      int waiting = pending.size() - 1;
+      io.mscoordinator.Eventually.poll(
+          () -> engine.running() * 100 + engine.waiting(), v -> v == 100 + waiting, WITHIN);
     }
-    // Stopping the waiting ones first must not let them overtake: each runs its own first token
-    // after the one before it ends.
-    post("/v2/models/llama/stopInfer", "{\"id\":\"a\"}");
-    pending.get(0).get();
-    post("/v2/models/llama/stopInfer", "{\"id\":\"b\"}");
-    pending.get(1).get();
+    assertThat(engine.running(), is(1));
+    assertThat(engine.waiting(), is(2));
+    // The waiting ones are stopped first: they must still run in arrival order once "a" ends.
     post("/v2/models/llama/stopInfer", "{\"id\":\"c\"}");
-    pending.get(2).get();
+    post("/v2/models/llama/stopInfer", "{\"id\":\"b\"}");
+    post("/v2/models/llama/stopInfer", "{\"id\":\"a\"}");
+    for (CompletableFuture<HttpResponse<String>> p : pending) {
+      assertThat(p.get().statusCode(), is(200));
+    }
     List<String> order =
-        engine.records().answers().stream()
-            .map(a -> a.request().reqId().orElse(a.request().path()))
-            .filter(id -> id.length() == 1)
+        engine.records().awaitAnswers(6, WITHIN).stream()
+            .filter(a -> a.request().path().equals("/infer"))
+            .sorted(java.util.Comparator.comparingLong(WrittenAnswer::headNanos))
+            .map(a -> a.request().reqId().orElseThrow())
             .toList();
     assertThat(order, contains("a", "b", "c"));
   }

@@ -16,6 +16,7 @@ import java.util.List;
  *     Content-Length); false when a fault, a stopped connection or {@link FakeEngine#close()} cut
  *     it
  * @param fault the fault that shaped the answer, {@code null} for a normal answer
+ * @param headNanos {@link System#nanoTime()} when the status line was written, 0 when none was
  */
 public record WrittenAnswer(
     SeenRequest request,
@@ -23,7 +24,8 @@ public record WrittenAnswer(
     boolean chunked,
     List<byte[]> chunks,
     boolean complete,
-    Fault fault) {
+    Fault fault,
+    long headNanos) {
 
   /** The body bytes the client should have received, in order: the chunks' payloads joined. */
   public byte[] body() {
