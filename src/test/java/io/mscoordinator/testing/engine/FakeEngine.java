@@ -1,0 +1,653 @@
+package io.mscoordinator.testing.engine;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A fake LLM inference node for the data plane's tests: one HTTP/1.1 listener on 127.0.0.1 serving
+ * every route of data-plane.md section 2 the way real engines answer them (OpenAI, TGI, vLLM,
+ * Triton, MindIE, the tokenizer, stopInfer, {@code /metrics} in MindIE's or vLLM's names, {@code
+ * /v1/models}, {@code /health}), with a token-timing model, a capacity, fault modes and {@link
+ * #records() records} of every request and of the exact bytes of every answer.
+ *
+ * <p>Answers are deterministic for a given request: output tokens {@code tok0 tok1 ...} (ids 1000,
+ * 1001, ...), as many as the request asks (OpenAI and vLLM {@code max_tokens}, TGI and MindIE
+ * {@code parameters.max_new_tokens}, Triton {@code parameters.max_tokens} or {@code max_tokens}),
+ * else {@link Options#outputTokens()}; ids from the {@code req-id} header (or the request's
+ * sequence); {@code created} is the engine's start second.
+ *
+ * <p>Timing: the first token comes {@code firstTokenBase + promptTokens × perPromptToken} after the
+ * request got a slot, each later one {@code interToken} after the previous one, each delay times
+ * {@code 1 ± jitter} from a seeded {@link SplittableRandom}; prompt tokens are {@code ceil(chars ×
+ * 0.22)} of the prompt's text (exact for token-id arrays). At most {@code capacity} generations run
+ * at once; the others wait in arrival order (shown as {@code num_requests_waiting}). A streaming
+ * answer's status line and headers go out with its first token, each event in its own HTTP chunk,
+ * flushed.
+ *
+ * <p>Built on plain sockets (TCP_NODELAY on accepted sockets) because the faults need bytes a web
+ * server would not write. Threads: one virtual thread accepts ({@code fake-engine-PORT-accept}),
+ * one virtual thread per connection ({@code fake-engine-PORT-conn-N}); {@link #close()} stops them
+ * all. Threadsafe: tests may set faults, read records and close from any thread.
+ */
+public final class FakeEngine implements AutoCloseable {
+
+  /** The names and layout of {@code GET /metrics}. */
+  public enum MetricsFlavour {
+    /** MindIE-LLM's: {@code num_requests_running}, {@code npu_cache_usage_perc}, ... */
+    MINDIE,
+    /** vLLM's: {@code vllm:num_requests_running}, {@code vllm:gpu_cache_usage_perc}, ... */
+    VLLM;
+
+    String contentType() {
+      return "text/plain; version=0.0.4; charset=utf-8";
+    }
+  }
+
+  /**
+   * How a fake engine behaves. Immutable; start from {@link #defaults()} and change with the {@code
+   * with*} methods.
+   *
+   * @param model the model it serves (OpenAI {@code model}, Triton path, {@code /v1/models})
+   * @param firstTokenBase the first-token delay of an empty prompt
+   * @param perPromptToken added to the first-token delay per prompt token
+   * @param interToken between two tokens
+   * @param jitter each delay is multiplied by a uniform factor in {@code [1 - jitter, 1 + jitter]}
+   * @param seed the seed of the jitter
+   * @param outputTokens output length when the request does not ask for one
+   * @param flavour the {@code /metrics} names
+   * @param capacity generations run at once; later ones wait
+   * @param port the port to bind on 127.0.0.1, 0 for any free one
+   * @param bodyLimit the largest request body read, in bytes; larger gets 400
+   */
+  public record Options(
+      String model,
+      Duration firstTokenBase,
+      Duration perPromptToken,
+      Duration interToken,
+      double jitter,
+      long seed,
+      int outputTokens,
+      MetricsFlavour flavour,
+      int capacity,
+      int port,
+      int bodyLimit) {
+
+    public Options {
+      if (model == null || model.isEmpty()) {
+        throw new IllegalArgumentException("fake engine model empty");
+      }
+      for (Duration d : List.of(firstTokenBase, perPromptToken, interToken)) {
+        if (d.isNegative()) {
+          throw new IllegalArgumentException("fake engine delay negative: delay=" + d);
+        }
+      }
+      if (!(jitter >= 0 && jitter < 1)) {
+        throw new IllegalArgumentException("fake engine jitter out of [0, 1): jitter=" + jitter);
+      }
+      if (outputTokens < 0 || capacity < 1 || port < 0 || port > 65535 || bodyLimit < 0) {
+        throw new IllegalArgumentException(
+            "fake engine option out of range: outputTokens="
+                + outputTokens
+                + " capacity="
+                + capacity
+                + " port="
+                + port
+                + " bodyLimit="
+                + bodyLimit);
+      }
+    }
+
+    /** Model {@code llama}, no delays (a fast engine), 16 tokens, MindIE metrics, capacity 64. */
+    public static Options defaults() {
+      return new Options(
+          "llama",
+          Duration.ZERO,
+          Duration.ZERO,
+          Duration.ZERO,
+          0,
+          1,
+          16,
+          MetricsFlavour.MINDIE,
+          64,
+          0,
+          16 * 1024 * 1024);
+    }
+
+    public Options withModel(String m) {
+      return new Options(
+          m,
+          firstTokenBase,
+          perPromptToken,
+          interToken,
+          jitter,
+          seed,
+          outputTokens,
+          flavour,
+          capacity,
+          port,
+          bodyLimit);
+    }
+
+    /** The timing model's three delays. */
+    public Options withTiming(Duration base, Duration perPrompt, Duration inter) {
+      return new Options(
+          model,
+          base,
+          perPrompt,
+          inter,
+          jitter,
+          seed,
+          outputTokens,
+          flavour,
+          capacity,
+          port,
+          bodyLimit);
+    }
+
+    public Options withJitter(double fraction, long withSeed) {
+      return new Options(
+          model,
+          firstTokenBase,
+          perPromptToken,
+          interToken,
+          fraction,
+          withSeed,
+          outputTokens,
+          flavour,
+          capacity,
+          port,
+          bodyLimit);
+    }
+
+    public Options withOutputTokens(int n) {
+      return new Options(
+          model,
+          firstTokenBase,
+          perPromptToken,
+          interToken,
+          jitter,
+          seed,
+          n,
+          flavour,
+          capacity,
+          port,
+          bodyLimit);
+    }
+
+    public Options withFlavour(MetricsFlavour f) {
+      return new Options(
+          model,
+          firstTokenBase,
+          perPromptToken,
+          interToken,
+          jitter,
+          seed,
+          outputTokens,
+          f,
+          capacity,
+          port,
+          bodyLimit);
+    }
+
+    public Options withCapacity(int n) {
+      return new Options(
+          model,
+          firstTokenBase,
+          perPromptToken,
+          interToken,
+          jitter,
+          seed,
+          outputTokens,
+          flavour,
+          n,
+          port,
+          bodyLimit);
+    }
+
+    public Options withPort(int p) {
+      return new Options(
+          model,
+          firstTokenBase,
+          perPromptToken,
+          interToken,
+          jitter,
+          seed,
+          outputTokens,
+          flavour,
+          capacity,
+          p,
+          bodyLimit);
+    }
+
+    public Options withBodyLimit(int bytes) {
+      return new Options(
+          model,
+          firstTokenBase,
+          perPromptToken,
+          interToken,
+          jitter,
+          seed,
+          outputTokens,
+          flavour,
+          capacity,
+          port,
+          bytes);
+    }
+
+    /** The nominal (unjittered) first-token delay of a prompt, in ms. */
+    double firstTokenDelayMillis(int promptTokens) {
+      return (firstTokenBase.toNanos() + promptTokens * perPromptToken.toNanos()) / 1e6;
+    }
+  }
+
+  private final Options options;
+  private final int port;
+  private final EngineRecords records = new EngineRecords();
+  private final EngineLoad load;
+  private final Dialects dialects;
+  private final AtomicLong sequence = new AtomicLong();
+  private final AtomicLong connectionNumbers = new AtomicLong();
+  private final SplittableRandom random;
+  private final Map<String, CountDownLatch> stops = new ConcurrentHashMap<>();
+  private final Map<String, Rule> faults = new HashMap<>();
+  // Guarded by this: the listener, the open sockets and the threads, so that close() and refuse()
+  // see every connection the accept loop registered.
+  private ServerSocket listener;
+  private final Set<Socket> sockets = new java.util.HashSet<>();
+  private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+  private boolean closed;
+
+  private FakeEngine(Options options) throws IOException {
+    this.options = options;
+    this.random = new SplittableRandom(options.seed());
+    this.load = new EngineLoad(options);
+    this.dialects =
+        new Dialects(options, Instant.now().getEpochSecond(), load::render, this::stopInfer);
+    this.listener = bind(options.port());
+    this.port = listener.getLocalPort();
+    startAcceptor(listener);
+  }
+
+  /** Starts an engine with {@link Options#defaults()}. */
+  public static FakeEngine start() {
+    return start(Options.defaults());
+  }
+
+  /** Starts an engine listening on 127.0.0.1. */
+  public static FakeEngine start(Options options) {
+    try {
+      return new FakeEngine(options);
+    } catch (IOException e) {
+      throw new UncheckedIOException("fake engine could not bind: port=" + options.port(), e);
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** {@code http://127.0.0.1:PORT} */
+  public URI url() {
+    return URI.create("http://127.0.0.1:" + port);
+  }
+
+  public Options options() {
+    return options;
+  }
+
+  /** What the engine saw and wrote. */
+  public EngineRecords records() {
+    return records;
+  }
+
+  /**
+   * The generations holding one of the capacity's slots now (what {@code /metrics} calls running).
+   */
+  public int running() {
+    return load.running();
+  }
+
+  /** The requests waiting for capacity now. */
+  public int waiting() {
+    return load.waiting();
+  }
+
+  /**
+   * Applies {@code rule} from now on, replacing the rule for the same path (or the every-path rule
+   * when {@code rule.path()} is null); a path's rule wins over the every-path one. {@link
+   * Fault#REFUSE} acts at once instead: see {@link #refuse()}.
+   */
+  public void fault(FaultRule rule) {
+    if (rule.fault() == Fault.REFUSE) {
+      refuse();
+      return;
+    }
+    synchronized (faults) {
+      faults.put(rule.path() == null ? "" : rule.path(), new Rule(rule));
+    }
+  }
+
+  /** {@code fault} on every request but the probes, until changed. */
+  public void fault(Fault fault) {
+    fault(FaultRule.of(fault));
+  }
+
+  /** Removes every fault rule (a refused listener stays refused until {@link #resume()}). */
+  public void clearFaults() {
+    synchronized (faults) {
+      faults.clear();
+    }
+  }
+
+  /**
+   * Closes the listening socket, so that connects are refused, and every open connection (as when
+   * the engine's process is gone).
+   */
+  public synchronized void refuse() {
+    if (closed || listener.isClosed()) {
+      return;
+    }
+    closeQuietly(listener);
+    sockets.forEach(FakeEngine::closeQuietly);
+  }
+
+  /** Binds the same port again after {@link #refuse()}; does nothing when listening. */
+  public synchronized void resume() {
+    if (closed) {
+      throw new IllegalStateException("fake engine closed: port=" + port);
+    }
+    if (!listener.isClosed()) {
+      return;
+    }
+    try {
+      listener = bind(port);
+    } catch (IOException e) {
+      throw new UncheckedIOException("fake engine could not bind again: port=" + port, e);
+    }
+    startAcceptor(listener);
+  }
+
+  /** Forgets the records and clears the faults. */
+  public void reset() {
+    clearFaults();
+    records.reset();
+  }
+
+  /**
+   * Closes the listener and every open connection and waits for every thread the engine started to
+   * end; idempotent.
+   *
+   * @throws IllegalStateException when a thread is still alive 10 s later
+   */
+  @Override
+  public void close() {
+    List<Thread> started;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      closeQuietly(listener);
+      sockets.forEach(FakeEngine::closeQuietly);
+      started = new ArrayList<>(threads);
+    }
+    started.forEach(Thread::interrupt);
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    for (Thread t : started) {
+      try {
+        t.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    List<String> alive = started.stream().filter(Thread::isAlive).map(Thread::getName).toList();
+    if (!alive.isEmpty()) {
+      throw new IllegalStateException(
+          "fake engine threads still alive after close: threads=" + alive);
+    }
+  }
+
+  /** The threads this engine started that have not ended yet. */
+  List<Thread> threads() {
+    return List.copyOf(threads);
+  }
+
+  // --- for the connections ---
+
+  EngineLoad load() {
+    return load;
+  }
+
+  Dialects dialects() {
+    return dialects;
+  }
+
+  long nextSequence() {
+    return sequence.getAndIncrement();
+  }
+
+  long firstTokenNanos(int promptTokens) {
+    return jittered(
+        options.firstTokenBase().toNanos() + promptTokens * options.perPromptToken().toNanos());
+  }
+
+  long interTokenNanos() {
+    return jittered(options.interToken().toNanos());
+  }
+
+  private long jittered(long nanos) {
+    if (nanos <= 0 || options.jitter() == 0) {
+      return nanos;
+    }
+    double u;
+    synchronized (random) {
+      u = random.nextDouble();
+    }
+    return (long) (nanos * (1 + options.jitter() * (2 * u - 1)));
+  }
+
+  /** The fault for this request, counting it against the rule's times; null for none. */
+  FaultRule takeFault(SeenRequest request) {
+    synchronized (faults) {
+      String key = faults.containsKey(request.path()) ? request.path() : "";
+      if (key.isEmpty() && Dialects.isProbe(request.method(), request.path())) {
+        return null;
+      }
+      Rule rule = faults.get(key);
+      if (rule == null) {
+        return null;
+      }
+      if (rule.left > 0 && --rule.left == 0) {
+        faults.remove(key);
+      }
+      return rule.rule;
+    }
+  }
+
+  void registerStop(String reqId, CountDownLatch stop) {
+    stops.put(reqId, stop);
+  }
+
+  void unregisterStop(String reqId, CountDownLatch stop) {
+    stops.remove(reqId, stop);
+  }
+
+  private void stopInfer(String id) {
+    records.stopInfer(id);
+    CountDownLatch stop = stops.get(id);
+    if (stop != null) {
+      stop.countDown();
+    }
+  }
+
+  void connectionEnded(Socket socket) {
+    synchronized (this) {
+      sockets.remove(socket);
+    }
+    threads.remove(Thread.currentThread());
+    records.connectionClosed();
+  }
+
+  // --- accepting ---
+
+  private static ServerSocket bind(int port) throws IOException {
+    ServerSocket s = new ServerSocket();
+    s.setReuseAddress(true);
+    s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 512);
+    return s;
+  }
+
+  private void startAcceptor(ServerSocket s) {
+    Thread t =
+        Thread.ofVirtual()
+            .name("fake-engine-" + s.getLocalPort() + "-accept")
+            .unstarted(() -> accept(s));
+    threads.add(t);
+    t.start();
+  }
+
+  private void accept(ServerSocket s) {
+    try {
+      while (true) {
+        Socket socket;
+        try {
+          socket = s.accept();
+        } catch (IOException e) {
+          return; // closed by close() or refuse()
+        }
+        synchronized (this) {
+          if (closed || s.isClosed()) {
+            closeQuietly(socket);
+            return;
+          }
+          try {
+            socket.setTcpNoDelay(true);
+          } catch (IOException e) {
+            closeQuietly(socket);
+            continue;
+          }
+          long n = connectionNumbers.getAndIncrement();
+          sockets.add(socket);
+          records.connectionOpened();
+          Thread t =
+              Thread.ofVirtual()
+                  .name("fake-engine-" + port + "-conn-" + n)
+                  .unstarted(new Connection(this, socket, n));
+          threads.add(t);
+          t.start();
+        }
+      }
+    } finally {
+      threads.remove(Thread.currentThread());
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      // closing to stop: nothing to do about a failure
+    }
+  }
+
+  /** A fault rule and how many more requests it costs ({@code -1}: until changed). */
+  private static final class Rule {
+    final FaultRule rule;
+    int left;
+
+    Rule(FaultRule rule) {
+      this.rule = rule;
+      this.left = rule.times();
+    }
+  }
+
+  /**
+   * Runs an engine by hand until Ctrl-C. Flags: {@code --port N} (default 8000), {@code --model
+   * NAME}, {@code --first-token-ms MS} (default 50), {@code --per-prompt-token-ms MS} (default
+   * 0.1), {@code --inter-token-ms MS} (default 20), {@code --jitter F}, {@code --seed N}, {@code
+   * --output-tokens N}, {@code --capacity N}, {@code --metrics mindie|vllm}.
+   */
+  public static void main(String[] args) throws InterruptedException {
+    Options o = Options.defaults().withPort(8000).withTiming(millis(50), millis(0.1), millis(20));
+    Duration base = o.firstTokenBase();
+    Duration perPrompt = o.perPromptToken();
+    Duration inter = o.interToken();
+    double jitter = 0;
+    long seed = 1;
+    for (int i = 0; i < args.length; i++) {
+      String flag = args[i];
+      if (i + 1 >= args.length) {
+        usage("flag without value: flag=" + flag);
+      }
+      String v = args[++i];
+      try {
+        switch (flag) {
+          case "--port" -> o = o.withPort(Integer.parseInt(v));
+          case "--model" -> o = o.withModel(v);
+          case "--first-token-ms" -> base = millis(Double.parseDouble(v));
+          case "--per-prompt-token-ms" -> perPrompt = millis(Double.parseDouble(v));
+          case "--inter-token-ms" -> inter = millis(Double.parseDouble(v));
+          case "--jitter" -> jitter = Double.parseDouble(v);
+          case "--seed" -> seed = Long.parseLong(v);
+          case "--output-tokens" -> o = o.withOutputTokens(Integer.parseInt(v));
+          case "--capacity" -> o = o.withCapacity(Integer.parseInt(v));
+          case "--metrics" ->
+              o = o.withFlavour(MetricsFlavour.valueOf(v.toUpperCase(java.util.Locale.ROOT)));
+          default -> usage("unknown flag: flag=" + flag);
+        }
+      } catch (IllegalArgumentException e) {
+        usage("bad value: flag=" + flag + " value=" + v + " (" + e.getMessage() + ")");
+      }
+    }
+    FakeEngine engine;
+    try {
+      engine = start(o.withTiming(base, perPrompt, inter).withJitter(jitter, seed));
+    } catch (IllegalArgumentException | UncheckedIOException e) {
+      usage(e.getMessage());
+      return;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  engine.close();
+                  stopped.countDown();
+                },
+                "fake-engine-shutdown"));
+    System.out.println(
+        "fake engine listening: url=" + engine.url() + " model=" + engine.options().model());
+    System.out.flush();
+    stopped.await();
+  }
+
+  private static Duration millis(double ms) {
+    return Duration.ofNanos((long) (ms * 1e6));
+  }
+
+  private static void usage(String problem) {
+    System.err.println("fake engine: " + problem);
+    System.err.println(
+        "usage: FakeEngine [--port N] [--model NAME] [--first-token-ms MS] [--per-prompt-token-ms MS]"
+            + " [--inter-token-ms MS] [--jitter F] [--seed N] [--output-tokens N] [--capacity N]"
+            + " [--metrics mindie|vllm]");
+    System.exit(2);
+  }
+}
