@@ -18,32 +18,33 @@ import java.util.Map;
  * A plain-socket HTTP/1.1 client for tests that must see the wire: chunk boundaries, a missing
  * final chunk, bytes that are not HTTP. One connection per instance; confined to the test thread.
  */
-final class RawHttp implements AutoCloseable {
+public final class RawHttp implements AutoCloseable {
   /**
    * A response as read: each chunk's payload on its own; {@code complete} when it ended as HTTP
    * says.
    */
-  record Response(int status, Map<String, String> headers, List<byte[]> chunks, boolean complete) {
-    byte[] body() {
+  public record Response(
+      int status, Map<String, String> headers, List<byte[]> chunks, boolean complete) {
+    public byte[] body() {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       chunks.forEach(out::writeBytes);
       return out.toByteArray();
     }
 
-    String text() {
+    public String text() {
       return new String(body(), StandardCharsets.UTF_8);
     }
 
-    List<String> chunkTexts() {
+    public List<String> chunkTexts() {
       return chunks.stream().map(c -> new String(c, StandardCharsets.UTF_8)).toList();
     }
   }
 
-  final Socket socket;
+  public final Socket socket;
   final InputStream in;
   final OutputStream out;
 
-  RawHttp(int port) throws IOException {
+  public RawHttp(int port) throws IOException {
     socket = new Socket(InetAddress.getLoopbackAddress(), port);
     socket.setSoTimeout(20_000);
     in = new BufferedInputStream(socket.getInputStream());
@@ -51,7 +52,7 @@ final class RawHttp implements AutoCloseable {
   }
 
   /** Sends a request with a Content-Length body (none when {@code body} is null). */
-  void send(String method, String path, String body, String... headers) throws IOException {
+  public void send(String method, String path, String body, String... headers) throws IOException {
     StringBuilder h = new StringBuilder();
     h.append(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: 127.0.0.1\r\n");
     for (String header : headers) {
@@ -70,13 +71,13 @@ final class RawHttp implements AutoCloseable {
   }
 
   /** Sends raw bytes as they are. */
-  void sendRaw(String bytes) throws IOException {
+  public void sendRaw(String bytes) throws IOException {
     out.write(bytes.getBytes(StandardCharsets.ISO_8859_1));
     out.flush();
   }
 
   /** Reads the status line and headers (names lower-cased). */
-  Response readHead() throws IOException {
+  public Response readHead() throws IOException {
     String status = line();
     if (status == null || !status.startsWith("HTTP/1.1 ")) {
       throw new IOException("not an HTTP status line: line=" + status);
@@ -90,12 +91,12 @@ final class RawHttp implements AutoCloseable {
   }
 
   /** Reads a whole response, or as much as comes before the connection ends. */
-  Response read() throws IOException {
+  public Response read() throws IOException {
     return readBody(readHead(), Integer.MAX_VALUE);
   }
 
   /** Reads the body of {@code head}: at most {@code maxChunks} chunks when chunked. */
-  Response readBody(Response head, int maxChunks) throws IOException {
+  public Response readBody(Response head, int maxChunks) throws IOException {
     List<byte[]> chunks = new ArrayList<>();
     String length = head.headers().get("content-length");
     if (length != null) {
@@ -124,7 +125,7 @@ final class RawHttp implements AutoCloseable {
   }
 
   /** One line without CRLF; null at end of stream. */
-  String line() throws IOException {
+  public String line() throws IOException {
     ByteArrayOutputStream l = new ByteArrayOutputStream();
     for (int b = in.read(); b != '\n'; b = in.read()) {
       if (b < 0) {
