@@ -53,7 +53,13 @@ class EventBoundariesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"data: a\n\ndata: b\n\n", "data: a\r\n\r\ndata: b\r\n\r\n", VLLM})
+  @ValueSource(
+      strings = {
+        "data: a\n\ndata: b\n\n",
+        "data: a\r\n\r\ndata: b\r\n\r\n",
+        ": ping\n\ndata: a\n\n: ping\r\n\r\ndata: b\r\r",
+        VLLM
+      })
   void shouldCountTheSameEventsWhereverTheReadsSplitThem(String stream) {
     byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
     int expected = count(stream);
@@ -85,6 +91,13 @@ class EventBoundariesTest {
     byte[] bytes = "data: a\n\ndata: b\n\n".getBytes(StandardCharsets.UTF_8);
 
     assertThat(new EventBoundaries().count(bytes, 9), is(1));
+  }
+
+  @Test
+  void shouldNotCountACommentAsAnEvent() {
+    // a keep-alive comment is not a token: it must not produce an inter-token interval
+    assertThat(count(": keep-alive\n\n"), is(0));
+    assertThat(count(": ping\r\n\r\ndata: a\r\n\r\n: ping\r\n\r\n"), is(1));
   }
 
   @Test
