@@ -217,6 +217,22 @@ class DispatcherTest {
     assertThat(placedOn(2), is(Set.of(1L, 2L)));
   }
 
+  @Test
+  void shouldKeepCountingRequestsInFlightOnAnInstanceTakenOfflineAndBack() throws Exception {
+    registry.refresh(List.of(A));
+    Placement held = dispatcher.place(request(), scheduler, 0);
+
+    registry.setOffline(List.of(1L), true);
+    // a request arrives while A is offline: the fleet without A is built
+    assertThat(scheduler.place(request(), dispatcher.fleet()), is((Placement) null));
+    registry.setOffline(List.of(1L), false);
+
+    // A has one slot and its request is still running: it must not get a second
+    assertThat(scheduler.place(request(), dispatcher.fleet()), is((Placement) null));
+    held.release();
+    assertThat(scheduler.place(request(), dispatcher.fleet()).prefill(), is(A));
+  }
+
   /** The ids of the instances {@code n} placements (each released at once) went to. */
   private Set<Long> placedOn(int n) throws Exception {
     Set<Long> ids = new HashSet<>();
