@@ -97,13 +97,16 @@ final class Dispatcher {
   private Fleet build(ClusterView view) {
     List<Instance> online = view.onlineInstances();
     Instance[] instances = online.toArray(new Instance[0]);
-    Load[] fleetLoads = new Load[instances.length];
+    // every registered instance keeps its load, online or not: requests still running on an
+    // instance taken offline must count against its capacity when it comes back
     Map<Long, Load> kept = new HashMap<>();
+    for (Instance instance : view.instances()) {
+      Load load = loads.get(instance.id());
+      kept.put(instance.id(), load != null ? load : new Load(instance.id()));
+    }
+    Load[] fleetLoads = new Load[instances.length];
     for (int i = 0; i < instances.length; i++) {
-      long id = instances[i].id();
-      Load load = loads.get(id);
-      fleetLoads[i] = load != null ? load : new Load(id);
-      kept.put(id, fleetLoads[i]);
+      fleetLoads[i] = kept.get(instances[i].id());
     }
     // a departed instance's load goes; requests still on it release into their own reference
     loads.clear();

@@ -3,13 +3,16 @@ package io.mscoordinator.dataplane;
 /**
  * Counts the ends of Server-Sent Events in a stream read in pieces: an event ends at a blank line,
  * {@code \n\n} or {@code \r\n\r\n} (and {@code \r\r}), wherever the pieces split it. A chunk is not
- * an event and an event is not a token; this only finds where events end. Confined to one request's
- * thread.
+ * an event and an event is not a token; this only finds where events end. A block of comment lines
+ * only ({@code : ping}) is not an event, as in the SSE standard. Confined to one request's thread.
  */
 final class EventBoundaries {
   // the line seen so far is empty (we are at the start of a line, right after a line end)
   private boolean lineStart = true;
   private boolean afterCr;
+  // the current line starts with ':', an SSE comment
+  private boolean comment;
+  // the event so far has a line that is not a comment
   private boolean any;
 
   /** The events that end within {@code bytes[0, n)}. */
@@ -29,8 +32,12 @@ final class EventBoundaries {
         ends += lineEnd();
       } else {
         afterCr = false;
-        lineStart = false;
-        any = true;
+        if (lineStart) {
+          comment = b == ':';
+          lineStart = false;
+        }
+        // a comment-only block (a keep-alive ": ping") is no event: it must not time a token
+        any |= !comment;
       }
     }
     return ends;
