@@ -15,12 +15,15 @@ public final class Request {
   private final String path;
   private final List<String> headers;
   private final byte[] body;
+  private final boolean resendOnStale;
 
-  private Request(String method, String path, List<String> headers, byte[] body) {
+  private Request(
+      String method, String path, List<String> headers, byte[] body, boolean resendOnStale) {
     this.method = method;
     this.path = path;
     this.headers = List.copyOf(headers);
     this.body = body;
+    this.resendOnStale = resendOnStale;
   }
 
   /** A {@code GET} of {@code path}. */
@@ -56,10 +59,11 @@ public final class Request {
    * again on a fresh connection when a kept one turns out closed.
    */
   boolean idempotent() {
-    return switch (method) {
-      case "GET", "HEAD", "PUT", "DELETE", "OPTIONS" -> true;
-      default -> false;
-    };
+    return resendOnStale
+        || switch (method) {
+          case "GET", "HEAD", "PUT", "DELETE", "OPTIONS" -> true;
+          default -> false;
+        };
   }
 
   /** Builds a {@link Request}. */
@@ -68,6 +72,7 @@ public final class Request {
     private final String path;
     private final List<String> headers = new ArrayList<>();
     private byte[] body;
+    private boolean resendOnStale;
 
     private Builder(String method, String path) {
       if (!path.startsWith("/") || !visible(path, false)) {
@@ -103,8 +108,20 @@ public final class Request {
       return this;
     }
 
+    /**
+     * Sends this request again on a fresh connection when a kept-alive one turns out closed before
+     * a byte of the response came, as an idempotent request is. For a request the server cannot
+     * have started on such a connection: one that closes an idle connection reads nothing more from
+     * it (the keep-alive race every pooling client meets). Forwarded inference requests take it, so
+     * that an instance that dropped its idle connections costs no request.
+     */
+    public Builder resendOnStaleConnection() {
+      this.resendOnStale = true;
+      return this;
+    }
+
     public Request build() {
-      return new Request(method, path, headers, body);
+      return new Request(method, path, headers, body, resendOnStale);
     }
 
     /** Visible ASCII (and blanks when allowed): nothing that could end a line or the head. */

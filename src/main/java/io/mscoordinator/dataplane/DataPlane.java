@@ -29,6 +29,7 @@ public final class DataPlane implements Capability {
 
   private final Clock clock;
   private final RequestMetrics metrics;
+  private final Dispatcher dispatcher;
   private final InferenceService service;
   private final OwnListener listener;
 
@@ -51,7 +52,7 @@ public final class DataPlane implements Capability {
       Clock clock) {
     this.clock = clock;
     this.metrics = metrics;
-    Dispatcher dispatcher =
+    this.dispatcher =
         new Dispatcher(
             registry,
             signals,
@@ -126,6 +127,16 @@ public final class DataPlane implements Capability {
   /** Requests admitted and not finished. */
   public int inFlight() {
     return service.inFlight();
+  }
+
+  /** Requests admitted and waiting for a slot now. */
+  public int waiting() {
+    return dispatcher.waiting();
+  }
+
+  @Override
+  public List<FamilySource> instanceFamilies() {
+    return metrics.instanceFamilies();
   }
 
   @Override

@@ -468,7 +468,7 @@ final class InferenceService {
         }
       }
       b.header("req-id", id);
-      return b.body(contentType, body).build();
+      return b.body(contentType, body).resendOnStaleConnection().build();
     }
 
     /** The answer, from the instance to the client as it arrives. */

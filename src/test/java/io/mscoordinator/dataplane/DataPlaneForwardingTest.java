@@ -31,6 +31,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
@@ -44,6 +46,12 @@ import org.junit.jupiter.api.Test;
  */
 class DataPlaneForwardingTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
+
+  /**
+   * Clients that block on their answer: one virtual thread each (the common pool has 1 on 2 cores).
+   */
+  private static final ExecutorService CLIENTS = Executors.newVirtualThreadPerTaskExecutor();
+
   private static final long LLAMA = 1;
   private static final long QWEN = 2;
   private static final long SLOW = 3;
@@ -97,6 +105,7 @@ class DataPlaneForwardingTest {
 
   @AfterAll
   static void stop() {
+    CLIENTS.shutdownNow();
     coordinator.close();
     llama.close();
     qwen.close();
@@ -147,12 +156,39 @@ class DataPlaneForwardingTest {
     }
   }
 
-  /** The one request the engines saw since the last reset, and its answer. */
+  /** What an engine answered to inference requests (the coordinator also scrapes its /metrics). */
+  private static List<WrittenAnswer> answers(FakeEngine engine) {
+    return engine.records().answers().stream().filter(a -> inference(a.request())).toList();
+  }
+
+  /** The inference requests an engine saw. */
+  private static List<SeenRequest> requests(FakeEngine engine) {
+    return engine.records().requests().stream().filter(r -> !r.path().equals("/metrics")).toList();
+  }
+
+  /** Not the coordinator's own calls: its scrapes of /metrics, its stopInfer. */
+  private static boolean inference(SeenRequest r) {
+    return !r.path().equals("/metrics") && !r.path().endsWith("/stopInfer");
+  }
+
+  /** Waits until {@code engine} saw {@code n} inference requests; returns them. */
+  private static List<SeenRequest> awaitRequests(FakeEngine engine, int n) throws Exception {
+    engine.records().await(e -> requests(engine).size() >= n, WAIT, n + " inference requests");
+    return requests(engine);
+  }
+
+  /** Waits until {@code engine} answered {@code n} inference requests; returns the answers. */
+  private static List<WrittenAnswer> awaitAnswers(FakeEngine engine, int n) throws Exception {
+    engine.records().await(e -> answers(engine).size() >= n, WAIT, n + " inference answers");
+    return answers(engine);
+  }
+
+  /**
+   * The one request the engines saw since the last reset, and its answer (an engine records its
+   * answer once written, which may be just after the client read it).
+   */
   private static WrittenAnswer onlyAnswer() throws InterruptedException {
-    List<WrittenAnswer> answers = new ArrayList<>();
-    for (FakeEngine e : List.of(llama, qwen, slow)) {
-      answers.addAll(e.records().answers());
-    }
+    List<WrittenAnswer> answers = answerOfAll();
     assertThat("answers written: " + answers, answers.size(), is(1));
     return answers.get(0);
   }
@@ -185,6 +221,8 @@ class DataPlaneForwardingTest {
             new String[] {"/infer", "{\"inputs\":\"hi\"}"},
             new String[] {"/infer_token", "{\"input_id\":[1,2,3]}"},
             new String[] {"/v1/tokenizer", "{\"prompt\":\"hi there\"}"});
+    // the slow engine would take seconds over requests that name no model
+    coordinator.registry().setOffline(List.of(SLOW), true);
     Set<String> ids = new HashSet<>();
     for (String[] c : cases) {
       for (FakeEngine e : List.of(llama, qwen, slow)) {
@@ -213,7 +251,7 @@ class DataPlaneForwardingTest {
           "{\"model\":\"slow\",\"max_tokens\":10,\"stream\":true,"
               + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
       RawHttp.Response response = http.read();
-      WrittenAnswer engine = slow.records().awaitAnswers(1, WAIT).get(0);
+      WrittenAnswer engine = awaitAnswers(slow, 1).get(0);
       assertThat(response.complete(), is(true));
       assertThat(response.headers().get("content-type"), containsString("text/event-stream"));
       // 20 ms between the engine's chunks: a relay that buffered would merge them
@@ -247,7 +285,7 @@ class DataPlaneForwardingTest {
     assertThat(notReady.status(), is(503));
     assertThat(notReady.text(), is(InferenceService.NOT_READY));
     for (FakeEngine e : List.of(llama, qwen, slow)) {
-      assertThat(e.records().requests(), empty());
+      assertThat(requests(e), empty());
     }
   }
 
@@ -269,7 +307,7 @@ class DataPlaneForwardingTest {
 
   @Test
   void shouldAnswer408WhenTheFirstTokenTimesOutAndStopTheInstance() throws Exception {
-    llama.fault(Fault.HANG_BEFORE_FIRST_TOKEN);
+    llama.fault(FaultRule.of(Fault.HANG_BEFORE_FIRST_TOKEN).withPath("/v1/chat/completions"));
     CompletableFuture<RawHttp.Response> answer =
         CompletableFuture.supplyAsync(
             () -> {
@@ -281,8 +319,9 @@ class DataPlaneForwardingTest {
               } catch (IOException e) {
                 throw new RuntimeException(e);
               }
-            });
-    SeenRequest seen = llama.records().awaitRequests(1, WAIT).get(0);
+            },
+            CLIENTS);
+    SeenRequest seen = awaitRequests(llama, 1).get(0);
     clock.advance(Duration.ofSeconds(61));
     RawHttp.Response r = answer.get(20, TimeUnit.SECONDS);
     assertThat(r.status(), is(408));
@@ -293,7 +332,7 @@ class DataPlaneForwardingTest {
 
   @Test
   void shouldAnswer408WhenNoSlotFreesBeforeTheScheduleTimeout() throws Exception {
-    llama.fault(Fault.HANG_BEFORE_FIRST_TOKEN);
+    llama.fault(FaultRule.of(Fault.HANG_BEFORE_FIRST_TOKEN).withPath("/v1/completions"));
     String body = "{\"model\":\"llama\",\"prompt\":\"hi\"}";
     List<CompletableFuture<RawHttp.Response>> hanging = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
@@ -305,11 +344,13 @@ class DataPlaneForwardingTest {
                 } catch (IOException e) {
                   throw new RuntimeException(e);
                 }
-              }));
+              },
+              CLIENTS));
     }
     // four take llama's four slots; the fifth waits for one
-    llama.records().awaitRequests(4, WAIT);
-    await(() -> coordinator.dataPlane().inFlight() == 5, "five requests admitted");
+    awaitRequests(llama, 4);
+    // its schedule timeout is armed once it waits: advancing the clock before would skip it
+    await(() -> coordinator.dataPlane().waiting() == 1, "the fifth request waits for a slot");
     clock.advance(Duration.ofSeconds(31));
     CompletableFuture.anyOf(hanging.toArray(new CompletableFuture<?>[0])).get(20, TimeUnit.SECONDS);
     List<Integer> statuses = new ArrayList<>();
@@ -320,7 +361,7 @@ class DataPlaneForwardingTest {
       }
     }
     assertThat(statuses, is(List.of(408)));
-    assertThat(llama.records().requests().size(), is(4));
+    assertThat(requests(llama).size(), is(4));
     // the infer timeout ends the four others
     clock.advance(Duration.ofSeconds(120));
     for (CompletableFuture<RawHttp.Response> f : hanging) {
@@ -342,7 +383,7 @@ class DataPlaneForwardingTest {
           post(
               "/v1/completions",
               "{\"model\":\"slow\",\"prompt\":\"hi\",\"stream\":true,\"max_tokens\":50}");
-      served = slow.records().awaitAnswers(1, WAIT).get(0);
+      served = awaitAnswers(slow, 1).get(0);
     }
     assertThat(r.status(), is(200));
     assertThat(r.complete(), is(false));
@@ -351,19 +392,24 @@ class DataPlaneForwardingTest {
   }
 
   private static WrittenAnswer answerOfAny() throws InterruptedException {
+    return answerOfAll().get(0);
+  }
+
+  /** What every engine answered, once one did. */
+  private static List<WrittenAnswer> answerOfAll() throws InterruptedException {
     List<WrittenAnswer> answers =
         Eventually.poll(
             () -> {
               List<WrittenAnswer> all = new ArrayList<>();
               for (FakeEngine e : List.of(llama, qwen, slow)) {
-                all.addAll(e.records().answers());
+                all.addAll(answers(e));
               }
               return all;
             },
             a -> !a.isEmpty(),
             WAIT);
     assertThat("no engine answered", answers, not(empty()));
-    return answers.get(0);
+    return answers;
   }
 
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {
@@ -380,7 +426,7 @@ class DataPlaneForwardingTest {
           "{\"model\":\"slow\",\"prompt\":\"hi\",\"stream\":true,\"max_tokens\":400}");
       RawHttp.Response head = http.readHead();
       assertThat(http.readBody(head, 2).chunks().size(), is(2));
-      id = slow.records().awaitRequests(1, WAIT).get(0).reqId().orElseThrow();
+      id = awaitRequests(slow, 1).get(0).reqId().orElseThrow();
     }
     assertThat(slow.records().awaitStopInfers(1, WAIT), hasItem(id));
     await(() -> coordinator.dataPlane().inFlight() == 0, "in flight back to 0");
@@ -431,13 +477,14 @@ class DataPlaneForwardingTest {
                 } catch (IOException e) {
                   throw new RuntimeException(e);
                 }
-              });
-      await(() -> coordinator.dataPlane().inFlight() == 1, "the request waits for a slot");
+              },
+              CLIENTS);
+      await(() -> coordinator.dataPlane().waiting() == 1, "the request waits for a slot");
       gone.resume();
       clock.advance(Dispatcher.PROBE_INTERVAL);
       RawHttp.Response r = waiting.get(20, TimeUnit.SECONDS);
       assertThat(r.text(), r.status(), is(200));
-      assertThat(gone.records().requests().size(), is(1));
+      assertThat(requests(gone).size(), is(1));
     } finally {
       gone.close();
     }
