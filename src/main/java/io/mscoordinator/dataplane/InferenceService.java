@@ -368,9 +368,13 @@ final class InferenceService {
         Abort kind = route == Route.TOKENIZER ? Abort.TOKENIZER : Abort.INFER;
         whole = clock.schedule(remaining(wholeBound), () -> timeout(kind));
       }
+      // the controller asks query_tasks before it removes an instance: a single-node request is a
+      // task of its instance with itself until it ends
+      RequestTracker.Task task = tracker.begin(instance.id(), placement.decode().id());
       try {
         forward(instance, placement.prefillLoad(), modelName, timings, dispatched - waitStart);
       } finally {
+        task.close();
         firstToken.cancel();
         whole.cancel();
         placement.release();
