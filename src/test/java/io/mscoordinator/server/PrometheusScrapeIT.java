@@ -78,7 +78,14 @@ class PrometheusScrapeIT {
   void shouldPassPromtoolCheckOfShippedConfigAndRules() throws Exception {
     assertThat(
         promtool("check", "config", PROMETHEUS_DIR.resolve("prometheus.yml").toString()),
-        containsString("SUCCESS: 12 rules found"));
+        containsString("SUCCESS: 20 rules found"));
+  }
+
+  @Test
+  void shouldFireAndNotFireEachDataPlaneAlertInPromtoolUnitTests() throws Exception {
+    assertThat(
+        promtool("test", "rules", PROMETHEUS_DIR.resolve("rules_test.yml").toString()),
+        containsString("SUCCESS"));
   }
 
   @Test
@@ -137,7 +144,7 @@ class PrometheusScrapeIT {
             rules++;
           }
         }
-        assertThat(rules, is(12));
+        assertThat(rules, is(20));
       } finally {
         prometheus.destroy();
         if (!prometheus.waitFor(20, TimeUnit.SECONDS)) {
