@@ -3,10 +3,18 @@ package io.mscoordinator.server;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
 
 import io.mscoordinator.Eventually;
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
+import io.mscoordinator.cluster.Instance;
+import io.mscoordinator.cluster.Role;
+import io.mscoordinator.testing.engine.FakeEngine;
+import io.mscoordinator.testing.engine.Fault;
+import io.mscoordinator.testing.engine.FaultRule;
+import io.mscoordinator.testing.engine.RawHttp;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonException;
@@ -35,15 +43,28 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Prometheus side of the shipped ecosystem files ({@code config/prometheus}, {@code
- * config/grafana}): promtool accepts them, and a real Prometheus server (Debian's) scrapes a
- * running coordinator on loopback and evaluates the shipped rules without error.
+ * config/grafana}): promtool accepts them and passes the alerts' unit tests, and a real Prometheus
+ * server (Debian's) scrapes a running coordinator on loopback, with inference requests through it
+ * to a fake engine, evaluates the shipped rules without error and has a number for every query of
+ * the dashboard's data plane row.
  */
-// a real Prometheus: up to 60 s for each of three queries and for the rules, 20 s to stop
+// a real Prometheus: up to 60 s for each query and for the rules, 20 s to stop
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class PrometheusScrapeIT {
   private static final Path PROMETHEUS_DIR = Path.of("config", "prometheus");
   private static final Path DASHBOARD =
       Path.of("config", "grafana", "ms-coordinator-dashboard.json");
+  private static final String DATA_PLANE_ROW = "Data plane";
+  private static final int DATA_PLANE_TARGETS = 18;
+  private static final String MODEL = "llama";
+
+  /**
+   * A data plane family with no series in this run: nothing on main counts a retry yet ({@code
+   * RequestMetrics.retried} has no caller), so its panel query has nothing to show.
+   */
+  private static final String NEVER_RECORDED = "ms_coordinator_request_retries_total";
+
+  private static final int REQUESTS_PER_ROUND = 3;
 
   @TempDir Path dir;
 
@@ -78,7 +99,14 @@ class PrometheusScrapeIT {
   void shouldPassPromtoolCheckOfShippedConfigAndRules() throws Exception {
     assertThat(
         promtool("check", "config", PROMETHEUS_DIR.resolve("prometheus.yml").toString()),
-        containsString("SUCCESS: 12 rules found"));
+        containsString("SUCCESS: 20 rules found"));
+  }
+
+  @Test
+  void shouldFireAndNotFireEachDataPlaneAlertInPromtoolUnitTests() throws Exception {
+    assertThat(
+        promtool("test", "rules", PROMETHEUS_DIR.resolve("rules_test.yml").toString()),
+        containsString("SUCCESS"));
   }
 
   @Test
@@ -89,12 +117,9 @@ class PrometheusScrapeIT {
     }
     StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
     int n = 0;
-    for (JsonValue panel : dashboard.getJsonArray("panels")) {
-      for (JsonValue target : panel.asJsonObject().getJsonArray("targets")) {
-        String expr = target.asJsonObject().getString("expr");
-        rules.append("      - record: dashboard:expr_").append(n++).append('\n');
-        rules.append("        expr: '").append(expr.replace("'", "''")).append("'\n");
-      }
+    for (String expr : targets(dashboard.getJsonArray("panels"), null)) {
+      rules.append("      - record: dashboard:expr_").append(n++).append('\n');
+      rules.append("        expr: '").append(expr.replace("'", "''")).append("'\n");
     }
     Path file = dir.resolve("dashboard-rules.yml");
     Files.writeString(file, rules);
@@ -103,8 +128,19 @@ class PrometheusScrapeIT {
   }
 
   @Test
-  void shouldBeScrapedByARealPrometheusThatEvaluatesTheShippedRules() throws Exception {
-    try (Coordinator coordinator = TestCoordinators.startShipped()) {
+  void shouldBeScrapedByARealPrometheusThatEvaluatesTheShippedRulesAndDashboard() throws Exception {
+    JsonObject root =
+        Json.createPointer("/digs_scheduler_config")
+            .replace(
+                TestCoordinators.shipped(),
+                Json.createObjectBuilder().add("deploy_mode", "single_node").build());
+    try (FakeEngine engine =
+            FakeEngine.start(
+                FakeEngine.Options.defaults()
+                    .withModel(MODEL)
+                    .withTiming(Duration.ofMillis(5), Duration.ZERO, Duration.ofMillis(1)));
+        Coordinator coordinator = TestCoordinators.start(root)) {
+      coordinator.registry().refresh(List.of(instance(engine.port())));
       Files.copy(PROMETHEUS_DIR.resolve("rules.yml"), dir.resolve("rules.yml"));
       String config =
           Files.readString(PROMETHEUS_DIR.resolve("prometheus.yml"))
@@ -123,10 +159,24 @@ class PrometheusScrapeIT {
       try {
         TestHttp api = new TestHttp(URI.create("http://127.0.0.1:" + webPort));
         String up = awaitValue(api, "up{job=\"ms-coordinator\"}", prometheus);
-        Instant scraped = Instant.now();
         assertThat(Files.readString(dir.resolve("prometheus.log")), up, is("1"));
         assertThat(awaitValue(api, "ms_coordinator_series_limit", prometheus), is("10000"));
-        assertThat(awaitValue(api, "ms_coordinator_ready", prometheus), is("0"));
+        assertThat(awaitValue(api, "ms_coordinator_requests_in_flight", prometheus), is("0"));
+
+        // Two rounds of requests, each scraped: the first makes the data plane's series, the
+        // second moves them, so that rates and bucket quantiles have a value. One request of the
+        // first round breaks mid-answer: a failure (read).
+        engine.fault(FaultRule.of(Fault.DROP_MID_STREAM).withTimes(1));
+        int predict = coordinator.port(Coordinator.PREDICT);
+        stream(predict, REQUESTS_PER_ROUND);
+        assertThat(
+            awaitValue(api, answeredAtLeast(REQUESTS_PER_ROUND), prometheus),
+            not(startsWith("no value")));
+        stream(predict, REQUESTS_PER_ROUND);
+        assertThat(
+            awaitValue(api, answeredAtLeast(2 * REQUESTS_PER_ROUND), prometheus),
+            not(startsWith("no value")));
+        Instant scraped = Instant.now();
 
         JsonArray groups = awaitRulesEvaluatedSince(api, scraped, prometheus);
         int rules = 0;
@@ -137,7 +187,22 @@ class PrometheusScrapeIT {
             rules++;
           }
         }
-        assertThat(rules, is(12));
+        assertThat(rules, is(20));
+
+        // every query of the dashboard's data plane row, for every model, has a number
+        JsonObject dashboard;
+        try (InputStream in = Files.newInputStream(DASHBOARD)) {
+          dashboard = Json.createReader(in).readObject();
+        }
+        List<String> dataPlane = targets(dashboard.getJsonArray("panels"), DATA_PLANE_ROW);
+        assertThat(dataPlane.size(), is(DATA_PLANE_TARGETS));
+        for (String expr : dataPlane) {
+          if (expr.contains(NEVER_RECORDED)) {
+            continue;
+          }
+          String query = expr.replace("$model_name", ".*");
+          assertThat(query, awaitNumber(api, query, prometheus), is(true));
+        }
       } finally {
         prometheus.destroy();
         if (!prometheus.waitFor(20, TimeUnit.SECONDS)) {
@@ -145,6 +210,100 @@ class PrometheusScrapeIT {
         }
       }
     }
+  }
+
+  private static Instance instance(int port) {
+    return new Instance(
+        1,
+        "127.0.0.1",
+        port,
+        port,
+        MODEL,
+        0,
+        4096,
+        1024,
+        200,
+        1024,
+        128,
+        2,
+        Role.PREFILL,
+        200,
+        1024,
+        List.of());
+  }
+
+  /** Streams {@code n} chat completions through the predict listener, one after the other. */
+  private static void stream(int predict, int n) throws IOException {
+    String body =
+        "{\"model\":\""
+            + MODEL
+            + "\",\"stream\":true,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    for (int i = 0; i < n; i++) {
+      try (RawHttp http = new RawHttp(predict)) {
+        http.send("POST", "/v1/chat/completions", body);
+        assertThat(http.read().status(), is(200));
+      }
+    }
+  }
+
+  /** A query with a value once Prometheus has scraped at least {@code n} answers. */
+  private static String answeredAtLeast(int n) {
+    return "sum(ms_coordinator_requests_total{model_name=\"" + MODEL + "\"}) >= " + n;
+  }
+
+  /**
+   * The expressions of the dashboard's panels in document order, rows' nested panels included; only
+   * those under the row titled {@code row} when it is not null (a row holds the panels after it up
+   * to the next row).
+   */
+  private static List<String> targets(JsonArray panels, String row) {
+    List<String> exprs = new ArrayList<>();
+    boolean in = row == null;
+    for (JsonValue value : panels) {
+      JsonObject panel = value.asJsonObject();
+      if ("row".equals(panel.getString("type"))) {
+        in = row == null || row.equals(panel.getString("title"));
+        if (in) {
+          exprs.addAll(targets(panel.getJsonArray("panels"), null));
+        }
+        continue;
+      }
+      if (in) {
+        for (JsonValue target : panel.getJsonArray("targets")) {
+          exprs.add(target.asJsonObject().getString("expr"));
+        }
+      }
+    }
+    return exprs;
+  }
+
+  /**
+   * Whether an instant query's result has a sample whose value is a number (not NaN) within 60 s.
+   */
+  private static boolean awaitNumber(TestHttp api, String query, Process prometheus)
+      throws InterruptedException {
+    String path = "/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8);
+    Boolean number =
+        Eventually.poll(
+            () -> {
+              JsonObject data = data(api, path);
+              JsonArray result = data == null ? null : data.getJsonArray("result");
+              if (result == null) {
+                return false;
+              }
+              for (JsonValue sample : result) {
+                String v = sample.asJsonObject().getJsonArray("value").getString(1);
+                if (!v.equals("NaN")) {
+                  return true;
+                }
+              }
+              return false;
+            },
+            n -> n || !prometheus.isAlive(),
+            Duration.ofSeconds(60),
+            Duration.ofMillis(200));
+    return number;
   }
 
   /** The value of an instant query once it has one. */
