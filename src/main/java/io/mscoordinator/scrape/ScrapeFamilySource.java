@@ -10,9 +10,12 @@ import io.mscoordinator.series.MetricType;
 import io.mscoordinator.store.KsanaCatalog;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -109,7 +112,12 @@ public final class ScrapeFamilySource implements FamilySource {
         continue;
       }
       switch (f.type()) {
-        case HISTOGRAM, SUMMARY, GAUGE_HISTOGRAM -> {
+        case HISTOGRAM -> {
+          if (writer.family(f.type(), f.name(), f.unit(), f.help())) {
+            samples(writer, countAfterSum(f.name(), f.samples()));
+          }
+        }
+        case SUMMARY, GAUGE_HISTOGRAM -> {
           if (writer.family(f.type(), f.name(), f.unit(), f.help())) {
             samples(writer, f.samples());
           }
@@ -140,6 +148,42 @@ public final class ScrapeFamilySource implements FamilySource {
       }
       samples(writer, e.getValue());
     }
+  }
+
+  /**
+   * A histogram's samples with each series' {@code _count} right after its {@code _sum}: the
+   * per-instance view keeps a node's own order, and MindIE writes {@code _count} first, which
+   * OpenMetrics would drop as a lone {@code _count} (leaving a {@code _sum} without it, a body
+   * OpenMetrics parsers refuse). The same list when no {@code _count} precedes its {@code _sum}.
+   */
+  static List<Sample> countAfterSum(String family, List<Sample> samples) {
+    String sumName = family + "_sum";
+    String countName = family + "_count";
+    Map<List<Label>, Sample> counts = new HashMap<>();
+    Set<List<Label>> sums = new HashSet<>();
+    boolean early = false;
+    for (Sample s : samples) {
+      if (s.name().equals(countName)) {
+        counts.put(s.labels(), s);
+        early |= !sums.contains(s.labels());
+      } else if (s.name().equals(sumName)) {
+        sums.add(s.labels());
+      }
+    }
+    if (!early) {
+      return samples;
+    }
+    List<Sample> out = new ArrayList<>(samples.size());
+    for (Sample s : samples) {
+      if (s.name().equals(countName) && sums.contains(s.labels())) {
+        continue; // written after its _sum
+      }
+      out.add(s);
+      if (s.name().equals(sumName) && counts.containsKey(s.labels())) {
+        out.add(counts.get(s.labels()));
+      }
+    }
+    return out;
   }
 
   private static void samples(ExpositionWriter writer, List<Sample> samples) {

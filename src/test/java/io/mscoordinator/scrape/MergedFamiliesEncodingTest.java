@@ -89,4 +89,42 @@ class MergedFamiliesEncodingTest {
             + "g 0.25\n",
         encode(ExpositionFormat.OPENMETRICS));
   }
+
+  @Test
+  void shouldKeepACountWrittenBeforeItsSumInOpenMetrics() {
+    // a node's own order, kept by the per-instance view: MindIE writes _count, _sum, then buckets
+    List<Label> one = List.of(new Label("instance_id", "1"));
+    List<Label> two = List.of(new Label("instance_id", "2"));
+    List<Family> mindie =
+        List.of(
+            new Family(
+                "ttft_seconds",
+                MetricType.HISTOGRAM,
+                null,
+                null,
+                List.of(
+                    new Sample("ttft_seconds_count", one, 2),
+                    new Sample("ttft_seconds_sum", one, 0.5),
+                    new Sample("ttft_seconds_bucket", with(one, "+Inf"), 2),
+                    new Sample("ttft_seconds_count", two, 3),
+                    new Sample("ttft_seconds_sum", two, 0.75),
+                    new Sample("ttft_seconds_bucket", with(two, "+Inf"), 3))));
+    assertEquals(
+        "# TYPE ttft_seconds histogram\n"
+            + "ttft_seconds_sum{instance_id=\"1\"} 0.5\n"
+            + "ttft_seconds_count{instance_id=\"1\"} 2\n"
+            + "ttft_seconds_bucket{instance_id=\"1\",le=\"+Inf\"} 2\n"
+            + "ttft_seconds_sum{instance_id=\"2\"} 0.75\n"
+            + "ttft_seconds_count{instance_id=\"2\"} 3\n"
+            + "ttft_seconds_bucket{instance_id=\"2\",le=\"+Inf\"} 3\n"
+            + "# EOF\n",
+        new String(encode(mindie, ExpositionFormat.OPENMETRICS), StandardCharsets.UTF_8)
+            + "# EOF\n");
+  }
+
+  private static List<Label> with(List<Label> labels, String le) {
+    List<Label> out = new java.util.ArrayList<>(labels);
+    out.add(new Label("le", le));
+    return out;
+  }
 }

@@ -18,6 +18,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
 
 /**
  * A fake LLM inference node for the data plane's tests: one HTTP/1.1 listener on 127.0.0.1 serving
@@ -74,6 +76,8 @@ public final class FakeEngine implements AutoCloseable {
    * @param capacity generations run at once; later ones wait
    * @param port the port to bind on 127.0.0.1, 0 for any free one
    * @param bodyLimit the largest request body read, in bytes; larger gets 400
+   * @param tls null for plain HTTP; else the engine speaks HTTPS with this context's key and
+   *     requires a client certificate its trust managers accept (as a MindIE node with mutual TLS)
    */
   public record Options(
       String model,
@@ -86,7 +90,8 @@ public final class FakeEngine implements AutoCloseable {
       MetricsFlavour flavour,
       int capacity,
       int port,
-      int bodyLimit) {
+      int bodyLimit,
+      SSLContext tls) {
 
     public Options {
       if (model == null || model.isEmpty()) {
@@ -126,7 +131,8 @@ public final class FakeEngine implements AutoCloseable {
           MetricsFlavour.MINDIE,
           64,
           0,
-          16 * 1024 * 1024);
+          16 * 1024 * 1024,
+          null);
     }
 
     public Options withModel(String m) {
@@ -141,7 +147,8 @@ public final class FakeEngine implements AutoCloseable {
           flavour,
           capacity,
           port,
-          bodyLimit);
+          bodyLimit,
+          tls);
     }
 
     /** The timing model's three delays. */
@@ -157,7 +164,8 @@ public final class FakeEngine implements AutoCloseable {
           flavour,
           capacity,
           port,
-          bodyLimit);
+          bodyLimit,
+          tls);
     }
 
     public Options withJitter(double fraction, long withSeed) {
@@ -172,7 +180,8 @@ public final class FakeEngine implements AutoCloseable {
           flavour,
           capacity,
           port,
-          bodyLimit);
+          bodyLimit,
+          tls);
     }
 
     public Options withOutputTokens(int n) {
@@ -187,7 +196,8 @@ public final class FakeEngine implements AutoCloseable {
           flavour,
           capacity,
           port,
-          bodyLimit);
+          bodyLimit,
+          tls);
     }
 
     public Options withFlavour(MetricsFlavour f) {
@@ -202,7 +212,8 @@ public final class FakeEngine implements AutoCloseable {
           f,
           capacity,
           port,
-          bodyLimit);
+          bodyLimit,
+          tls);
     }
 
     public Options withCapacity(int n) {
@@ -217,7 +228,8 @@ public final class FakeEngine implements AutoCloseable {
           flavour,
           n,
           port,
-          bodyLimit);
+          bodyLimit,
+          tls);
     }
 
     public Options withPort(int p) {
@@ -232,7 +244,8 @@ public final class FakeEngine implements AutoCloseable {
           flavour,
           capacity,
           p,
-          bodyLimit);
+          bodyLimit,
+          tls);
     }
 
     public Options withBodyLimit(int bytes) {
@@ -247,7 +260,25 @@ public final class FakeEngine implements AutoCloseable {
           flavour,
           capacity,
           port,
-          bytes);
+          bytes,
+          tls);
+    }
+
+    /** The same engine over HTTPS: see {@link #tls()}. */
+    public Options withTls(SSLContext context) {
+      return new Options(
+          model,
+          firstTokenBase,
+          perPromptToken,
+          interToken,
+          jitter,
+          seed,
+          outputTokens,
+          flavour,
+          capacity,
+          port,
+          bodyLimit,
+          context);
     }
 
     /** The nominal (unjittered) first-token delay of a prompt, in ms. */
@@ -279,7 +310,7 @@ public final class FakeEngine implements AutoCloseable {
     this.load = new EngineLoad(options);
     this.dialects =
         new Dialects(options, Instant.now().getEpochSecond(), load::render, this::stopInfer);
-    this.listener = bind(options.port());
+    this.listener = bind(options.port(), options.tls());
     this.port = listener.getLocalPort();
     startAcceptor(listener);
   }
@@ -302,9 +333,9 @@ public final class FakeEngine implements AutoCloseable {
     return port;
   }
 
-  /** {@code http://127.0.0.1:PORT} */
+  /** {@code http://127.0.0.1:PORT}, or {@code https://} with {@link Options#tls()}. */
   public URI url() {
-    return URI.create("http://127.0.0.1:" + port);
+    return URI.create((options.tls() == null ? "http" : "https") + "://127.0.0.1:" + port);
   }
 
   public Options options() {
@@ -376,7 +407,7 @@ public final class FakeEngine implements AutoCloseable {
       return;
     }
     try {
-      listener = bind(port);
+      listener = bind(port, options.tls());
     } catch (IOException e) {
       throw new UncheckedIOException("fake engine could not bind again: port=" + port, e);
     }
@@ -507,8 +538,15 @@ public final class FakeEngine implements AutoCloseable {
 
   // --- accepting ---
 
-  private static ServerSocket bind(int port) throws IOException {
-    ServerSocket s = new ServerSocket();
+  private static ServerSocket bind(int port, SSLContext tls) throws IOException {
+    ServerSocket s;
+    if (tls == null) {
+      s = new ServerSocket();
+    } else {
+      SSLServerSocket secure = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket();
+      secure.setNeedClientAuth(true);
+      s = secure;
+    }
     s.setReuseAddress(true);
     s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 512);
     return s;
