@@ -582,7 +582,9 @@ public final class FakeEngine implements AutoCloseable {
    * Runs an engine by hand until Ctrl-C. Flags: {@code --port N} (default 8000), {@code --model
    * NAME}, {@code --first-token-ms MS} (default 50), {@code --per-prompt-token-ms MS} (default
    * 0.1), {@code --inter-token-ms MS} (default 20), {@code --jitter F}, {@code --seed N}, {@code
-   * --output-tokens N}, {@code --capacity N}, {@code --metrics mindie|vllm}.
+   * --output-tokens N}, {@code --capacity N}, {@code --metrics mindie|vllm}, {@code --record 0|1}
+   * (default 1; 0 keeps no request or answer, for long load runs: see {@link
+   * EngineRecords#recording}).
    */
   public static void main(String[] args) throws InterruptedException {
     Options o = Options.defaults().withPort(8000).withTiming(millis(50), millis(0.1), millis(20));
@@ -591,6 +593,7 @@ public final class FakeEngine implements AutoCloseable {
     Duration inter = o.interToken();
     double jitter = 0;
     long seed = 1;
+    boolean record = true;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (i + 1 >= args.length) {
@@ -608,6 +611,7 @@ public final class FakeEngine implements AutoCloseable {
           case "--seed" -> seed = Long.parseLong(v);
           case "--output-tokens" -> o = o.withOutputTokens(Integer.parseInt(v));
           case "--capacity" -> o = o.withCapacity(Integer.parseInt(v));
+          case "--record" -> record = parseBit(flag, v);
           case "--metrics" ->
               o = o.withFlavour(MetricsFlavour.valueOf(v.toUpperCase(java.util.Locale.ROOT)));
           default -> usage("unknown flag: flag=" + flag);
@@ -623,6 +627,7 @@ public final class FakeEngine implements AutoCloseable {
       usage(e.getMessage());
       return;
     }
+    engine.records().recording(record);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -638,6 +643,14 @@ public final class FakeEngine implements AutoCloseable {
     stopped.await();
   }
 
+  private static boolean parseBit(String flag, String v) {
+    return switch (v) {
+      case "1" -> true;
+      case "0" -> false;
+      default -> throw new IllegalArgumentException("not 0 or 1: flag=" + flag + " value=" + v);
+    };
+  }
+
   private static Duration millis(double ms) {
     return Duration.ofNanos((long) (ms * 1e6));
   }
@@ -647,7 +660,7 @@ public final class FakeEngine implements AutoCloseable {
     System.err.println(
         "usage: FakeEngine [--port N] [--model NAME] [--first-token-ms MS] [--per-prompt-token-ms MS]"
             + " [--inter-token-ms MS] [--jitter F] [--seed N] [--output-tokens N] [--capacity N]"
-            + " [--metrics mindie|vllm]");
+            + " [--metrics mindie|vllm] [--record 0|1]");
     System.exit(2);
   }
 }

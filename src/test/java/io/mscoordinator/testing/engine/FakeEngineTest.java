@@ -530,6 +530,20 @@ class FakeEngineTest {
     assertThat(engine.records().connectionsAccepted(), is(0L));
   }
 
+  @Test
+  void shouldKeepNoRequestOrAnswerWhenRecordingOff() throws Exception {
+    start();
+    engine.records().recording(false);
+    assertThat(post("/infer", "{\"inputs\":\"abc\"}").body(), containsString("generated_text"));
+    engine.records().awaitRunning(0, WITHIN);
+    assertThat(engine.records().requests(), is(empty()));
+    assertThat(engine.records().answers(), is(empty()));
+    assertThat(engine.records().connectionsAccepted(), is(1L));
+    engine.records().recording(true);
+    post("/infer", "{\"inputs\":\"def\"}");
+    assertThat(engine.records().awaitAnswers(1, WITHIN), hasSize(1));
+  }
+
   // --- faults ---
 
   @Test
