@@ -256,8 +256,19 @@ public final class FakeEngine implements AutoCloseable {
     }
   }
 
+  /**
+   * Told of each chunk of a streaming answer just before its bytes are written, on the connection's
+   * thread (the perf lab times each chunk from this write to its arrival at the client). Must not
+   * block.
+   */
+  @FunctionalInterface
+  public interface ChunkWatch {
+    void writing(SeenRequest request, int payloadBytes, long nanoTime);
+  }
+
   private final Options options;
   private final int port;
+  private volatile ChunkWatch chunkWatch;
   private final EngineRecords records = new EngineRecords();
   private final EngineLoad load;
   private final Dialects dialects;
@@ -309,6 +320,15 @@ public final class FakeEngine implements AutoCloseable {
 
   public Options options() {
     return options;
+  }
+
+  /** Sets (or with null removes) the watch told of every streamed chunk from now on. */
+  public void chunkWatch(ChunkWatch watch) {
+    chunkWatch = watch;
+  }
+
+  ChunkWatch chunkWatch() {
+    return chunkWatch;
   }
 
   /** What the engine saw and wrote. */

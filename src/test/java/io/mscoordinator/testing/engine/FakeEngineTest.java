@@ -544,6 +544,26 @@ class FakeEngineTest {
     assertThat(engine.records().awaitAnswers(1, WITHIN), hasSize(1));
   }
 
+  @Test
+  void shouldTellTheChunkWatchOfEveryStreamedChunkBeforeItIsWritten() throws Exception {
+    start(FakeEngine.Options.defaults().withOutputTokens(3));
+    List<Integer> sizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> labs = new java.util.concurrent.CopyOnWriteArrayList<>();
+    engine.chunkWatch(
+        (request, bytes, nanos) -> {
+          sizes.add(bytes);
+          labs.add(request.header("lab-id").orElse(""));
+        });
+    try (RawHttp raw = new RawHttp(engine.port())) {
+      raw.send("POST", "/generate_stream", "{\"inputs\":\"x\"}", "lab-id: 7");
+      RawHttp.Response r = raw.read();
+      assertThat(r.status(), is(200));
+      assertThat(sizes.stream().mapToInt(Integer::intValue).sum(), is(r.body().length));
+    }
+    assertThat(sizes, hasSize(3));
+    assertThat(labs, everyItem(is("7")));
+  }
+
   // --- faults ---
 
   @Test
