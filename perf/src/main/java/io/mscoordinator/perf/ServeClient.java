@@ -28,6 +28,8 @@ final class ServeClient implements AutoCloseable {
     long bodyBytes;
     /** Arrival time of each non-empty chunk (the first {@code chunks} entries are used). */
     long[] chunkArrivals = new long[64];
+    /** Body bytes received up to the end of each chunk. */
+    long[] chunkEndBytes = new long[64];
 
     void reset() {
       status = 0;
@@ -41,7 +43,9 @@ final class ServeClient implements AutoCloseable {
     void arrival(long at) {
       if (chunks == chunkArrivals.length) {
         chunkArrivals = java.util.Arrays.copyOf(chunkArrivals, chunks * 2);
+        chunkEndBytes = java.util.Arrays.copyOf(chunkEndBytes, chunks * 2);
       }
+      chunkEndBytes[chunks] = bodyBytes;
       chunkArrivals[chunks++] = at;
     }
   }

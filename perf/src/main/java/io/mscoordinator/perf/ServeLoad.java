@@ -60,7 +60,45 @@ public final class ServeLoad {
   private static final Pattern WRK_ERRORS =
       Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
 
+  /** The engines' write times of each measured request's chunks, by the request's lab-id. */
+  private static final java.util.concurrent.ConcurrentHashMap<String, Writes> WRITES =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static final AtomicLong LAB_IDS = new AtomicLong();
+
   private ServeLoad() {}
+
+  /**
+   * When the engine began writing each chunk of one answer and the body bytes written by then.
+   * Written by the engine's connection thread, read by the request's thread after the answer
+   * ended; guarded by this object's monitor.
+   */
+  static final class Writes {
+    private long[] endBytes = new long[64];
+    private long[] nanos = new long[64];
+    private int n;
+    private long bytes;
+
+    synchronized void add(int payload, long at) {
+      if (n == nanos.length) {
+        nanos = java.util.Arrays.copyOf(nanos, n * 2);
+        endBytes = java.util.Arrays.copyOf(endBytes, n * 2);
+      }
+      bytes += payload;
+      endBytes[n] = bytes;
+      nanos[n++] = at;
+    }
+
+    /** When the engine began writing the chunk holding body byte {@code endByte - 1}; -1 unknown. */
+    synchronized long writeOf(long endByte, int from) {
+      for (int k = from; k < n; k++) {
+        if (endBytes[k] >= endByte) {
+          return nanos[k];
+        }
+      }
+      return -1;
+    }
+  }
 
   /** A length distribution: {@code N}, {@code uniform:A:B} or {@code normal:MEAN:SD}. */
   record Dist(String text, String kind, double a, double b) {
@@ -196,6 +234,13 @@ public final class ServeLoad {
         for (int i = 0; i < plan.engines(); i++) {
           FakeEngine e = FakeEngine.start(options);
           e.records().recording(false);
+          e.chunkWatch(
+              (request, bytes, at) -> {
+                Writes w = WRITES.get(request.header("lab-id").orElse(""));
+                if (w != null) {
+                  w.add(bytes, at);
+                }
+              });
           engines.add(e);
         }
         List<Integer> enginePorts = engines.stream().map(FakeEngine::port).toList();
@@ -238,14 +283,15 @@ public final class ServeLoad {
     final Recorder tpot = new Recorder(3);
     final Recorder e2e = new Recorder(3);
     final Recorder itl = new Recorder(3);
-    final Recorder lateness = new Recorder(3);
+    final Recorder relayNanos = new Recorder(3);
     final AtomicLong ok = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
     final AtomicLong good = new AtomicLong();
     final AtomicLong chunks = new AtomicLong();
     final AtomicLong events = new AtomicLong();
     final AtomicLong tokens = new AtomicLong();
-    final AtomicLong lateChunksOver1ms = new AtomicLong();
+    final AtomicLong relayOver1ms = new AtomicLong();
+    final AtomicLong relayUnmatched = new AtomicLong();
     volatile String firstError;
   }
 
@@ -349,7 +395,7 @@ public final class ServeLoad {
     Histogram tpot = stats.tpot.getIntervalHistogram();
     Histogram e2e = stats.e2e.getIntervalHistogram();
     Histogram itl = stats.itl.getIntervalHistogram();
-    Histogram late = stats.lateness.getIntervalHistogram();
+    Histogram relay = stats.relayNanos.getIntervalHistogram();
     r.add("window_s", window)
         .add("ok", stats.ok.get())
         .add("failed", stats.failed.get())
@@ -365,8 +411,9 @@ public final class ServeLoad {
         .add("tpot_us", quantiles(tpot))
         .add("e2e_us", quantiles(e2e))
         .add("inter_chunk_us", quantiles(itl))
-        .add("chunk_lateness_us", quantiles(late))
-        .add("chunks_late_over_1ms", stats.lateChunksOver1ms.get())
+        .add("chunk_relay_us", nanosAsMicros(relay))
+        .add("chunks_relay_over_1ms", stats.relayOver1ms.get())
+        .add("chunks_unmatched", stats.relayUnmatched.get())
         .add("cpu_ticks", cpu)
         .add("cpu_cores", cpu / 100.0 / window)
         .add(
@@ -395,13 +442,38 @@ public final class ServeLoad {
       AtomicBoolean stop) {
     int promptChars = plan.promptChars().sample(r);
     int outputTokens = plan.outputTokens().sample(r);
-    byte[] request = request(plan, client.port(), promptChars, outputTokens);
+    String labId = Long.toString(LAB_IDS.incrementAndGet());
+    byte[] request = request(plan, client.port(), promptChars, outputTokens, labId);
     ServeClient.Answer answer = new ServeClient.Answer();
     long sent = System.nanoTime();
     boolean measured = sent >= measureFrom;
-    if (measured && plan.requests() > 0 && issued.incrementAndGet() >= plan.requests()) {
-      stop.set(true);
+    Writes writes = null;
+    if (measured && plan.stream()) {
+      writes = new Writes();
+      WRITES.put(labId, writes);
     }
+    try {
+      return exchange(plan, client, request, answer, sent, measured, outputTokens, writes, stats);
+    } finally {
+      if (writes != null) {
+        WRITES.remove(labId);
+      }
+      if (measured && plan.requests() > 0 && issued.incrementAndGet() >= plan.requests()) {
+        stop.set(true);
+      }
+    }
+  }
+
+  private static boolean exchange(
+      Plan plan,
+      ServeClient client,
+      byte[] request,
+      ServeClient.Answer answer,
+      long sent,
+      boolean measured,
+      int outputTokens,
+      Writes writes,
+      Stats stats) {
     try {
       client.exchange(request, answer);
     } catch (Exception e) {
@@ -438,22 +510,24 @@ public final class ServeLoad {
         stats.tpot.recordValue(Math.max(1, tpot / 1000));
         tpotMs = tpot / 1e6;
       }
-      // Token i of the engine leaves first + i * inter after the request reached it; the chat
-      // dialect sends its role event with token 0 and every dialect's closing events follow the
-      // last token.
-      int opens = plan.dialect().equals("chat") ? 1 : 0;
-      long first = (long) (plan.firstTokenMs() * 1e6);
-      long inter = (long) (plan.interTokenMs() * 1e6);
+      // A chunk's relay time: its arrival here minus when the engine began writing the engine
+      // chunk that holds its last byte (matched by body bytes, so a proxy that merges or splits
+      // chunks is still timed right).
+      int from = 0;
       for (int j = 0; j < answer.chunks; j++) {
         long at = answer.chunkArrivals[j];
         if (j > 0) {
           stats.itl.recordValue(Math.max(1, (at - answer.chunkArrivals[j - 1]) / 1000));
         }
-        int token = Math.min(Math.max(j - opens, 0), outputTokens - 1);
-        long late = at - sent - first - token * inter;
-        stats.lateness.recordValue(Math.max(1, late / 1000));
-        if (late > 1_000_000) {
-          stats.lateChunksOver1ms.incrementAndGet();
+        long wrote = writes == null ? -1 : writes.writeOf(answer.chunkEndBytes[j], from);
+        if (wrote < 0) {
+          stats.relayUnmatched.incrementAndGet();
+          continue;
+        }
+        long relay = at - wrote;
+        stats.relayNanos.recordValue(Math.max(1, relay));
+        if (relay > 1_000_000) {
+          stats.relayOver1ms.incrementAndGet();
         }
       }
     } else {
@@ -471,6 +545,11 @@ public final class ServeLoad {
 
   /** The whole HTTP/1.1 request of {@code plan}'s dialect. */
   static byte[] request(Plan plan, int port, int promptChars, int outputTokens) {
+    return request(plan, port, promptChars, outputTokens, "0");
+  }
+
+  /** The whole HTTP/1.1 request, with header {@code lab-id} naming it to the engines' watch. */
+  static byte[] request(Plan plan, int port, int promptChars, int outputTokens, String labId) {
     String prompt = prompt(promptChars);
     boolean s = plan.stream();
     String path;
@@ -515,6 +594,8 @@ public final class ServeLoad {
             + path
             + " HTTP/1.1\r\nHost: 127.0.0.1:"
             + port
+            + "\r\nlab-id: "
+            + labId
             + "\r\nContent-Type: application/json\r\nContent-Length: "
             + b.length
             + "\r\n\r\n";
@@ -725,6 +806,15 @@ public final class ServeLoad {
         .add("p90", h.getValueAtPercentile(90))
         .add("p99", h.getValueAtPercentile(99))
         .add("max", h.getMaxValue());
+  }
+
+  private static JsonObjectBuilder nanosAsMicros(Histogram h) {
+    return Json.createObjectBuilder()
+        .add("count", h.getTotalCount())
+        .add("p50", h.getValueAtPercentile(50) / 1000.0)
+        .add("p90", h.getValueAtPercentile(90) / 1000.0)
+        .add("p99", h.getValueAtPercentile(99) / 1000.0)
+        .add("max", h.getMaxValue() / 1000.0);
   }
 
   private static List<Integer> parseInts(String text) {
