@@ -33,7 +33,8 @@ import org.HdrHistogram.Recorder;
  *
  * <pre>
  * perf/run serve [--targets direct,nginx,haproxy,coordinator] [--figure none|a|b|c]
- *                [--rate R [--arrivals poisson|fixed] | --concurrency C] [--requests N | --seconds S]
+ *                [--rate R [--arrivals poisson|fixed] | --concurrency C]
+ *                [--requests N | --seconds S]
  *                [--warmup-seconds W] [--prompt-chars DIST] [--output-tokens DIST] [--stream 0|1]
  *                [--dialect openai|chat|tgi|vllm|mindie] [--engines K] [--first-token-ms MS]
  *                [--inter-token-ms MS] [--slo-ttft-ms MS] [--slo-tpot-ms MS] [--slo-e2e-ms MS]
@@ -89,7 +90,7 @@ public final class ServeLoad {
       nanos[n++] = at;
     }
 
-    /** When the engine began writing the chunk holding body byte {@code endByte - 1}; -1 unknown. */
+    /** When the engine began writing the chunk holding body byte {@code endByte - 1}, or -1. */
     synchronized long writeOf(long endByte, int from) {
       for (int k = from; k < n; k++) {
         if (endBytes[k] >= endByte) {
@@ -406,7 +407,9 @@ public final class ServeLoad {
         .add("events", stats.events.get())
         .add("output_tokens_per_s", stats.tokens.get() / window)
         .add("goodput_requests_per_s", stats.good.get() / window)
-        .add("goodput_fraction", stats.ok.get() == 0 ? 0 : (double) stats.good.get() / stats.ok.get())
+        .add(
+            "goodput_fraction",
+            stats.ok.get() == 0 ? 0 : (double) stats.good.get() / stats.ok.get())
         .add("ttft_us", quantiles(ttft))
         .add("tpot_us", quantiles(tpot))
         .add("e2e_us", quantiles(e2e))
@@ -618,7 +621,13 @@ public final class ServeLoad {
 
   private static JsonObject wrkSweep(Plan plan, ServeTarget target, Path dir) throws Exception {
     Path script = dir.resolve("wrk-" + target.name + ".lua");
-    byte[] req = request(plan, target.ports.get(0), plan.promptChars().sample(new SplittableRandom(1)), plan.outputTokens().sample(new SplittableRandom(1)));
+    SplittableRandom one = new SplittableRandom(1);
+    byte[] req =
+        request(
+            plan,
+            target.ports.get(0),
+            plan.promptChars().sample(one),
+            plan.outputTokens().sample(one));
     String raw = new String(req, StandardCharsets.ISO_8859_1);
     String body = raw.substring(raw.indexOf("\r\n\r\n") + 4);
     String path = raw.substring(5, raw.indexOf(' ', 5));
