@@ -323,7 +323,7 @@ public final class RequestMetrics {
    * {@link #answered}, {@link #failed} and {@link #retried} record nothing and {@link #timings}
    * registers nothing new; the in-flight count goes on (see {@link #started()}).
    */
-  void enabled(boolean on) {
+  public void enabled(boolean on) {
     enabled = on;
   }
 

@@ -156,7 +156,7 @@ public final class Coordinator implements AutoCloseable {
                   cluster.tracker(),
                   scrape.signals(),
                   client,
-                  new RequestMetrics(core.producer()),
+                  requestMetrics(core),
                   clock.get()));
       add(
           started,
@@ -228,6 +228,19 @@ public final class Coordinator implements AutoCloseable {
     } catch (IOException e) {
       return true;
     }
+  }
+
+  /**
+   * The data plane's request metrics. Lab switch, not configuration: env {@code
+   * MS_COORDINATOR_REQUEST_METRICS=off} records nothing (see {@link RequestMetrics#enabled}), so
+   * {@code perf/run serve} can measure what recording costs with everything else the same.
+   */
+  private static RequestMetrics requestMetrics(MetricsCore core) {
+    RequestMetrics metrics = new RequestMetrics(core.producer());
+    if ("off".equals(System.getenv("MS_COORDINATOR_REQUEST_METRICS"))) {
+      metrics.enabled(false);
+    }
+    return metrics;
   }
 
   /**

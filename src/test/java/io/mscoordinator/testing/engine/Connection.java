@@ -264,6 +264,10 @@ final class Connection implements Runnable {
         && log.chunks.size() >= cut.afterChunks()) {
       cut(cut);
     }
+    FakeEngine.ChunkWatch watch = engine.chunkWatch();
+    if (watch != null) {
+      watch.writing(log.request, payload.length, System.nanoTime());
+    }
     out.write((Integer.toHexString(payload.length) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
     out.write(payload);
     out.write(CRLF);

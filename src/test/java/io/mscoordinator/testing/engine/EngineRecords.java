@@ -21,6 +21,7 @@ public final class EngineRecords {
   private final Map<Long, SeenRequest> running = new LinkedHashMap<>();
   private int connectionsOpen;
   private long connectionsAccepted;
+  private boolean recording = true;
 
   EngineRecords() {}
 
@@ -107,6 +108,15 @@ public final class EngineRecords {
     }
   }
 
+  /**
+   * Keeps (the default) or drops the requests and answers from now on. Off, {@link #requests()} and
+   * {@link #answers()} stop growing, so a long load run (the perf lab) does not hold every body in
+   * memory; {@link #running()}, the stopInfer ids and the connection counts go on.
+   */
+  public synchronized void recording(boolean on) {
+    recording = on;
+  }
+
   /** Forgets the requests, answers, stopInfer ids and the accepted count; live state stays. */
   public synchronized void reset() {
     requests.clear();
@@ -134,13 +144,17 @@ public final class EngineRecords {
   }
 
   synchronized void request(SeenRequest r) {
-    requests.add(r);
+    if (recording) {
+      requests.add(r);
+    }
     running.put(r.sequence(), r);
     notifyAll();
   }
 
   synchronized void answer(WrittenAnswer a) {
-    answers.add(a);
+    if (recording) {
+      answers.add(a);
+    }
     running.remove(a.request().sequence());
     notifyAll();
   }

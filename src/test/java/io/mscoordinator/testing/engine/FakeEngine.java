@@ -287,8 +287,19 @@ public final class FakeEngine implements AutoCloseable {
     }
   }
 
+  /**
+   * Told of each chunk of a streaming answer just before its bytes are written, on the connection's
+   * thread (the perf lab times each chunk from this write to its arrival at the client). Must not
+   * block.
+   */
+  @FunctionalInterface
+  public interface ChunkWatch {
+    void writing(SeenRequest request, int payloadBytes, long nanoTime);
+  }
+
   private final Options options;
   private final int port;
+  private volatile ChunkWatch chunkWatch;
   private final EngineRecords records = new EngineRecords();
   private final EngineLoad load;
   private final Dialects dialects;
@@ -340,6 +351,15 @@ public final class FakeEngine implements AutoCloseable {
 
   public Options options() {
     return options;
+  }
+
+  /** Sets (or with null removes) the watch told of every streamed chunk from now on. */
+  public void chunkWatch(ChunkWatch watch) {
+    chunkWatch = watch;
+  }
+
+  ChunkWatch chunkWatch() {
+    return chunkWatch;
   }
 
   /** What the engine saw and wrote. */
@@ -620,7 +640,9 @@ public final class FakeEngine implements AutoCloseable {
    * Runs an engine by hand until Ctrl-C. Flags: {@code --port N} (default 8000), {@code --model
    * NAME}, {@code --first-token-ms MS} (default 50), {@code --per-prompt-token-ms MS} (default
    * 0.1), {@code --inter-token-ms MS} (default 20), {@code --jitter F}, {@code --seed N}, {@code
-   * --output-tokens N}, {@code --capacity N}, {@code --metrics mindie|vllm}.
+   * --output-tokens N}, {@code --capacity N}, {@code --metrics mindie|vllm}, {@code --record 0|1}
+   * (default 1; 0 keeps no request or answer, for long load runs: see {@link
+   * EngineRecords#recording}).
    */
   public static void main(String[] args) throws InterruptedException {
     Options o = Options.defaults().withPort(8000).withTiming(millis(50), millis(0.1), millis(20));
@@ -629,6 +651,7 @@ public final class FakeEngine implements AutoCloseable {
     Duration inter = o.interToken();
     double jitter = 0;
     long seed = 1;
+    boolean record = true;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (i + 1 >= args.length) {
@@ -646,6 +669,7 @@ public final class FakeEngine implements AutoCloseable {
           case "--seed" -> seed = Long.parseLong(v);
           case "--output-tokens" -> o = o.withOutputTokens(Integer.parseInt(v));
           case "--capacity" -> o = o.withCapacity(Integer.parseInt(v));
+          case "--record" -> record = parseBit(flag, v);
           case "--metrics" ->
               o = o.withFlavour(MetricsFlavour.valueOf(v.toUpperCase(java.util.Locale.ROOT)));
           default -> usage("unknown flag: flag=" + flag);
@@ -661,6 +685,7 @@ public final class FakeEngine implements AutoCloseable {
       usage(e.getMessage());
       return;
     }
+    engine.records().recording(record);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -676,6 +701,14 @@ public final class FakeEngine implements AutoCloseable {
     stopped.await();
   }
 
+  private static boolean parseBit(String flag, String v) {
+    return switch (v) {
+      case "1" -> true;
+      case "0" -> false;
+      default -> throw new IllegalArgumentException("not 0 or 1: flag=" + flag + " value=" + v);
+    };
+  }
+
   private static Duration millis(double ms) {
     return Duration.ofNanos((long) (ms * 1e6));
   }
@@ -685,7 +718,7 @@ public final class FakeEngine implements AutoCloseable {
     System.err.println(
         "usage: FakeEngine [--port N] [--model NAME] [--first-token-ms MS] [--per-prompt-token-ms MS]"
             + " [--inter-token-ms MS] [--jitter F] [--seed N] [--output-tokens N] [--capacity N]"
-            + " [--metrics mindie|vllm]");
+            + " [--metrics mindie|vllm] [--record 0|1]");
     System.exit(2);
   }
 }

@@ -530,6 +530,40 @@ class FakeEngineTest {
     assertThat(engine.records().connectionsAccepted(), is(0L));
   }
 
+  @Test
+  void shouldKeepNoRequestOrAnswerWhenRecordingOff() throws Exception {
+    start();
+    engine.records().recording(false);
+    assertThat(post("/infer", "{\"inputs\":\"abc\"}").body(), containsString("generated_text"));
+    engine.records().awaitRunning(0, WITHIN);
+    assertThat(engine.records().requests(), is(empty()));
+    assertThat(engine.records().answers(), is(empty()));
+    assertThat(engine.records().connectionsAccepted(), is(1L));
+    engine.records().recording(true);
+    post("/infer", "{\"inputs\":\"def\"}");
+    assertThat(engine.records().awaitAnswers(1, WITHIN), hasSize(1));
+  }
+
+  @Test
+  void shouldTellTheChunkWatchOfEveryStreamedChunkBeforeItIsWritten() throws Exception {
+    start(FakeEngine.Options.defaults().withOutputTokens(3));
+    List<Integer> sizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> labs = new java.util.concurrent.CopyOnWriteArrayList<>();
+    engine.chunkWatch(
+        (request, bytes, nanos) -> {
+          sizes.add(bytes);
+          labs.add(request.header("lab-id").orElse(""));
+        });
+    try (RawHttp raw = new RawHttp(engine.port())) {
+      raw.send("POST", "/generate_stream", "{\"inputs\":\"x\"}", "lab-id: 7");
+      RawHttp.Response r = raw.read();
+      assertThat(r.status(), is(200));
+      assertThat(sizes.stream().mapToInt(Integer::intValue).sum(), is(r.body().length));
+    }
+    assertThat(sizes, hasSize(3));
+    assertThat(labs, everyItem(is("7")));
+  }
+
   // --- faults ---
 
   @Test
