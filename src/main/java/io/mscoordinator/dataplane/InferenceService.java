@@ -516,6 +516,7 @@ final class InferenceService {
           break;
         }
         long read = System.nanoTime();
+        boolean first;
         try {
           if (out == null) {
             res.status(status);
@@ -527,6 +528,10 @@ final class InferenceService {
             }
             out = res.outputStream();
           }
+          // before the bytes go out: once the client may have them, the first-token timeout must
+          // not cut the answer (it did when it fired between the flush and this flag)
+          first = !answering;
+          answering = true;
           out.write(buffer, 0, n);
           out.flush();
         } catch (IOException | UncheckedIOException e) {
@@ -535,11 +540,8 @@ final class InferenceService {
         }
         long written = System.nanoTime();
         timings.relay(written - read);
-        if (!answering) {
-          answering = true;
-          if (request.stream()) {
-            timings.timeToFirstToken(written - arrival);
-          }
+        if (first && request.stream()) {
+          timings.timeToFirstToken(written - arrival);
         }
         int ends = sse ? events.count(buffer, n) : 1;
         for (int e = 0; e < ends; e++) {
