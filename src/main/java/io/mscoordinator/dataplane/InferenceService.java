@@ -176,31 +176,11 @@ final class InferenceService {
       metrics.answered(dialect, "", 503);
       return;
     }
-    if (inFlight.incrementAndGet() > settings.maxRequests()) {
-      inFlight.decrementAndGet();
-      text(res, Status.TOO_MANY_REQUESTS_429, TOO_MANY);
-      metrics.answered(dialect, "", 429);
-      return;
-    }
-    metrics.started();
-    try {
-      admitted(route, req, res, arrival, arrivalTick);
-    } finally {
-      inFlight.decrementAndGet();
-      metrics.finished();
-    }
-  }
-
-  private void admitted(
-      Route route, ServerRequest req, ServerResponse res, long arrival, long arrivalTick) {
-    String dialect = nominalDialect(route);
+    // The body is read whole before the request takes an admission slot, as MindIE's server
+    // does: clients trickling their bodies must not hold every slot while others get 429.
     byte[] body;
-    InferenceRequest request;
     try {
       body = JsonBodies.bytes(req, settings.limits().maxPayloadBytes());
-      String pathModel =
-          route.path().contains("{model}") ? req.path().pathParameters().get("model") : null;
-      request = BodyChecks.check(route, pathModel, body);
     } catch (JsonBodies.TooLargeException e) {
       text(res, Status.REQUEST_ENTITY_TOO_LARGE_413, tooLargeText());
       metrics.answered(dialect, "", 413);
@@ -209,6 +189,35 @@ final class InferenceService {
       text(res, Status.BAD_REQUEST_400, "Invalid request format: " + e.rule() + "\r\n");
       metrics.answered(dialect, "", 400);
       return;
+    }
+    if (inFlight.incrementAndGet() > settings.maxRequests()) {
+      inFlight.decrementAndGet();
+      text(res, Status.TOO_MANY_REQUESTS_429, TOO_MANY);
+      metrics.answered(dialect, "", 429);
+      return;
+    }
+    metrics.started();
+    try {
+      admitted(route, req, res, body, arrival, arrivalTick);
+    } finally {
+      inFlight.decrementAndGet();
+      metrics.finished();
+    }
+  }
+
+  private void admitted(
+      Route route,
+      ServerRequest req,
+      ServerResponse res,
+      byte[] body,
+      long arrival,
+      long arrivalTick) {
+    String dialect = nominalDialect(route);
+    InferenceRequest request;
+    try {
+      String pathModel =
+          route.path().contains("{model}") ? req.path().pathParameters().get("model") : null;
+      request = BodyChecks.check(route, pathModel, body);
     } catch (BodyChecks.BadRequestException e) {
       text(res, Status.BAD_REQUEST_400, e.getMessage() + "\r\n");
       metrics.answered(dialect, "", 400);
