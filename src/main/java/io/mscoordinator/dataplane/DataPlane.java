@@ -12,6 +12,7 @@ import io.mscoordinator.exposition.FamilySource;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -83,7 +84,12 @@ public final class DataPlane implements Capability {
             settings.limits(),
             service.tooLargeHandler(),
             service::routing,
-            socket -> {});
+            // Helidon looks for idle connections every 2 minutes by default: check as often as
+            // keep_alive_seconds needs, so that an idle connection goes within 10% of it
+            socket ->
+                socket.idleConnectionPeriod(
+                    Duration.ofMillis(
+                        Math.max(1000, settings.limits().idleTimeout().toMillis() / 10))));
   }
 
   /** The scheduler the settings name, with session affinity when a session header is set. */

@@ -238,7 +238,8 @@ final class InferenceService {
       res.status(Status.NOT_FOUND_404)
           .header(HeaderValues.CONTENT_TYPE_JSON)
           .send(reason.getBytes(StandardCharsets.UTF_8));
-      metrics.answered(request.dialect(), request.model(), 404);
+      // not the unknown name: a client naming random models must not grow the series
+      metrics.answered(request.dialect(), "", 404);
       return;
     }
     String session =
@@ -437,6 +438,7 @@ final class InferenceService {
             return;
           }
           if (e.connecting() && attempt < CONNECT_ATTEMPTS) {
+            metrics.retried("reconnect", modelName);
             continue;
           }
           if (e.connecting()) {

@@ -59,8 +59,9 @@ class PrometheusScrapeIT {
   private static final String MODEL = "llama";
 
   /**
-   * A data plane family with no series in this run: nothing on main counts a retry yet ({@code
-   * RequestMetrics.retried} has no caller), so its panel query has nothing to show.
+   * A data plane family with no series in this run: retries are counted when a connect to an
+   * instance is tried again, and this run's engine always accepts, so its panel query has nothing
+   * to show.
    */
   private static final String NEVER_RECORDED = "ms_coordinator_request_retries_total";
 
