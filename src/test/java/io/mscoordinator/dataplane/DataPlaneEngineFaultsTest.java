@@ -58,26 +58,8 @@ class DataPlaneEngineFaultsTest {
     clock = new ManualClock();
     bad = FakeEngine.start(FakeEngine.Options.defaults().withModel("bad"));
     good = FakeEngine.start(FakeEngine.Options.defaults().withModel("good"));
-    JsonObject root =
-        Json.createPointer("/digs_scheduler_config")
-            .replace(
-                TestCoordinators.shipped(),
-                Json.createObjectBuilder()
-                    .add("deploy_mode", "single_node")
-                    .add("algorithm_type", "round_robin")
-                    .build());
-    root =
-        TestCoordinators.withSection(
-            root,
-            "exception_config",
-            Json.createObjectBuilder()
-                // high, so that the faults of one test never take the bad engine out of scheduling
-                .add("max_retry", 10)
-                .add("schedule_timeout", 30)
-                .add("first_token_timeout", 60)
-                .add("infer_timeout", 120)
-                .add("tokenizer_timeout", 30)
-                .build());
+    // high, so that the faults of one test never take the bad engine out of scheduling
+    JsonObject root = DataPlaneConfigs.singleNode("round_robin", 10);
     root = Json.createPointer("/request_limit/body_limit").replace(root, Json.createValue(1));
     coordinator =
         Coordinator.start(TestCoordinators.config(root), Coordinator::coreSink, () -> clock);

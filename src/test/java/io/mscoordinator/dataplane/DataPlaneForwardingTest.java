@@ -74,25 +74,7 @@ class DataPlaneForwardingTest {
                 .withModel("slow")
                 .withOutputTokens(400)
                 .withTiming(Duration.ZERO, Duration.ZERO, Duration.ofMillis(20)));
-    JsonObject root =
-        Json.createPointer("/digs_scheduler_config")
-            .replace(
-                TestCoordinators.shipped(),
-                Json.createObjectBuilder()
-                    .add("deploy_mode", "single_node")
-                    .add("algorithm_type", "round_robin")
-                    .build());
-    root =
-        TestCoordinators.withSection(
-            root,
-            "exception_config",
-            Json.createObjectBuilder()
-                .add("max_retry", 2)
-                .add("schedule_timeout", 30)
-                .add("first_token_timeout", 60)
-                .add("infer_timeout", 120)
-                .add("tokenizer_timeout", 30)
-                .build());
+    JsonObject root = DataPlaneConfigs.singleNode("round_robin", 2);
     root =
         Json.createPointer("/request_limit/single_node_max_requests")
             .add(

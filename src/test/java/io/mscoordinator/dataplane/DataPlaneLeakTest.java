@@ -99,25 +99,7 @@ class DataPlaneLeakTest {
     llama2 = FakeEngine.start(FakeEngine.Options.defaults().withModel("llama"));
     faulty = FakeEngine.start(FakeEngine.Options.defaults().withModel("faulty"));
     engines = List.of(llama1, llama2, faulty);
-    JsonObject root =
-        Json.createPointer("/digs_scheduler_config")
-            .replace(
-                TestCoordinators.shipped(),
-                Json.createObjectBuilder()
-                    .add("deploy_mode", "single_node")
-                    .add("algorithm_type", "round_robin")
-                    .build());
-    root =
-        TestCoordinators.withSection(
-            root,
-            "exception_config",
-            Json.createObjectBuilder()
-                .add("max_retry", 10)
-                .add("schedule_timeout", 30)
-                .add("first_token_timeout", 60)
-                .add("infer_timeout", 120)
-                .add("tokenizer_timeout", 30)
-                .build());
+    JsonObject root = DataPlaneConfigs.singleNode("round_robin", 10);
     // the outbound pool keeps single_node_max_requests idle connections per instance
     root =
         Json.createPointer("/request_limit/single_node_max_requests")

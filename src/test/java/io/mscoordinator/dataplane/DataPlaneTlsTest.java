@@ -11,6 +11,7 @@ import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.cluster.Instance;
 import io.mscoordinator.cluster.Role;
 import io.mscoordinator.server.Coordinator;
+import io.mscoordinator.testing.DevCertFiles;
 import io.mscoordinator.testing.engine.FakeEngine;
 import io.mscoordinator.testing.engine.RawHttp;
 import io.mscoordinator.testing.engine.SeenRequest;
@@ -30,7 +31,6 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -64,8 +64,7 @@ class DataPlaneTlsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    run(List.of("bash", Path.of("config", "make-dev-certs.sh").toAbsolutePath().toString(), "."));
-    makeWrongHostCert();
+    DevCertFiles.make(certs);
     engine =
         FakeEngine.start(
             FakeEngine.Options.defaults().withModel("m").withTls(nodeTls("server.p12")));
@@ -258,75 +257,5 @@ class DataPlaneTlsTest {
       }
     }
     return null;
-  }
-
-  /** A server certificate from the dev CA for {@code wrong-host.example} only: no IP SAN. */
-  private static void makeWrongHostCert() throws Exception {
-    Files.writeString(
-        certs.resolve("wrong.cnf"),
-        "[e]\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n"
-            + "subjectAltName=DNS:wrong-host.example\n");
-    run(List.of("openssl", "genpkey", "-algorithm", "RSA", "-out", "wrong.key"));
-    run(
-        List.of(
-            "openssl",
-            "req",
-            "-new",
-            "-key",
-            "wrong.key",
-            "-subj",
-            "/CN=wrong-host.example",
-            "-out",
-            "wrong.csr"));
-    run(
-        List.of(
-            "openssl",
-            "x509",
-            "-req",
-            "-in",
-            "wrong.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "30",
-            "-extfile",
-            "wrong.cnf",
-            "-extensions",
-            "e",
-            "-out",
-            "wrong.pem"));
-    run(
-        List.of(
-            "openssl",
-            "pkcs12",
-            "-export",
-            "-name",
-            "node",
-            "-inkey",
-            "wrong.key",
-            "-in",
-            "wrong.pem",
-            "-passout",
-            "pass:devpass",
-            "-out",
-            "wrong.p12"));
-  }
-
-  private static void run(List<String> command) throws Exception {
-    Path log = certs.resolve("openssl.log");
-    // the child writes to a file: inheriting surefire's stdout would corrupt its channel
-    Process p =
-        new ProcessBuilder(command)
-            .directory(certs.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-            .start();
-    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      p.destroyForcibly();
-      throw new IllegalStateException(command + " failed: " + Files.readString(log));
-    }
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.cluster.Role;
+import io.mscoordinator.testing.DevCertFiles;
 import io.mscoordinator.testing.TestData;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -15,7 +16,6 @@ import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -36,73 +36,7 @@ class CoordinatorScrapeTlsTest {
 
   @BeforeAll
   static void makeCerts() throws Exception {
-    run(List.of("bash", Path.of("config", "make-dev-certs.sh").toAbsolutePath().toString(), "."));
-    Files.writeString(
-        certs.resolve("wrong.cnf"),
-        "[e]\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n"
-            + "subjectAltName=DNS:wrong-host.example\n");
-    run(List.of("openssl", "genpkey", "-algorithm", "RSA", "-out", "wrong.key"));
-    run(
-        List.of(
-            "openssl",
-            "req",
-            "-new",
-            "-key",
-            "wrong.key",
-            "-subj",
-            "/CN=wrong-host.example",
-            "-out",
-            "wrong.csr"));
-    run(
-        List.of(
-            "openssl",
-            "x509",
-            "-req",
-            "-in",
-            "wrong.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "30",
-            "-extfile",
-            "wrong.cnf",
-            "-extensions",
-            "e",
-            "-out",
-            "wrong.pem"));
-    run(
-        List.of(
-            "openssl",
-            "pkcs12",
-            "-export",
-            "-name",
-            "node",
-            "-inkey",
-            "wrong.key",
-            "-in",
-            "wrong.pem",
-            "-passout",
-            "pass:devpass",
-            "-out",
-            "wrong.p12"));
-  }
-
-  private static void run(List<String> command) throws Exception {
-    Path log = certs.resolve("openssl.log");
-    // the child writes to a file: inheriting surefire's stdout would corrupt its channel
-    Process p =
-        new ProcessBuilder(command)
-            .directory(certs.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-            .start();
-    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      p.destroyForcibly();
-      throw new IllegalStateException(command + " failed: " + Files.readString(log));
-    }
+    DevCertFiles.make(certs);
   }
 
   /** A node's TLS: its key and certificate from {@code p12}, client certificates from the CA. */
