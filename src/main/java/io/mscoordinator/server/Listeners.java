@@ -1,5 +1,6 @@
 package io.mscoordinator.server;
 
+import io.helidon.common.mapper.MapperManager;
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.Status;
@@ -27,6 +28,24 @@ import java.util.function.Consumer;
  * <p>Confined to the thread that starts the coordinator.
  */
 final class Listeners {
+  static {
+    cacheGlobalMappers();
+  }
+
+  /**
+   * Helidon 4.4 looks the global {@code MapperManager} up in its service registry, building a new
+   * one, on every call while none is set, and reads every typed header value through it (each
+   * request's Content-Length, twice): a fifth of a small proxied request's Java time went there
+   * (JFR, wrk on the data listener). Setting the registry's own once, before any listener reads a
+   * header, makes it a field read (built as Helidon builds it, from the mappers it discovers). The
+   * API is deprecated for removal in favour of the service registry, which is what costs here;
+   * revisit on the next Helidon.
+   */
+  @SuppressWarnings("removal")
+  private static void cacheGlobalMappers() {
+    MapperManager.global(MapperManager.create());
+  }
+
   private final Map<String, ListenerSettings> bound = new LinkedHashMap<>();
   private final List<Capability> capabilities;
   private final WebServer server;
