@@ -33,7 +33,6 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
@@ -107,8 +106,6 @@ final class InferenceService {
   private final RequestMetrics metrics;
   private final Clock clock;
   private final RequestIds ids = new RequestIds();
-  private final AtomicInteger inFlight = new AtomicInteger();
-  private final AtomicLong stopsSent = new AtomicLong();
   private final CallLimits limits;
 
   InferenceService(
@@ -144,7 +141,7 @@ final class InferenceService {
 
   /** Requests admitted and not finished. */
   int inFlight() {
-    return inFlight.get();
+    return (int) metrics.inFlight();
   }
 
   /** Helidon's 413 for a declared length past the body limit, with the routes' text. */
@@ -190,29 +187,28 @@ final class InferenceService {
       metrics.answered(dialect, "", 400);
       return;
     }
-    if (inFlight.incrementAndGet() > settings.maxRequests()) {
-      inFlight.decrementAndGet();
+    // the requests-in-flight gauge is the admission count itself
+    if (metrics.started() > settings.maxRequests()) {
+      metrics.finished();
       text(res, Status.TOO_MANY_REQUESTS_429, TOO_MANY);
       metrics.answered(dialect, "", 429);
       return;
     }
-    metrics.started();
     try {
-      admitted(route, req, res, body, arrival, arrivalTick);
+      admitted(route, dialect, req, res, body, arrival, arrivalTick);
     } finally {
-      inFlight.decrementAndGet();
       metrics.finished();
     }
   }
 
   private void admitted(
       Route route,
+      String dialect,
       ServerRequest req,
       ServerResponse res,
       byte[] body,
       long arrival,
       long arrivalTick) {
-    String dialect = nominalDialect(route);
     InferenceRequest request;
     try {
       String pathModel =
@@ -530,13 +526,7 @@ final class InferenceService {
         boolean first;
         try {
           if (out == null) {
-            res.status(status);
-            if (contentType != null) {
-              res.header(HeaderNames.CONTENT_TYPE, contentType);
-            }
-            if (length >= 0) {
-              res.contentLength(length);
-            }
+            head(status, contentType, length);
             out = res.outputStream();
           }
           // before the bytes go out: once the client may have them, the first-token timeout must
@@ -564,10 +554,7 @@ final class InferenceService {
       }
       try {
         if (out == null) {
-          res.status(status);
-          if (contentType != null) {
-            res.header(HeaderNames.CONTENT_TYPE, contentType);
-          }
+          head(status, contentType, length);
           res.send();
         } else {
           out.close();
@@ -579,6 +566,17 @@ final class InferenceService {
       timings.e2e(System.nanoTime() - arrival);
       dispatcher.succeeded(load);
       metrics.answered(request.dialect(), modelName, status);
+    }
+
+    /** The instance's status, {@code Content-Type} and length, as the client's answer's head. */
+    private void head(int status, String contentType, long length) {
+      res.status(status);
+      if (contentType != null) {
+        res.header(HeaderNames.CONTENT_TYPE, contentType);
+      }
+      if (length >= 0) {
+        res.contentLength(length);
+      }
     }
 
     /** One of the coordinator's timeouts ended the call. */
@@ -649,7 +647,6 @@ final class InferenceService {
                             Request.post(path).body("application/json", stop).build(),
                             CallLimits.of(STOP_TIMEOUT, 64 * 1024))
                         .execute()) {
-                  stopsSent.incrementAndGet();
                   if (r.status() != 200) {
                     LOG.fine("stopInfer answered " + r.status() + ": req_id=" + id);
                   }

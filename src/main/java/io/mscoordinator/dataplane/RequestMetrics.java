@@ -284,12 +284,13 @@ public final class RequestMetrics {
   }
 
   /**
-   * A request was admitted ({@code ms_coordinator_requests_in_flight} up by one). Counted also
-   * while recording is off: admission reads {@link #inFlight()}, and a request started before and
-   * finished after a switch must not unbalance it.
+   * A request was admitted ({@code ms_coordinator_requests_in_flight} up by one); returns the count
+   * with it, which admission holds against {@code max_requests}. Counted also while recording is
+   * off: admission reads {@link #inFlight()}, and a request started before and finished after a
+   * switch must not unbalance it.
    */
-  void started() {
-    inFlight.incrementAndGet();
+  long started() {
+    return inFlight.incrementAndGet();
   }
 
   /** An admitted request finished, however it ended. */
