@@ -12,20 +12,16 @@ import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
 import io.mscoordinator.cluster.ClusterView;
 import io.mscoordinator.server.Coordinator;
+import io.mscoordinator.testing.Hostile;
 import io.mscoordinator.testing.engine.FakeEngine;
 import io.mscoordinator.testing.engine.RawHttp;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +30,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -109,7 +104,7 @@ class DataPlaneHostileClientsTest {
     assertServes();
     assertThat(manage.status("/v1/health"), is(200));
     before = coordinator.registry().view();
-    fdsBefore = openFileDescriptors();
+    fdsBefore = Hostile.openFileDescriptors();
     engineConnectionsBefore = llama.records().connectionsOpen();
   }
 
@@ -120,7 +115,7 @@ class DataPlaneHostileClientsTest {
     await(() -> coordinator.dataPlane().inFlight() == 0, "in flight back to 0");
     // the outbound pool may keep more connections to the engine than before: both ends are here
     int kept = Math.max(0, llama.records().connectionsOpen() - engineConnectionsBefore);
-    awaitFileDescriptorsAtMost(fdsBefore + 2L * kept + 16);
+    Hostile.awaitFileDescriptorsAtMost(fdsBefore + 2L * kept + 16, WAIT);
   }
 
   // ------------------------------------------------------------------ bodies
@@ -146,7 +141,7 @@ class DataPlaneHostileClientsTest {
       } catch (IOException closedByServer) {
         // expected: answered and closed past the limit
       }
-      status = statusLine(socket.getInputStream());
+      status = Hostile.statusLine(socket.getInputStream());
     }
     assertThat(status, is("HTTP/1.1 413 Request Entity Too Large"));
   }
@@ -318,7 +313,7 @@ class DataPlaneHostileClientsTest {
               .getBytes(StandardCharsets.US_ASCII));
       out.write(body);
       out.flush();
-      return statusLine(socket.getInputStream());
+      return Hostile.statusLine(socket.getInputStream());
     } catch (IOException resetWhileWriting) {
       return "reset";
     }
@@ -353,7 +348,7 @@ class DataPlaneHostileClientsTest {
       // their requests now compete for max_requests: each is served or told 429
       for (Socket socket : slow) {
         assertThat(
-            statusLine(socket.getInputStream()),
+            Hostile.statusLine(socket.getInputStream()),
             either(is("HTTP/1.1 200 OK")).or(is("HTTP/1.1 429 Too Many Requests")));
       }
     } finally {
@@ -390,14 +385,14 @@ class DataPlaneHostileClientsTest {
       }
       Future<RawHttp.Response> wellBehaved = THREADS.submit(() -> post("/v1/completions", GOOD));
       assertThat(manage.status("/v1/health"), is(200));
-      assertThat(statusLine(queued.get(0).getInputStream()), is("timeout"));
+      assertThat(Hostile.statusLine(queued.get(0).getInputStream()), is("timeout"));
       assertThat(wellBehaved.isDone(), is(false));
       for (Socket s : idle) {
         s.close();
       }
       for (Socket s : queued) {
         s.setSoTimeout(10_000);
-        assertThat(statusLine(s.getInputStream()), is("HTTP/1.1 200 OK"));
+        assertThat(Hostile.statusLine(s.getInputStream()), is("HTTP/1.1 200 OK"));
         s.close();
       }
       assertThat(wellBehaved.get(20, TimeUnit.SECONDS).status(), is(200));
@@ -447,39 +442,6 @@ class DataPlaneHostileClientsTest {
     Socket socket = new Socket("127.0.0.1", predict);
     socket.setSoTimeout(10_000);
     return socket;
-  }
-
-  /** The status line of the response, "closed" when none came, "timeout" when none came yet. */
-  private static String statusLine(InputStream in) throws IOException {
-    StringBuilder line = new StringBuilder();
-    try {
-      for (int c = in.read(); c != -1 && c != '\n'; c = in.read()) {
-        if (c != '\r') {
-          line.append((char) c);
-        }
-      }
-    } catch (SocketTimeoutException e) {
-      return "timeout";
-    }
-    return line.isEmpty() ? "closed" : line.toString();
-  }
-
-  private static long openFileDescriptors() {
-    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-      return fds.count();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static void awaitFileDescriptorsAtMost(long most) throws InterruptedException {
-    long open =
-        Eventually.poll(
-            DataPlaneHostileClientsTest::openFileDescriptors,
-            n -> n <= most,
-            WAIT,
-            Duration.ofMillis(100));
-    assertThat("open file descriptors", open, lessThanOrEqualTo(most));
   }
 
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {

@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import io.mscoordinator.Eventually;
 import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.server.Coordinator;
+import io.mscoordinator.testing.Hostile;
 import io.mscoordinator.testing.engine.FakeEngine;
 import io.mscoordinator.testing.engine.Fault;
 import io.mscoordinator.testing.engine.FaultRule;
@@ -15,9 +16,6 @@ import io.mscoordinator.testing.engine.RawHttp;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -33,7 +31,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -139,7 +136,7 @@ class DataPlaneLeakTest {
     // a warm-up, so that the baseline has the pools, Helidon's and the JIT's threads in it
     run(new SplittableRandom(SEED - 1), 200, 20);
     settle();
-    long fdsBefore = openFileDescriptors();
+    long fdsBefore = Hostile.openFileDescriptors();
     int threadsBefore = platformThreads();
     int connectionsBefore = connectionsOpen();
     engines.forEach(e -> e.records().reset());
@@ -184,7 +181,7 @@ class DataPlaneLeakTest {
     }
     // both ends of every connection to an engine are in this process
     long allowed = fdsBefore + 2L * Math.max(0, connectionsOpen() - connectionsBefore) + 16;
-    awaitAtMost("open file descriptors " + report, DataPlaneLeakTest::openFileDescriptors, allowed);
+    awaitAtMost("open file descriptors " + report, Hostile::openFileDescriptors, allowed);
     awaitAtMost(
         "live platform threads " + report,
         () -> (long) platformThreads(),
@@ -430,14 +427,6 @@ class DataPlaneLeakTest {
   /** Live platform threads (virtual threads are not listed). */
   private static int platformThreads() {
     return Thread.getAllStackTraces().size();
-  }
-
-  private static long openFileDescriptors() {
-    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-      return fds.count();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   private static void awaitAtMost(String what, java.util.function.LongSupplier read, long most)

@@ -2,7 +2,6 @@ package io.mscoordinator.server;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
-import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.sameInstance;
 
 import io.mscoordinator.Eventually;
@@ -10,21 +9,16 @@ import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.TestHttp;
 import io.mscoordinator.cluster.ClusterView;
 import io.mscoordinator.cluster.Refreshes;
+import io.mscoordinator.testing.Hostile;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -66,7 +60,7 @@ class HostileClientsTest {
         } catch (IOException closedByServer) {
           // expected: the server answered and closed after the limit
         }
-        status = statusLine(socket.getInputStream());
+        status = Hostile.statusLine(socket.getInputStream());
       }
       assertThat(status, is("HTTP/1.1 413 Request Entity Too Large"));
       assertThat(coordinator.registry().view(), sameInstance(before));
@@ -81,7 +75,7 @@ class HostileClientsTest {
       assertThat(
           http.post("/v1/instances/refresh", Refreshes.DOCUMENT_EXAMPLE).statusCode(), is(200));
       ClusterView before = coordinator.registry().view();
-      long fds = openFileDescriptors();
+      long fds = Hostile.openFileDescriptors();
 
       for (int i = 0; i < 200; i++) {
         try (Socket socket = connect(coordinator)) {
@@ -99,7 +93,7 @@ class HostileClientsTest {
       assertThat(http.get("/v1/health").statusCode(), is(200));
       assertThat(coordinator.registry().view(), sameInstance(before));
       // The server closes its side of every abandoned connection.
-      awaitFileDescriptorsAtMost(fds + 16);
+      Hostile.awaitFileDescriptorsAtMost(fds + 16, Duration.ofSeconds(20));
     }
   }
 
@@ -119,7 +113,7 @@ class HostileClientsTest {
                     + "zz\r\n{}\r\n0\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         out.flush();
-        status = statusLine(socket.getInputStream());
+        status = Hostile.statusLine(socket.getInputStream());
       }
       assertThat(status, is("HTTP/1.1 400 Bad Request"));
       assertThat(coordinator.registry().view(), sameInstance(before));
@@ -141,7 +135,7 @@ class HostileClientsTest {
                     + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         out.flush();
-        status = statusLine(socket.getInputStream());
+        status = Hostile.statusLine(socket.getInputStream());
       } catch (IOException resetWhileWriting) {
         status = "reset";
       }
@@ -163,7 +157,7 @@ class HostileClientsTest {
     JsonObject root =
         TestCoordinators.shippedWith("/request_limit/max_connections", Json.createValue(limit));
     try (Coordinator coordinator = TestCoordinators.start(root)) {
-      long fds = openFileDescriptors();
+      long fds = Hostile.openFileDescriptors();
       List<Socket> waiting = new ArrayList<>();
       try {
         for (int i = 0; i < clients; i++) {
@@ -193,7 +187,7 @@ class HostileClientsTest {
       }
       TestHttp http = TestCoordinators.manage(coordinator);
       awaitHealthy(http);
-      awaitFileDescriptorsAtMost(fds + 16);
+      Hostile.awaitFileDescriptorsAtMost(fds + 16, Duration.ofSeconds(20));
     }
   }
 
@@ -204,7 +198,7 @@ class HostileClientsTest {
       for (Socket socket : sockets) {
         readers.submit(
             () -> {
-              if (statusLine(socket.getInputStream()).equals("HTTP/1.1 200 OK")) {
+              if (Hostile.statusLine(socket.getInputStream()).equals("HTTP/1.1 200 OK")) {
                 answered.add(socket);
               }
               return null;
@@ -236,7 +230,7 @@ class HostileClientsTest {
           socket.getOutputStream().write("\r\n".getBytes(StandardCharsets.US_ASCII));
         }
         for (Socket socket : slow) {
-          assertThat(statusLine(socket.getInputStream()), is("HTTP/1.1 200 OK"));
+          assertThat(Hostile.statusLine(socket.getInputStream()), is("HTTP/1.1 200 OK"));
         }
       } finally {
         for (Socket socket : slow) {
@@ -252,41 +246,8 @@ class HostileClientsTest {
     return socket;
   }
 
-  /** The status line of the response, or "closed" when the server closed without one. */
-  private static String statusLine(InputStream in) throws IOException {
-    StringBuilder line = new StringBuilder();
-    try {
-      for (int c = in.read(); c != -1 && c != '\n'; c = in.read()) {
-        if (c != '\r') {
-          line.append((char) c);
-        }
-      }
-    } catch (SocketTimeoutException e) {
-      return "timeout";
-    }
-    return line.isEmpty() ? "closed" : line.toString();
-  }
-
   private static void awaitHealthy(TestHttp http) throws InterruptedException {
     int status = Eventually.poll(() -> http.status("/v1/health"), s -> s == 200, TEN_SECONDS);
     assertThat(status, is(200));
-  }
-
-  private static long openFileDescriptors() {
-    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-      return fds.count();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static void awaitFileDescriptorsAtMost(long most) throws InterruptedException {
-    long open =
-        Eventually.poll(
-            HostileClientsTest::openFileDescriptors,
-            n -> n <= most,
-            Duration.ofSeconds(20),
-            Duration.ofMillis(100));
-    assertThat("open file descriptors", open, lessThanOrEqualTo(most));
   }
 }
