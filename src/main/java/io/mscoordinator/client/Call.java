@@ -64,7 +64,8 @@ public final class Call {
     byte[] head = head();
     boolean retried = false;
     while (true) {
-      Connection c = client.take(destination);
+      // a resend goes on a fresh connection: the other kept ones went stale with the first
+      Connection c = retried ? null : client.take(destination);
       boolean reused = c != null;
       if (c == null) {
         c = connect();

@@ -193,6 +193,57 @@ class OutboundClientTest {
   }
 
   @Test
+  void shouldResendOnAFreshConnectionWhenEveryKeptOneWasClosed() throws Exception {
+    // two connections kept, both closed by the server (an engine restarted): the resend must not
+    // take the second stale one
+    CountDownLatch both = new CountDownLatch(2);
+    List<Integer> clientPorts = new CopyOnWriteArrayList<>();
+    try (Loopback server =
+            new Loopback(
+                (peer, i) -> {
+                  peer.request();
+                  if (i < 2) {
+                    both.countDown();
+                    both.await();
+                  }
+                  peer.send(length("a " + i + "\n"));
+                  if (i < 2) {
+                    clientPorts.add(peer.socket.getPort());
+                    peer.socket.close();
+                  }
+                });
+        OutboundClient client =
+            OutboundClient.builder().poolSize(DestinationKind.INSTANCE, 2).build()) {
+      Node node = new Node(client, "127.0.0.1", server.port(), Duration.ofSeconds(5), Node.MAX);
+      List<Thread> calls = new ArrayList<>();
+      List<Exception> failures = new CopyOnWriteArrayList<>();
+      for (int n = 0; n < 2; n++) {
+        calls.add(
+            Thread.ofVirtual()
+                .start(
+                    () -> {
+                      try (Response response = node.call().execute()) {
+                        response.readBody(new BodyBuffer());
+                      } catch (Exception e) {
+                        failures.add(e);
+                      }
+                    }));
+      }
+      for (Thread t : calls) {
+        t.join();
+      }
+      assertEquals(List.of(), failures);
+      assertEquals(2, client.idle(node.destination));
+      for (int port : clientPorts) {
+        Loopback.awaitFinReceived(port, server.port());
+      }
+
+      assertEquals("a 2\n", node.fetch());
+      assertEquals(3, server.connections.get());
+    }
+  }
+
+  @Test
   void shouldRefuseHeadersTheLayerSetsItself() {
     for (String name : List.of("Host", "user-agent", "Content-Length", "Transfer-Encoding")) {
       assertThrows(IllegalArgumentException.class, () -> Request.get("/").header(name, "x"));
