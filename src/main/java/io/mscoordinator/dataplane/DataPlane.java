@@ -29,6 +29,7 @@ public final class DataPlane implements Capability {
   private static final int PROBE_CONNECT_MS = 1000;
 
   private final Clock clock;
+  private final StreamRelays relays = StreamRelays.chosen();
   private final RequestMetrics metrics;
   private final Dispatcher dispatcher;
   private final InferenceService service;
@@ -77,7 +78,8 @@ public final class DataPlane implements Capability {
             scheduler(settings.scheduler()),
             client,
             metrics,
-            clock);
+            clock,
+            relays);
     this.listener =
         new OwnListener(
             settings.listener(),
@@ -148,5 +150,6 @@ public final class DataPlane implements Capability {
   @Override
   public void close() {
     clock.close();
+    relays.close();
   }
 }

@@ -105,6 +105,7 @@ final class InferenceService {
   private final OutboundClient client;
   private final RequestMetrics metrics;
   private final Clock clock;
+  private final StreamRelays relays;
   private final RequestIds ids = new RequestIds();
   private final CallLimits limits;
 
@@ -117,7 +118,8 @@ final class InferenceService {
       Scheduler scheduler,
       OutboundClient client,
       RequestMetrics metrics,
-      Clock clock) {
+      Clock clock,
+      StreamRelays relays) {
     this.settings = settings;
     this.ready = ready;
     this.registry = registry;
@@ -127,6 +129,7 @@ final class InferenceService {
     this.client = client;
     this.metrics = metrics;
     this.clock = clock;
+    this.relays = relays;
     Duration head = settings.httpTimeout().isZero() ? UNBOUNDED : settings.httpTimeout();
     // the body runs as long as the infer timeout lets it; the clock ends it, not the socket
     this.limits = new CallLimits(head, head, UNBOUNDED, Integer.MAX_VALUE);
@@ -387,6 +390,14 @@ final class InferenceService {
       }
     }
 
+    /** The server is stopping: end the call, so that its relay ends. */
+    private void cancel() {
+      Call c = call;
+      if (c != null) {
+        c.abort();
+      }
+    }
+
     /** What is left of {@code bound} from arrival, in clock nanoseconds; 0 for none. */
     private long remaining(Duration bound) {
       if (bound.isZero()) {
@@ -453,7 +464,11 @@ final class InferenceService {
         }
       }
       try (Response r = response) {
-        relay(r, instance, load, modelName, timings);
+        if (request.stream()) {
+          relays.run(() -> relay(r, instance, load, modelName, timings), this::cancel);
+        } else {
+          relay(r, instance, load, modelName, timings);
+        }
       }
     }
 

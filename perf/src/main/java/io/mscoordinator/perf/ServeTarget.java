@@ -44,8 +44,9 @@ final class ServeTarget implements AutoCloseable {
 
   /**
    * Starts {@code name} in front of {@code engines}: {@code direct}, {@code nginx}, {@code
-   * haproxy}, {@code coordinator}, or {@code coordinator-nometrics} (the coordinator with env
-   * {@code MS_COORDINATOR_REQUEST_METRICS=off}).
+   * haproxy}, {@code coordinator}, {@code coordinator-nometrics} (the coordinator with env {@code
+   * MS_COORDINATOR_REQUEST_METRICS=off}) or {@code coordinator-vrelay} (env {@code
+   * MS_COORDINATOR_STREAM_RELAY=virtual}: streams relayed on the request's virtual thread).
    */
   static ServeTarget start(
       String name, List<Integer> engines, Path home, Path dir, String coordinatorJavaOpts)
@@ -55,9 +56,8 @@ final class ServeTarget implements AutoCloseable {
       case "direct" -> new ServeTarget(name, List.copyOf(engines), null, 0);
       case "nginx" -> nginx(engines, own);
       case "haproxy" -> haproxy(engines, own);
-      case "coordinator", "coordinator-nometrics" ->
-          coordinator(
-              name, engines, home, own, coordinatorJavaOpts, name.equals("coordinator-nometrics"));
+      case "coordinator", "coordinator-nometrics", "coordinator-vrelay" ->
+          coordinator(name, engines, home, own, coordinatorJavaOpts);
       default -> throw new IllegalArgumentException("unknown serve target: target=" + name);
     };
   }
@@ -172,8 +172,7 @@ final class ServeTarget implements AutoCloseable {
       List<Integer> engines,
       Path home,
       Path dir,
-      String javaOpts,
-      boolean metricsOff)
+      String javaOpts)
       throws Exception {
     int predict = freePort();
     int manage = freePort();
@@ -218,8 +217,11 @@ final class ServeTarget implements AutoCloseable {
             .redirectOutput(dir.resolve("coordinator.log").toFile());
     pb.environment().put("MINDIE_MS_COORDINATOR_CONFIG_FILE_PATH", file.toString());
     pb.environment().put("MS_COORDINATOR_JAVA_OPTS", javaOpts);
-    if (metricsOff) {
+    if (name.equals("coordinator-nometrics")) {
       pb.environment().put("MS_COORDINATOR_REQUEST_METRICS", "off");
+    }
+    if (name.equals("coordinator-vrelay")) {
+      pb.environment().put("MS_COORDINATOR_STREAM_RELAY", "virtual");
     }
     Process p = pb.start();
     ServeTarget target = new ServeTarget(name, List.of(predict), p, manage);

@@ -1,0 +1,116 @@
+package io.mscoordinator.dataplane;
+
+import io.helidon.webserver.CloseConnectionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Where a streamed answer is relayed: on a platform thread of the data plane's own, blocked in its
+ * read of the instance's socket, while the request's virtual thread waits for it to end.
+ *
+ * <p>Why: a streamed answer is many small chunks spread over seconds. Relayed on the request's
+ * virtual thread, every chunk costs a park and an unpark through the JDK's poller and the wake-up
+ * of a carrier thread: 4.4 context switches and ~120 µs of CPU per chunk at 100 streams on these
+ * 2-core machines, most of it in the kernel. A platform thread blocked in its read wakes once per
+ * chunk: 1.5 context switches and ~65 µs (perf/RESULTS.md, "Data plane: streams relayed on platform
+ * threads"). A non-streamed answer is one read or a few and stays on the request's thread, where
+ * the hand-off would cost more than it saves.
+ *
+ * <p>The threads are cached: one per stream open now, kept a minute when idle, created as streams
+ * open; their number is bounded by admission ({@code max_requests}). Their stacks are small (the
+ * relay loop is shallow). Lab switch, not configuration: env {@code
+ * MS_COORDINATOR_STREAM_RELAY=virtual} relays on the request's thread, so {@code perf/run serve}
+ * can compare the two with everything else the same.
+ *
+ * <p>Threadsafe.
+ */
+final class StreamRelays implements AutoCloseable {
+  /** Reserved stack per relay thread; only the pages the loop touches are resident. */
+  private static final long STACK_BYTES = 256 * 1024;
+
+  private final ExecutorService threads;
+
+  private StreamRelays(ExecutorService threads) {
+    this.threads = threads;
+  }
+
+  /** Relays on platform threads named {@code dataplane-relay-N}. */
+  static StreamRelays platform() {
+    return new StreamRelays(
+        Executors.newCachedThreadPool(
+            Thread.ofPlatform()
+                .daemon()
+                .stackSize(STACK_BYTES)
+                .name("dataplane-relay-", 0)
+                .factory()));
+  }
+
+  /** Relays on the calling thread. */
+  static StreamRelays inline() {
+    return new StreamRelays(null);
+  }
+
+  /** The relays the environment asks for: platform threads unless the lab switch says virtual. */
+  static StreamRelays chosen() {
+    return "virtual".equals(System.getenv("MS_COORDINATOR_STREAM_RELAY")) ? inline() : platform();
+  }
+
+  /**
+   * Runs {@code relay} to its end and returns after it, rethrowing what it threw. Interrupted while
+   * it runs (the server is stopping), this runs {@code cancel}, which must make the relay end soon
+   * (abort its call), still waits for the relay, since the request's answer must not be written
+   * after its handler returned, and ends the connection.
+   */
+  void run(Runnable relay, Runnable cancel) {
+    if (threads == null) {
+      relay.run();
+      return;
+    }
+    FutureTask<Void> task = new FutureTask<>(relay, null);
+    try {
+      threads.execute(task);
+    } catch (RejectedExecutionException e) {
+      // closing: relay here rather than drop the answer
+      relay.run();
+      return;
+    }
+    boolean interrupted = false;
+    while (true) {
+      try {
+        task.get();
+        break;
+      } catch (InterruptedException e) {
+        if (!interrupted) {
+          interrupted = true;
+          cancel.run();
+        }
+      } catch (ExecutionException e) {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+        if (e.getCause() instanceof RuntimeException r) {
+          throw r;
+        }
+        if (e.getCause() instanceof Error err) {
+          throw err;
+        }
+        throw new IllegalStateException("relay failed", e.getCause());
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+      throw new CloseConnectionException("stopping");
+    }
+  }
+
+  /** Lets running relays finish; threads idle now end. */
+  @Override
+  public void close() {
+    if (threads != null) {
+      threads.shutdown();
+    }
+  }
+}
