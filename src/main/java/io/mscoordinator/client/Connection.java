@@ -30,6 +30,7 @@ final class Connection {
   private final byte[] buffer = new byte[BUFFER];
   private int position;
   private int limit;
+  private int lent;
   private byte[] line = new byte[256];
   private long deadline;
   private boolean received;
@@ -166,6 +167,33 @@ final class Connection {
       return -1;
     }
     return buffer[position++] & 0xff;
+  }
+
+  /**
+   * Lends at most {@code length} bytes in the connection's own buffer, without a copy: what is
+   * buffered, else one read of the socket; returns how many, or -1 at the end of the stream. They
+   * are at {@link #lentOffset()} in {@link #lentArray()} until the next read of this connection.
+   */
+  int lend(int length) throws IOException {
+    if (length == 0) {
+      lent = position;
+      return 0;
+    }
+    if (position == limit && fill() < 0) {
+      return -1;
+    }
+    int take = Math.min(limit - position, length);
+    lent = position;
+    position += take;
+    return take;
+  }
+
+  byte[] lentArray() {
+    return buffer;
+  }
+
+  int lentOffset() {
+    return lent;
   }
 
   /**

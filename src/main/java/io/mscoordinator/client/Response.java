@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * The response of a {@link Call}: its status and headers have arrived; its body is read whole into
@@ -193,24 +194,46 @@ public final class Response implements AutoCloseable {
 
       @Override
       public int read(byte[] b, int off, int len) throws IOException {
-        try {
-          if (contentLength > max) {
-            throw new CallException(
-                CallException.Failure.TOO_LARGE,
-                "body too large: limit="
-                    + max
-                    + " content_length="
-                    + contentLength
-                    + " url="
-                    + url);
-          }
-          return Response.this.read(b, off, len);
-        } catch (IOException | RuntimeException e) {
-          connection.close();
-          throw call.failure(e, call.limits().deadline());
-        }
+        Objects.checkFromIndexSize(off, len, b.length);
+        return streamed(b, off, len);
       }
     };
+  }
+
+  /**
+   * The body's next bytes as they arrive, not gunzipped and without a copy: they stay in the
+   * connection's buffer, at {@link #lentOffset()} in {@link #lentArray()}, until the next read of
+   * this response. Returns how many (at least one, waiting only while nothing has come), or -1 at
+   * the body's end. Fails like {@link #body()}'s reads. For a relay that writes each piece on at
+   * once: no buffer of its own per open stream.
+   */
+  public int lend() throws CallException {
+    return streamed(null, 0, Integer.MAX_VALUE);
+  }
+
+  /** A read of the body as it arrives ({@link #body()}, {@link #lend()}); a failure closes. */
+  private int streamed(byte[] b, int off, int len) throws CallException {
+    try {
+      if (contentLength > max) {
+        throw new CallException(
+            CallException.Failure.TOO_LARGE,
+            "body too large: limit=" + max + " content_length=" + contentLength + " url=" + url);
+      }
+      return read(b, off, len);
+    } catch (IOException | RuntimeException e) {
+      connection.close();
+      throw call.failure(e, call.limits().deadline());
+    }
+  }
+
+  /** The array of the bytes {@link #lend()} lent last. */
+  public byte[] lentArray() {
+    return connection.lentArray();
+  }
+
+  /** Where in {@link #lentArray()} the bytes {@link #lend()} lent last begin. */
+  public int lentOffset() {
+    return connection.lentOffset();
   }
 
   /**
@@ -399,7 +422,11 @@ public final class Response implements AutoCloseable {
 
   // ------------------------------------------------------------------ body
 
-  /** Reads at most {@code len} body bytes as they come; -1 once the body has ended. */
+  /**
+   * Reads at most {@code len} body bytes as they come into {@code b} at {@code off}, or, when
+   * {@code b} is null, lends them in the connection's buffer (see {@link #lend()}); -1 once the
+   * body has ended.
+   */
   private int read(byte[] b, int off, int len) throws IOException {
     if (ended) {
       return -1;
@@ -425,20 +452,20 @@ public final class Response implements AutoCloseable {
         }
         chunkLeft = size;
       }
-      r = connection.read(b, off, (int) Math.min(len, chunkLeft));
+      r = take(b, off, (int) Math.min(len, chunkLeft));
       if (r < 0) {
         throw broken();
       }
       chunkLeft -= r;
     } else if (contentLength >= 0) {
-      r = connection.read(b, off, (int) Math.min(len, remaining));
+      r = take(b, off, (int) Math.min(len, remaining));
       if (r < 0) {
         throw broken();
       }
       remaining -= r;
       ended = remaining == 0;
     } else {
-      r = connection.read(b, off, len);
+      r = take(b, off, len);
       if (r < 0) {
         ended = true;
         return -1;
@@ -449,6 +476,10 @@ public final class Response implements AutoCloseable {
     }
     read += r;
     return r;
+  }
+
+  private int take(byte[] b, int off, int len) throws IOException {
+    return b == null ? connection.lend(len) : connection.read(b, off, len);
   }
 
   /** Hex digits, optional whitespace, then nothing or {@code ;} and extensions (ignored). */

@@ -17,8 +17,13 @@ final class EventBoundaries {
 
   /** The events that end within {@code bytes[0, n)}. */
   int count(byte[] bytes, int n) {
+    return count(bytes, 0, n);
+  }
+
+  /** The events that end within {@code bytes[offset, offset + n)}. */
+  int count(byte[] bytes, int offset, int n) {
     int ends = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = offset, end = offset + n; i < end; i++) {
       byte b = bytes[i];
       if (b == '\n') {
         if (afterCr) {

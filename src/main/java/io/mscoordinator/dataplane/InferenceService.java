@@ -25,7 +25,6 @@ import io.mscoordinator.cluster.RequestTracker;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -510,15 +509,14 @@ final class InferenceService {
       boolean sse =
           contentType != null
               && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
-      InputStream in = response.body();
       OutputStream out = null;
-      byte[] buffer = new byte[16 * 1024];
       EventBoundaries events = new EventBoundaries();
       long lastEvent = 0;
       while (true) {
         int n;
         try {
-          n = in.read(buffer);
+          // the bytes stay in the connection's buffer: no buffer of the relay's own per stream
+          n = response.lend();
         } catch (IOException e) {
           if (abort != Abort.NONE) {
             timedOut(instance, modelName, out != null);
@@ -548,7 +546,7 @@ final class InferenceService {
           // not cut the answer (it did when it fired between the flush and this flag)
           first = !answering;
           answering = true;
-          out.write(buffer, 0, n);
+          out.write(response.lentArray(), response.lentOffset(), n);
           out.flush();
         } catch (IOException | UncheckedIOException e) {
           clientGone(instance, modelName);
@@ -559,7 +557,7 @@ final class InferenceService {
         if (first && request.stream()) {
           timings.timeToFirstToken(written - arrival);
         }
-        int ends = sse ? events.count(buffer, n) : 1;
+        int ends = sse ? events.count(response.lentArray(), response.lentOffset(), n) : 1;
         for (int e = 0; e < ends; e++) {
           if (lastEvent != 0) {
             timings.interToken(written - lastEvent);

@@ -6,6 +6,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.logging.Logger;
 
 /**
  * Where a streamed answer is relayed: on a platform thread of the data plane's own, blocked in its
@@ -21,9 +23,10 @@ import java.util.concurrent.RejectedExecutionException;
  *
  * <p>The threads are cached: one per stream open now, kept a minute when idle, created as streams
  * open; their number is bounded by admission ({@code max_requests}). Their stacks are small (the
- * relay loop is shallow). Lab switch, not configuration: env {@code
- * MS_COORDINATOR_STREAM_RELAY=virtual} relays on the request's thread, so {@code perf/run serve}
- * can compare the two with everything else the same.
+ * relay loop is shallow). When the system refuses another thread (its thread or pid limit), a
+ * stream is relayed on its request's thread instead, with a warning logged once. Lab switch, not
+ * configuration: env {@code MS_COORDINATOR_STREAM_RELAY=virtual} relays on the request's thread, so
+ * {@code perf/run serve} can compare the two with everything else the same.
  *
  * <p>Threadsafe.
  */
@@ -31,7 +34,10 @@ final class StreamRelays implements AutoCloseable {
   /** Reserved stack per relay thread; only the pages the loop touches are resident. */
   private static final long STACK_BYTES = 256 * 1024;
 
+  private static final Logger LOG = Logger.getLogger(StreamRelays.class.getName());
+
   private final ExecutorService threads;
+  private volatile boolean refusedLogged;
 
   private StreamRelays(ExecutorService threads) {
     this.threads = threads;
@@ -39,13 +45,13 @@ final class StreamRelays implements AutoCloseable {
 
   /** Relays on platform threads named {@code dataplane-relay-N}. */
   static StreamRelays platform() {
-    return new StreamRelays(
-        Executors.newCachedThreadPool(
-            Thread.ofPlatform()
-                .daemon()
-                .stackSize(STACK_BYTES)
-                .name("dataplane-relay-", 0)
-                .factory()));
+    return platform(
+        Thread.ofPlatform().daemon().stackSize(STACK_BYTES).name("dataplane-relay-", 0).factory());
+  }
+
+  /** Relays on platform threads from {@code factory}; for tests. */
+  static StreamRelays platform(ThreadFactory factory) {
+    return new StreamRelays(Executors.newCachedThreadPool(factory));
   }
 
   /** Relays on the calling thread. */
@@ -72,8 +78,15 @@ final class StreamRelays implements AutoCloseable {
     FutureTask<Void> task = new FutureTask<>(relay, null);
     try {
       threads.execute(task);
-    } catch (RejectedExecutionException e) {
-      // closing: relay here rather than drop the answer
+    } catch (RejectedExecutionException | OutOfMemoryError e) {
+      // closing, or the system refuses another thread (its thread or pid limit): relay here
+      // rather than drop the answer
+      if (e instanceof OutOfMemoryError && !refusedLogged) {
+        refusedLogged = true;
+        LOG.warning(
+            "no thread for a stream relay, relaying on request threads while refused: reason="
+                + e.getMessage());
+      }
       relay.run();
       return;
     }

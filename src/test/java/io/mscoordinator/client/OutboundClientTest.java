@@ -256,6 +256,16 @@ class OutboundClientTest {
 
   @Test
   void shouldHandEachChunkToTheReaderAsItArrives() throws Exception {
+    eachChunkAsItArrives(false);
+  }
+
+  @Test
+  void shouldLendEachChunkAsItArrivesInTheConnectionsBuffer() throws Exception {
+    eachChunkAsItArrives(true);
+  }
+
+  /** Three chunked events, each sent once the last was read: through body() or lend(). */
+  private static void eachChunkAsItArrives(boolean lend) throws Exception {
     List<String> events = List.of("data: one\n\n", "data: two\n\n", "data: three\n\n");
     List<CountDownLatch> read = new ArrayList<>();
     for (int i = 0; i < events.size(); i++) {
@@ -283,12 +293,21 @@ class OutboundClientTest {
         InputStream body = response.body();
         byte[] buffer = new byte[1024];
         for (int n = 0; n < events.size(); n++) {
-          int r = body.read(buffer);
+          String piece;
+          if (lend) {
+            int r = response.lend();
+            piece =
+                new String(
+                    response.lentArray(), response.lentOffset(), r, StandardCharsets.US_ASCII);
+          } else {
+            int r = body.read(buffer);
+            piece = new String(buffer, 0, r, StandardCharsets.US_ASCII);
+          }
 
-          assertEquals(events.get(n), new String(buffer, 0, r, StandardCharsets.US_ASCII));
+          assertEquals(events.get(n), piece);
           read.get(n).countDown();
         }
-        assertEquals(-1, body.read(buffer));
+        assertEquals(-1, lend ? response.lend() : body.read(buffer));
       }
       assertTrue(node.connected(), "kept after the last chunk");
     }

@@ -94,6 +94,14 @@ class EventBoundariesTest {
   }
 
   @Test
+  void shouldReadOnlyTheNBytesFromTheOffset() {
+    byte[] bytes = "data: a\n\ndata: b\n\ndata: c\n\n".getBytes(StandardCharsets.UTF_8);
+
+    assertThat(new EventBoundaries().count(bytes, 9, 18), is(2));
+    assertThat(new EventBoundaries().count(bytes, 9, 9), is(1));
+  }
+
+  @Test
   void shouldNotCountACommentAsAnEvent() {
     // a keep-alive comment is not a token: it must not produce an inter-token interval
     assertThat(count(": keep-alive\n\n"), is(0));

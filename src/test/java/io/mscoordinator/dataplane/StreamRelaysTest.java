@@ -106,6 +106,22 @@ class StreamRelaysTest {
   }
 
   @Test
+  void shouldRelayOnTheCallingThreadWhenTheSystemRefusesAThread() {
+    StreamRelays refused =
+        StreamRelays.platform(
+            r -> {
+              throw new OutOfMemoryError("unable to create native thread: possibly out of memory");
+            });
+    AtomicReference<Thread> ran = new AtomicReference<>();
+    try {
+      refused.run(() -> ran.set(Thread.currentThread()), () -> {});
+    } finally {
+      refused.close();
+    }
+    assertThat(ran.get(), sameInstance(Thread.currentThread()));
+  }
+
+  @Test
   void shouldRelayOnTheCallingThreadWhenInlineOrClosed() {
     AtomicReference<Thread> ran = new AtomicReference<>();
     StreamRelays.inline().run(() -> ran.set(Thread.currentThread()), () -> {});
