@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.logging.Logger;
 
@@ -21,12 +22,15 @@ import java.util.logging.Logger;
  * threads"). A non-streamed answer is one read or a few and stays on the request's thread, where
  * the hand-off would cost more than it saves.
  *
- * <p>The threads are cached: one per stream open now, kept a minute when idle, created as streams
- * open; their number is bounded by admission ({@code max_requests}). Their stacks are small (the
- * relay loop is shallow). When the system refuses another thread (its thread or pid limit), a
- * stream is relayed on its request's thread instead, with a warning logged once. Lab switch, not
- * configuration: env {@code MS_COORDINATOR_STREAM_RELAY=virtual} relays on the request's thread, so
- * {@code perf/run serve} can compare the two with everything else the same.
+ * <p>The threads are cached: one per stream relayed on one now, kept a minute when idle, created as
+ * streams open. At most {@link #MAX_THREADS} streams are relayed on them at once, the rest on their
+ * request's thread: a platform thread costs ~100 KB resident (its stack's touched pages and the
+ * JDK's per-thread I/O buffers) against a virtual thread's few KB, so that ten thousand open
+ * streams do not cost a gigabyte of stacks or reach the system's thread limit. Their stacks are
+ * small (the relay loop is shallow). When the system refuses another thread (its thread or pid
+ * limit), a stream is relayed on its request's thread instead, with a warning logged once. Lab
+ * switch, not configuration: env {@code MS_COORDINATOR_STREAM_RELAY=virtual} relays on the
+ * request's thread, so {@code perf/run serve} can compare the two with everything else the same.
  *
  * <p>Threadsafe.
  */
@@ -36,27 +40,33 @@ final class StreamRelays implements AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(StreamRelays.class.getName());
 
+  /** Streams relayed on platform threads at once, at most; the rest on their request's thread. */
+  static final int MAX_THREADS = 1024;
+
   private final ExecutorService threads;
+  private final Semaphore free;
   private volatile boolean refusedLogged;
 
-  private StreamRelays(ExecutorService threads) {
+  private StreamRelays(ExecutorService threads, int max) {
     this.threads = threads;
+    this.free = new Semaphore(max);
   }
 
-  /** Relays on platform threads named {@code dataplane-relay-N}. */
+  /** Relays on at most {@link #MAX_THREADS} platform threads named {@code dataplane-relay-N}. */
   static StreamRelays platform() {
     return platform(
-        Thread.ofPlatform().daemon().stackSize(STACK_BYTES).name("dataplane-relay-", 0).factory());
+        Thread.ofPlatform().daemon().stackSize(STACK_BYTES).name("dataplane-relay-", 0).factory(),
+        MAX_THREADS);
   }
 
-  /** Relays on platform threads from {@code factory}; for tests. */
-  static StreamRelays platform(ThreadFactory factory) {
-    return new StreamRelays(Executors.newCachedThreadPool(factory));
+  /** Relays on at most {@code max} platform threads from {@code factory}; for tests. */
+  static StreamRelays platform(ThreadFactory factory, int max) {
+    return new StreamRelays(Executors.newCachedThreadPool(factory), max);
   }
 
   /** Relays on the calling thread. */
   static StreamRelays inline() {
-    return new StreamRelays(null);
+    return new StreamRelays(null, 0);
   }
 
   /** The relays the environment asks for: platform threads unless the lab switch says virtual. */
@@ -71,14 +81,24 @@ final class StreamRelays implements AutoCloseable {
    * after its handler returned, and ends the connection.
    */
   void run(Runnable relay, Runnable cancel) {
-    if (threads == null) {
+    if (threads == null || !free.tryAcquire()) {
       relay.run();
       return;
     }
-    FutureTask<Void> task = new FutureTask<>(relay, null);
+    FutureTask<Void> task =
+        new FutureTask<>(
+            () -> {
+              try {
+                relay.run();
+              } finally {
+                free.release();
+              }
+            },
+            null);
     try {
       threads.execute(task);
     } catch (RejectedExecutionException | OutOfMemoryError e) {
+      free.release();
       // closing, or the system refuses another thread (its thread or pid limit): relay here
       // rather than drop the answer
       if (e instanceof OutOfMemoryError && !refusedLogged) {

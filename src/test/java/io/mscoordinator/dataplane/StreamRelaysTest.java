@@ -3,10 +3,13 @@ package io.mscoordinator.dataplane;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.instanceOf;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.sameInstance;
 import static org.hamcrest.Matchers.startsWith;
 
 import io.helidon.webserver.CloseConnectionException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -111,7 +114,8 @@ class StreamRelaysTest {
         StreamRelays.platform(
             r -> {
               throw new OutOfMemoryError("unable to create native thread: possibly out of memory");
-            });
+            },
+            4);
     AtomicReference<Thread> ran = new AtomicReference<>();
     try {
       refused.run(() -> ran.set(Thread.currentThread()), () -> {});
@@ -119,6 +123,48 @@ class StreamRelaysTest {
       refused.close();
     }
     assertThat(ran.get(), sameInstance(Thread.currentThread()));
+  }
+
+  @Test
+  void shouldRelayOnTheRequestsThreadPastTheMostPlatformThreadsAndOnOneAgainOnceOneIsFree()
+      throws Exception {
+    StreamRelays two = StreamRelays.platform(Thread.ofPlatform().daemon().factory(), 2);
+    CountDownLatch running = new CountDownLatch(2);
+    CountDownLatch release = new CountDownLatch(1);
+    List<Thread> holders = new ArrayList<>();
+    try {
+      for (int i = 0; i < 2; i++) {
+        holders.add(
+            Thread.ofVirtual()
+                .start(
+                    () ->
+                        two.run(
+                            () -> {
+                              running.countDown();
+                              try {
+                                release.await();
+                              } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                              }
+                            },
+                            () -> {})));
+      }
+      assertThat(running.await(10, TimeUnit.SECONDS), is(true));
+      AtomicReference<Thread> third = new AtomicReference<>();
+      two.run(() -> third.set(Thread.currentThread()), () -> {});
+      assertThat(third.get(), sameInstance(Thread.currentThread()));
+
+      release.countDown();
+      for (Thread t : holders) {
+        t.join();
+      }
+      two.run(() -> third.set(Thread.currentThread()), () -> {});
+      assertThat(third.get().isVirtual(), is(false));
+      assertThat(third.get(), not(sameInstance(Thread.currentThread())));
+    } finally {
+      release.countDown();
+      two.close();
+    }
   }
 
   @Test
