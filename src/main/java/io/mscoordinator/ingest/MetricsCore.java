@@ -37,25 +37,20 @@ public final class MetricsCore implements AutoCloseable {
   private static final long STALL_NS = TimeUnit.SECONDS.toNanos(5);
 
   /**
-   * The longest park of an idle ingest agent. Each wake-up of a parked thread costs some 15 us of
-   * CPU here, so 1 ms parks cost an idle coordinator 1.85% of a core; 4 ms parks 0.85% ({@code
+   * How long the ingest agent parks when a pass found nothing, at once, with no spinning or
+   * yielding first. Nothing waits on the agent to apply an event (a /metrics snapshot unparks it, a
+   * full ring's waiting producers park themselves), and each wake-up of a parked thread costs some
+   * 15 us of CPU here. A busy backoff that spins, yields and parks 1 us, 2 us, 4 us... between
+   * events cost a wake-up per step: under the data plane's steady trickle (a few thousand events/s,
+   * two to four per relayed chunk) that was a third of the coordinator's CPU (0.96 s of 2.9 s in a
+   * 10 s run of 20 streams). Parking 1 ms still woke the agent 700 times a second under 100 streams
+   * (6.1 us of CPU per relayed chunk, a tenth of the coordinator's); 4 ms bounds it to 250 wake-ups
+   * a second under any trickle (2.7 us per chunk; an idle coordinator 0.85% of a core, {@code
    * perf/idle}). A writer that starts after a pause fills at most 4 ms of its events before the
-   * agent drains again (the default 64 MiB ring file holds 40 ms at 50 M events/s), and a /metrics
-   * request unparks the agent rather than waiting out the park.
+   * agent drains again: the default 64 MiB ring file holds 40 ms at 50 M events/s, the 8 MiB
+   * in-process ring 250,000 records.
    */
-  private static final long IDLE_MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(4);
-
-  /**
-   * The shortest park, and no spinning or yielding before it. Nothing waits on the agent to apply
-   * an event (a snapshot unparks it, a full ring's waiting producers park themselves), but a busy
-   * backoff that spins, yields and parks 1 us, 2 us, 4 us... between events costs a wake-up per
-   * step: under the data plane's steady trickle (a few thousand events/s, one or two per relayed
-   * chunk) that was a third of the coordinator's CPU (0.96 s of 2.9 s in a 10 s run of 20 streams).
-   * Parking 1 ms at once bounds the agent to 1,000 wake-ups/s under any trickle, about 1.5% of a
-   * core; a ring holds far more than 1 ms of events at any rate it can be written (the 8 MiB
-   * in-process ring 250,000 records).
-   */
-  private static final long IDLE_MIN_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
+  private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(4);
 
   private final MetricsSettings settings;
   private final IngestAgent agent;
@@ -90,7 +85,7 @@ public final class MetricsCore implements AutoCloseable {
     this.agent = new IngestAgent(store, counters, inProcess, ringFile);
     this.runner =
         new AgentRunner(
-            new BackoffIdleStrategy(0, 0, IDLE_MIN_PARK_NS, IDLE_MAX_PARK_NS),
+            new BackoffIdleStrategy(0, 0, IDLE_PARK_NS, IDLE_PARK_NS),
             e -> LOG.log(Level.ERROR, "metrics ingest agent error", e),
             null,
             agent);
@@ -163,7 +158,7 @@ public final class MetricsCore implements AutoCloseable {
       CompletableFuture<MetricsSnapshot> request = agent.requestSnapshot();
       Thread consumer = runner.thread();
       if (consumer != null) {
-        LockSupport.unpark(consumer); // an idle agent parks up to IDLE_MAX_PARK_NS
+        LockSupport.unpark(consumer); // an idle agent parks IDLE_PARK_NS
       }
       return request.get(SNAPSHOT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
