@@ -313,6 +313,7 @@ public final class FakeEngine implements AutoCloseable {
   private ServerSocket listener;
   private final Set<Socket> sockets = new java.util.HashSet<>();
   private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+  private Thread acceptor;
   private boolean closed;
 
   private FakeEngine(Options options) throws IOException {
@@ -408,14 +409,27 @@ public final class FakeEngine implements AutoCloseable {
 
   /**
    * Closes the listening socket, so that connects are refused, and every open connection (as when
-   * the engine's process is gone).
+   * the engine's process is gone). Returns once connects are refused: a listening socket closed
+   * while a virtual thread is blocked in its accept is only released when that thread has left it
+   * (a connect in between was accepted into the backlog), so this waits for the acceptor to end.
    */
-  public synchronized void refuse() {
-    if (closed || listener.isClosed()) {
-      return;
+  public void refuse() {
+    Thread acceptor;
+    synchronized (this) {
+      if (closed || listener.isClosed()) {
+        return;
+      }
+      closeQuietly(listener);
+      sockets.forEach(FakeEngine::closeQuietly);
+      acceptor = this.acceptor;
     }
-    closeQuietly(listener);
-    sockets.forEach(FakeEngine::closeQuietly);
+    try {
+      if (acceptor != null && !acceptor.join(Duration.ofSeconds(10))) {
+        throw new IllegalStateException("fake engine acceptor still running: port=" + port);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Binds the same port again after {@link #refuse()}; does nothing when listening. */
@@ -578,6 +592,7 @@ public final class FakeEngine implements AutoCloseable {
             .name("fake-engine-" + s.getLocalPort() + "-accept")
             .unstarted(() -> accept(s));
     threads.add(t);
+    acceptor = t;
     t.start();
   }
 

@@ -356,7 +356,13 @@ class FakeEngineTest {
     assertThat(pending.get(0).get().statusCode(), is(200));
     post("/v2/models/llama/stopInfer", "{\"id\":\"2\"}");
     assertThat(pending.get(1).get().statusCode(), is(200));
-    Map<String, Double> after = metrics();
+    // the engine counts a generation out after its answer's last byte, which the client may read
+    // first
+    Map<String, Double> after =
+        io.mscoordinator.Eventually.poll(
+            () -> metrics(),
+            m -> m.get("num_requests_running{model_name=\"llama\"}") == 0.0,
+            WITHIN);
     assertThat(after.get("num_requests_running{model_name=\"llama\"}"), is(0.0));
     assertThat(after.get("request_received_total{model_name=\"llama\"}"), is(2.0));
     assertThat(after.get("time_to_first_token_seconds_count{model_name=\"llama\"}"), is(2.0));
