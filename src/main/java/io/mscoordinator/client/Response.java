@@ -226,6 +226,15 @@ public final class Response implements AutoCloseable {
     }
   }
 
+  /**
+   * Lifts the bound on the body's total length for its streamed reads ({@link #body()}, {@link
+   * #lend()}): for a stream that never ends by design (a decode instance's {@code /dresult} link),
+   * whose reader bounds each message instead. A declared length is still checked.
+   */
+  public void endless() {
+    limit = Long.MAX_VALUE;
+  }
+
   /** The array of the bytes {@link #lend()} lent last. */
   public byte[] lentArray() {
     return connection.lentArray();

@@ -314,6 +314,44 @@ class OutboundClientTest {
   }
 
   @Test
+  void shouldBoundAStreamedBodyInTotalUnlessItIsEndless() throws Exception {
+    for (boolean endless : new boolean[] {false, true}) {
+      try (Loopback server =
+              new Loopback(
+                  (peer, i) -> {
+                    peer.request();
+                    peer.send(OK + "Transfer-Encoding: chunked\r\n\r\n");
+                    for (int n = 0; n < 3; n++) {
+                      peer.send("a\r\n0123456789\r\n");
+                    }
+                    peer.send("0\r\n\r\n");
+                  });
+          OutboundClient client = OutboundClient.builder().build()) {
+        Destination d = client.destination(DestinationKind.INSTANCE, "127.0.0.1", server.port());
+        try (Response response =
+            client
+                .call(d, Request.get("/dresult").build(), CallLimits.of(Duration.ofSeconds(5), 16))
+                .execute()) {
+          if (endless) {
+            response.endless();
+          }
+          int total = 0;
+          try {
+            for (int n = response.lend(); n >= 0; n = response.lend()) {
+              total += n;
+            }
+            assertTrue(endless, "read past the 16-byte bound: total=" + total);
+            assertEquals(30, total);
+          } catch (CallException e) {
+            assertFalse(endless, "endless body refused: " + e.getMessage());
+            assertEquals(CallException.Failure.TOO_LARGE, e.failure());
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void shouldFailAStreamedReadPastTheDeadline() throws Exception {
     CountDownLatch done = new CountDownLatch(1);
     try (Loopback server =
