@@ -226,7 +226,10 @@ final class DecodeLink implements AutoCloseable {
     }
     up = false;
     failAll();
-    health.down(instance);
+    if (!closed) {
+      // taken by another coordinator; a link its owner closed is not news
+      health.down(instance);
+    }
   }
 
   /** Opens the link and reads it until it fails or closes. */
@@ -361,11 +364,12 @@ final class DecodeLink implements AutoCloseable {
             ignored.increment();
             return;
           }
-          inbox.wake(new Inbox.Piece(kind, Arrays.copyOfRange(payload, offset, offset + length)));
           if (kind != DresultParser.Kind.DATA && kind != DresultParser.Kind.RETRY) {
-            // lastData and error end the request's decode; retry keeps the id for the recompute
+            // lastData and error end the request's decode (retry keeps the id for the
+            // recompute): gone from the link before the request sees its last piece
             inboxes.remove(reqId, inbox);
           }
+          inbox.wake(new Inbox.Piece(kind, Arrays.copyOfRange(payload, offset, offset + length)));
         }
       }
     }
