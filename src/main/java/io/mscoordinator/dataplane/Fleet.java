@@ -87,6 +87,21 @@ final class Fleet {
     return -1;
   }
 
+  /**
+   * Takes a slot of prefill instance {@code p} and one of decode instance {@code d} for a
+   * prefill/decode request, or null when either is full (then neither is taken).
+   */
+  Placement take(int p, int d) {
+    if (!loads[p].tryAcquire(capacity(p))) {
+      return null;
+    }
+    if (!loads[d].tryAcquire(capacity(d))) {
+      loads[p].release();
+      return null;
+    }
+    return new Placement(instances[p], loads[p], instances[d], loads[d], released);
+  }
+
   /** Takes a slot of instance {@code i} for a single-node request, or null when it is full. */
   Placement take(int i) {
     return loads[i].tryAcquire(capacity(i))
