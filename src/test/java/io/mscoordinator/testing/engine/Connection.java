@@ -94,8 +94,8 @@ final class Connection implements Runnable {
 
   /** Answers one request; returns whether the connection may carry another. */
   private boolean exchange(SeenRequest request, boolean keepAlive) throws IOException {
-    FaultRule rule = engine.takeFault(request);
-    Plan plan = engine.dialects().plan(request);
+    Plan plan = engine.plan(request);
+    FaultRule rule = engine.takeFault(request, plan instanceof Plan.Decode);
     Log log = new Log(request, rule == null ? null : rule.fault());
     current = log;
     CountDownLatch stop = new CountDownLatch(1);
@@ -104,7 +104,8 @@ final class Connection implements Runnable {
       engine.registerStop(reqId, stop);
     }
     try {
-      if (rule == null) {
+      if (rule == null || rule.fault().decodeOnly()) {
+        // A decode fault shapes the hand-off's decode, not this answer: see answer().
         answer(plan, log, stop, keepAlive, null);
         return keepAlive;
       }
@@ -187,7 +188,21 @@ final class Connection implements Runnable {
       writeWhole(fixed.status(), fixed.contentType(), fixed.body(), log, keepAlive, cut);
       return;
     }
+    if (plan instanceof Plan.Link) {
+      serveLink(log, keepAlive);
+      return;
+    }
+    if (plan instanceof Plan.Decode decode) {
+      boolean started = engine.decode(decode, log.fault);
+      log.status = started ? 200 : 503;
+      writeWhole(log.status, "text/plain; charset=utf-8", new byte[0], log, keepAlive, cut);
+      return;
+    }
     Generation g = (Generation) plan;
+    if (engine.options().role() == FakeEngine.Role.PREFILL) {
+      prefill(g, log, stop, keepAlive, cut);
+      return;
+    }
     boolean counted = log.fault == null;
     if (counted) {
       engine.load().received();
@@ -240,6 +255,127 @@ final class Connection implements Runnable {
         engine.load().finished(g.promptTokens, produced, ok, System.nanoTime() - start);
       }
     }
+  }
+
+  /**
+   * P's part of a generation: the first-token delay in a capacity slot, the JSON answer, then the
+   * hand-off of the rest to D (after the slot is free, on this thread).
+   */
+  private void prefill(Generation g, Log log, CountDownLatch stop, boolean keepAlive, FaultRule cut)
+      throws IOException {
+    SeenRequest r = log.request;
+    String reqId = r.reqId().orElseThrow();
+    boolean counted = log.fault == null;
+    if (counted) {
+      engine.load().received();
+      try {
+        engine.load().enter();
+      } catch (InterruptedException e) {
+        throw new InterruptedIOException("engine closing while the request waited");
+      }
+    }
+    long start = System.nanoTime();
+    Prefill.Answer answer;
+    boolean ok = false;
+    try {
+      boolean stopped = pause(engine.firstTokenNanos(g.promptTokens), stop);
+      if (counted) {
+        engine.load().firstToken(System.nanoTime() - r.arrivalNanos());
+      }
+      answer = Prefill.answer(reqId, g, stopped);
+      log.status = 200;
+      writeWhole(200, Dialects.JSON, answer.json(), log, keepAlive, cut);
+      ok = log.complete;
+    } finally {
+      if (counted) {
+        engine.load().leave();
+        engine
+            .load()
+            .finished(g.promptTokens, Math.min(1, g.outputTokens), ok, System.nanoTime() - start);
+      }
+    }
+    if (!answer.last()) {
+      FakeEngine.Options o = engine.options();
+      engine.handOff(
+          new Handoff(
+              reqId,
+              r.target(),
+              r.bodyText(),
+              g.stream,
+              Prefill.recompute(r),
+              o.model(),
+              engine.dialects().created(),
+              o.outputTokens(),
+              g.outputTokens,
+              1,
+              o.firstTokenBase().toNanos(),
+              o.perPromptToken().toNanos(),
+              o.interToken().toNanos()),
+          r.header("d-target").orElseThrow(),
+          Integer.parseInt(r.header("d-port").orElseThrow()));
+    }
+  }
+
+  /**
+   * A decode engine's {@code GET /dresult}: 200 chunked, then the outbox's messages one chunk each,
+   * {@code ka:heartbeat} every heartbeat period, until a newer link evicts this one ({@code close}
+   * and the final chunk), a {@link Fault#DECODE_DROP_LINK} drops it, or the peer or the engine
+   * goes.
+   */
+  private void serveLink(Log log, boolean keepAlive) throws IOException {
+    DresultOutbox outbox = engine.outbox();
+    log.status = 200;
+    head(200, "text/plain; charset=utf-8", -1, false, keepAlive);
+    log.chunked = true;
+    out.flush();
+    long link = outbox.open();
+    engine.records().linkOpened(link, number);
+    long beat = engine.options().heartbeat().toNanos();
+    try {
+      long nextBeat = System.nanoTime() + beat;
+      while (true) {
+        DresultOutbox.Message m;
+        try {
+          m = outbox.take(link, nextBeat);
+        } catch (InterruptedException e) {
+          throw new InterruptedIOException("engine closing");
+        }
+        if (m == DresultOutbox.EVICTED) {
+          linkChunk(link, DresultOutbox.CLOSE);
+          out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+          out.flush();
+          log.complete = true;
+          engine.records().linkEnded(link, DresultLink.End.EVICTED);
+          return;
+        }
+        if (m == null) {
+          if (!engine.faultInForce(Fault.NO_HEARTBEAT)) {
+            linkChunk(link, DresultOutbox.HEARTBEAT);
+          }
+          nextBeat = System.nanoTime() + beat;
+          continue;
+        }
+        if (m.bytes() != null) {
+          linkChunk(link, m.bytes());
+        }
+        if (m.dropAfter()) {
+          engine.records().linkEnded(link, DresultLink.End.DROPPED);
+          socket.close();
+          throw new IOException("dresult link dropped by fault: reqId=" + m.reqId());
+        }
+      }
+    } finally {
+      outbox.ended(link);
+      engine.records().linkEnded(link, DresultLink.End.CLOSED);
+    }
+  }
+
+  private void linkChunk(long link, byte[] message) throws IOException {
+    out.write((Integer.toHexString(message.length) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+    out.write(message);
+    out.write(CRLF);
+    out.flush();
+    engine.records().linkMessage(link, message);
   }
 
   private void writeWhole(

@@ -43,6 +43,11 @@ final class Dialects {
     this.stopInfer = stopInfer;
   }
 
+  /** The epoch second OpenAI answers carry as {@code created}. */
+  long created() {
+    return created;
+  }
+
   /** Whether the request is a probe a scraper sends ({@code GET /metrics}, {@code GET /health}). */
   static boolean isProbe(String method, String path) {
     return method.equals("GET") && (path.equals("/metrics") || path.equals("/health"));

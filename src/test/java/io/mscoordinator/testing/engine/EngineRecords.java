@@ -10,15 +10,20 @@ import java.util.function.Predicate;
 
 /**
  * What a fake engine saw and wrote, for tests: every request, every answer's exact body bytes, the
- * {@code stopInfer} ids, the requests being answered now and the connections. Threadsafe: the
- * connection threads write under this object's monitor and wake waiters; tests read snapshots
- * (immutable lists) from any thread and wait with the {@code await*} methods, which never sleep.
+ * {@code stopInfer} ids, the requests being answered now and the connections; as a prefill engine
+ * its hand-offs, as a decode engine its {@code /dresult} links and what it wrote on each.
+ * Threadsafe: the connection threads write under this object's monitor and wake waiters; tests read
+ * snapshots (immutable lists) from any thread and wait with the {@code await*} methods, which never
+ * sleep.
  */
 public final class EngineRecords {
   private final List<SeenRequest> requests = new ArrayList<>();
   private final List<WrittenAnswer> answers = new ArrayList<>();
   private final List<String> stopInfers = new ArrayList<>();
   private final Map<Long, SeenRequest> running = new LinkedHashMap<>();
+  private final List<PrefillHandoff> handoffs = new ArrayList<>();
+  private final Map<Long, Link> links = new LinkedHashMap<>();
+  private long dresultDropped;
   private int connectionsOpen;
   private long connectionsAccepted;
   private boolean recording = true;
@@ -53,6 +58,53 @@ public final class EngineRecords {
   /** The requests being answered now (read, answer not ended), faulted ones included. */
   public synchronized List<SeenRequest> running() {
     return List.copyOf(running.values());
+  }
+
+  /** A prefill engine's hand-offs to D, in the order they ended. */
+  public synchronized List<PrefillHandoff> handoffs() {
+    return List.copyOf(handoffs);
+  }
+
+  /** A decode engine's {@code /dresult} links, in the order they opened, with their messages. */
+  public synchronized List<DresultLink> dresultLinks() {
+    return links.values().stream().map(Link::snapshot).toList();
+  }
+
+  /** Link {@code number}. */
+  public synchronized DresultLink dresultLink(long number) {
+    Link l = links.get(number);
+    if (l == null) {
+      throw new IllegalArgumentException("no such dresult link: number=" + number + " " + this);
+    }
+    return l.snapshot();
+  }
+
+  /** The messages a decode engine dropped because {@link DresultOutbox#BOUND} were waiting. */
+  public synchronized long dresultDropped() {
+    return dresultDropped;
+  }
+
+  /** Waits until {@code n} hand-offs ended; returns them. */
+  public List<PrefillHandoff> awaitHandoffs(int n, Duration within) throws InterruptedException {
+    await(r -> r.handoffs.size() >= n, within, "handoffs=" + n);
+    return handoffs();
+  }
+
+  /**
+   * Waits until link {@code number} has written a message of {@code reqId} that starts with {@code
+   * reqId:<reqId>\0<keyword>:}; returns the link.
+   */
+  public DresultLink awaitDresult(long number, String reqId, String keyword, Duration within)
+      throws InterruptedException {
+    String prefix = "reqId:" + reqId + "\0" + keyword + ":";
+    await(
+        r -> {
+          Link l = r.links.get(number);
+          return l != null && l.texts().stream().anyMatch(t -> t.startsWith(prefix));
+        },
+        within,
+        "dresult link=" + number + " reqId=" + reqId + " keyword=" + keyword);
+    return dresultLink(number);
   }
 
   public synchronized int connectionsOpen() {
@@ -117,11 +169,18 @@ public final class EngineRecords {
     recording = on;
   }
 
-  /** Forgets the requests, answers, stopInfer ids and the accepted count; live state stays. */
+  /**
+   * Forgets the requests, answers, stopInfer ids, hand-offs, ended links, the messages of open
+   * links, the dropped and the accepted counts; live state stays.
+   */
   public synchronized void reset() {
     requests.clear();
     answers.clear();
     stopInfers.clear();
+    handoffs.clear();
+    links.values().removeIf(l -> l.end != DresultLink.End.OPEN);
+    links.values().forEach(l -> l.messages.clear());
+    dresultDropped = 0;
     connectionsAccepted = 0;
     notifyAll();
   }
@@ -134,6 +193,10 @@ public final class EngineRecords {
         + answers.size()
         + " stopInfers="
         + stopInfers
+        + " handoffs="
+        + handoffs.size()
+        + " dresultLinks="
+        + links.values().stream().map(Link::snapshot).toList()
         + " running="
         + running.size()
         + " connectionsOpen="
@@ -173,5 +236,57 @@ public final class EngineRecords {
   synchronized void connectionClosed() {
     connectionsOpen--;
     notifyAll();
+  }
+
+  synchronized void handoff(PrefillHandoff h) {
+    handoffs.add(h);
+    notifyAll();
+  }
+
+  synchronized void linkOpened(long number, long connection) {
+    links.put(number, new Link(number, connection));
+    notifyAll();
+  }
+
+  synchronized void linkMessage(long number, byte[] message) {
+    Link l = links.get(number);
+    if (recording && l != null) {
+      l.messages.add(message);
+      notifyAll();
+    }
+  }
+
+  /** Sets how link {@code number} ended, the first time only. */
+  synchronized void linkEnded(long number, DresultLink.End end) {
+    Link l = links.get(number);
+    if (l != null && l.end == DresultLink.End.OPEN) {
+      l.end = end;
+      notifyAll();
+    }
+  }
+
+  synchronized void countDresultDropped() {
+    dresultDropped++;
+  }
+
+  /** A link's record while it grows; guarded by the records' monitor. */
+  private static final class Link {
+    final long number;
+    final long connection;
+    final List<byte[]> messages = new ArrayList<>();
+    DresultLink.End end = DresultLink.End.OPEN;
+
+    Link(long number, long connection) {
+      this.number = number;
+      this.connection = connection;
+    }
+
+    DresultLink snapshot() {
+      return new DresultLink(number, connection, List.copyOf(messages), end);
+    }
+
+    List<String> texts() {
+      return snapshot().texts();
+    }
   }
 }

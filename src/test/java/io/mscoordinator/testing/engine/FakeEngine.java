@@ -32,7 +32,7 @@ import javax.net.ssl.SSLServerSocket;
  * 1001, ...), as many as the request asks (OpenAI and vLLM {@code max_tokens}, TGI and MindIE
  * {@code parameters.max_new_tokens}, Triton {@code parameters.max_tokens} or {@code max_tokens}),
  * else {@link Options#outputTokens()}; ids from the {@code req-id} header (or the request's
- * sequence); {@code created} is the engine's start second.
+ * sequence); {@code created} is the engine's start second, or {@link Options#created()}.
  *
  * <p>Timing: the first token comes {@code firstTokenBase + promptTokens × perPromptToken} after the
  * request got a slot, each later one {@code interToken} after the previous one, each delay times
@@ -62,6 +62,35 @@ public final class FakeEngine implements AutoCloseable {
   }
 
   /**
+   * Which side of a prefill/decode pair the engine plays (data-plane.md section 5), as a MindIE-LLM
+   * node started with a P or D role.
+   */
+  public enum Role {
+    /** Answers every inference request whole, itself (the default). */
+    SINGLE,
+    /**
+     * P: checks the coordinator's {@code req-type}, {@code req-id}, {@code d-target} and {@code
+     * d-port} headers (400 with a short text when one is wrong), answers the first piece of the
+     * generation as {@code {"reqId","isStream","isLastResp","output"}} JSON after the first-token
+     * delay, then hands the rest to D with {@code POST http://<d-target>:<d-port>/fake/decode}.
+     * Every other route as {@link #SINGLE}. A streaming vLLM {@code /generate} is refused with 400:
+     * its NUL-terminated objects cannot travel in {@code /dresult} messages.
+     */
+    PREFILL,
+    /**
+     * D: takes P's hand-offs on {@code POST /fake/decode} (200 at once) and sends the rest of each
+     * answer as {@code reqId:<id>\0data:<piece>\0} and {@code reqId:<id>\0lastData:<piece>\0}
+     * messages on the one open {@code GET /dresult} link, one HTTP chunk each, the pieces exactly
+     * the bytes a {@link #SINGLE} engine would have written, paced by P's inter-token delay. A new
+     * link evicts the older one ({@code reqId:0xffffffffffffffff\0close:new link\0}, then its final
+     * chunk); {@code ka:heartbeat\0} every {@link Options#heartbeat()}; messages made while no link
+     * is open wait (at most {@value DresultOutbox#BOUND}, later ones are dropped and counted).
+     * {@code stopInfer} ends a request's messages. Every other route as {@link #SINGLE}.
+     */
+    DECODE
+  }
+
+  /**
    * How a fake engine behaves. Immutable; start from {@link #defaults()} and change with the {@code
    * with*} methods.
    *
@@ -78,6 +107,10 @@ public final class FakeEngine implements AutoCloseable {
    * @param bodyLimit the largest request body read, in bytes; larger gets 400
    * @param tls null for plain HTTP; else the engine speaks HTTPS with this context's key and
    *     requires a client certificate its trust managers accept (as a MindIE node with mutual TLS)
+   * @param role single node, or the prefill or decode side of a P/D pair (data-plane.md section 5)
+   * @param heartbeat as a decode engine, the period of {@code ka:heartbeat} on {@code /dresult}
+   * @param created the epoch second OpenAI answers carry as {@code created}; 0 for the engine's
+   *     start second
    */
   public record Options(
       String model,
@@ -91,7 +124,10 @@ public final class FakeEngine implements AutoCloseable {
       int capacity,
       int port,
       int bodyLimit,
-      SSLContext tls) {
+      SSLContext tls,
+      Role role,
+      Duration heartbeat,
+      long created) {
 
     public Options {
       if (model == null || model.isEmpty()) {
@@ -116,9 +152,22 @@ public final class FakeEngine implements AutoCloseable {
                 + " bodyLimit="
                 + bodyLimit);
       }
+      if (created < 0) {
+        throw new IllegalArgumentException("fake engine created negative: created=" + created);
+      }
+      if (role == null) {
+        throw new IllegalArgumentException("fake engine role missing");
+      }
+      if (heartbeat == null || heartbeat.compareTo(Duration.ofMillis(1)) < 0) {
+        throw new IllegalArgumentException(
+            "fake engine heartbeat below 1 ms: heartbeat=" + heartbeat);
+      }
     }
 
-    /** Model {@code llama}, no delays (a fast engine), 16 tokens, MindIE metrics, capacity 64. */
+    /**
+     * Model {@code llama}, no delays (a fast engine), 16 tokens, MindIE metrics, capacity 64, role
+     * {@link Role#SINGLE}, heartbeat 5 s.
+     */
     public static Options defaults() {
       return new Options(
           "llama",
@@ -132,7 +181,10 @@ public final class FakeEngine implements AutoCloseable {
           64,
           0,
           16 * 1024 * 1024,
-          null);
+          null,
+          Role.SINGLE,
+          Duration.ofSeconds(5),
+          0);
     }
 
     public Options withModel(String m) {
@@ -148,7 +200,10 @@ public final class FakeEngine implements AutoCloseable {
           capacity,
           port,
           bodyLimit,
-          tls);
+          tls,
+          role,
+          heartbeat,
+          created);
     }
 
     /** The timing model's three delays. */
@@ -165,7 +220,10 @@ public final class FakeEngine implements AutoCloseable {
           capacity,
           port,
           bodyLimit,
-          tls);
+          tls,
+          role,
+          heartbeat,
+          created);
     }
 
     public Options withJitter(double fraction, long withSeed) {
@@ -181,7 +239,10 @@ public final class FakeEngine implements AutoCloseable {
           capacity,
           port,
           bodyLimit,
-          tls);
+          tls,
+          role,
+          heartbeat,
+          created);
     }
 
     public Options withOutputTokens(int n) {
@@ -197,7 +258,10 @@ public final class FakeEngine implements AutoCloseable {
           capacity,
           port,
           bodyLimit,
-          tls);
+          tls,
+          role,
+          heartbeat,
+          created);
     }
 
     public Options withFlavour(MetricsFlavour f) {
@@ -213,7 +277,10 @@ public final class FakeEngine implements AutoCloseable {
           capacity,
           port,
           bodyLimit,
-          tls);
+          tls,
+          role,
+          heartbeat,
+          created);
     }
 
     public Options withCapacity(int n) {
@@ -229,7 +296,10 @@ public final class FakeEngine implements AutoCloseable {
           n,
           port,
           bodyLimit,
-          tls);
+          tls,
+          role,
+          heartbeat,
+          created);
     }
 
     public Options withPort(int p) {
@@ -245,7 +315,10 @@ public final class FakeEngine implements AutoCloseable {
           capacity,
           p,
           bodyLimit,
-          tls);
+          tls,
+          role,
+          heartbeat,
+          created);
     }
 
     public Options withBodyLimit(int bytes) {
@@ -261,7 +334,10 @@ public final class FakeEngine implements AutoCloseable {
           capacity,
           port,
           bytes,
-          tls);
+          tls,
+          role,
+          heartbeat,
+          created);
     }
 
     /** The same engine over HTTPS: see {@link #tls()}. */
@@ -278,7 +354,72 @@ public final class FakeEngine implements AutoCloseable {
           capacity,
           port,
           bodyLimit,
-          context);
+          context,
+          role,
+          heartbeat,
+          created);
+    }
+
+    /** The same engine in another prefill/decode role: see {@link Role}. */
+    public Options withRole(Role r) {
+      return new Options(
+          model,
+          firstTokenBase,
+          perPromptToken,
+          interToken,
+          jitter,
+          seed,
+          outputTokens,
+          flavour,
+          capacity,
+          port,
+          bodyLimit,
+          tls,
+          r,
+          heartbeat,
+          created);
+    }
+
+    /** A decode engine's {@code ka:heartbeat} period on {@code /dresult}. */
+    public Options withHeartbeat(Duration period) {
+      return new Options(
+          model,
+          firstTokenBase,
+          perPromptToken,
+          interToken,
+          jitter,
+          seed,
+          outputTokens,
+          flavour,
+          capacity,
+          port,
+          bodyLimit,
+          tls,
+          role,
+          period,
+          created);
+    }
+
+    /**
+     * Answers stamped {@code created: epochSecond} (OpenAI), for byte-equal answers of two engines.
+     */
+    public Options withCreated(long epochSecond) {
+      return new Options(
+          model,
+          firstTokenBase,
+          perPromptToken,
+          interToken,
+          jitter,
+          seed,
+          outputTokens,
+          flavour,
+          capacity,
+          port,
+          bodyLimit,
+          tls,
+          role,
+          heartbeat,
+          epochSecond);
     }
 
     /** The nominal (unjittered) first-token delay of a prompt, in ms. */
@@ -307,6 +448,8 @@ public final class FakeEngine implements AutoCloseable {
   private final AtomicLong connectionNumbers = new AtomicLong();
   private final SplittableRandom random;
   private final Map<String, CountDownLatch> stops = new ConcurrentHashMap<>();
+  private final DresultOutbox outbox = new DresultOutbox(records);
+  private final Set<String> retried = ConcurrentHashMap.newKeySet();
   private final Map<String, Rule> faults = new HashMap<>();
   // Guarded by this: the listener, the open sockets and the threads, so that close() and refuse()
   // see every connection the accept loop registered.
@@ -321,7 +464,11 @@ public final class FakeEngine implements AutoCloseable {
     this.random = new SplittableRandom(options.seed());
     this.load = new EngineLoad(options);
     this.dialects =
-        new Dialects(options, Instant.now().getEpochSecond(), load::render, this::stopInfer);
+        new Dialects(
+            options,
+            options.created() > 0 ? options.created() : Instant.now().getEpochSecond(),
+            load::render,
+            this::stopInfer);
     this.listener = bind(options.port(), options.tls());
     this.port = listener.getLocalPort();
     startAcceptor(listener);
@@ -504,6 +651,128 @@ public final class FakeEngine implements AutoCloseable {
     return dialects;
   }
 
+  DresultOutbox outbox() {
+    return outbox;
+  }
+
+  /**
+   * What the engine answers to {@code request} as its role says: {@code /dresult} and hand-offs on
+   * a decode engine, the header checks on a prefill engine's generations, else the dialects' plan.
+   */
+  Plan plan(SeenRequest request) {
+    String path = request.path();
+    if (options.role() == Role.DECODE && path.equals("/dresult")) {
+      return request.method().equals("GET")
+          ? new Plan.Link()
+          : Plan.Fixed.text(405, "method not allowed: allow=GET\r\n");
+    }
+    if (options.role() == Role.DECODE && path.equals(Handoff.PATH)) {
+      return request.method().equals("POST")
+          ? decodePlan(request)
+          : Plan.Fixed.text(405, "method not allowed: allow=POST\r\n");
+    }
+    Plan plan = dialects.plan(request);
+    if (options.role() == Role.PREFILL && plan instanceof Plan.Generation g) {
+      String refusal = Prefill.refusal(request, g);
+      if (refusal != null) {
+        return Plan.Fixed.text(400, refusal + "\r\n");
+      }
+    }
+    return plan;
+  }
+
+  /** The generation P handed over, planned with P's model, {@code created} and timing. */
+  private Plan decodePlan(SeenRequest request) {
+    Handoff h;
+    try {
+      h = Handoff.parse(request.body());
+    } catch (IllegalArgumentException e) {
+      return Plan.Fixed.text(400, e.getMessage() + "\r\n");
+    }
+    FakeEngine.Options sender = h.senderOptions(options);
+    Dialects senders = new Dialects(sender, h.created(), () -> new byte[0], id -> {});
+    SeenRequest asSent =
+        new SeenRequest(
+            request.sequence(),
+            "POST",
+            h.target(),
+            List.of(Map.entry("req-id", h.reqId())),
+            h.body().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            request.arrivalNanos(),
+            request.connection());
+    if (!(senders.plan(asSent) instanceof Plan.Generation g)
+        || g.outputTokens != h.outputTokens()
+        || g.stream != h.stream()
+        || h.next() > h.outputTokens()) {
+      return Plan.Fixed.text(
+          400,
+          "hand-off does not plan as sent: reqId="
+              + h.reqId()
+              + " target="
+              + h.target()
+              + " outputTokens="
+              + h.outputTokens()
+              + "\r\n");
+    }
+    return new Plan.Decode(h, g);
+  }
+
+  /** Starts the decode of a hand-off on its own thread; false when the engine is closed. */
+  boolean decode(Plan.Decode d, Fault fault) {
+    return startThread(
+        "fake-engine-" + port + "-decode-" + d.handoff().reqId(),
+        new DecodeJob(this, d.handoff(), d.generation(), fault));
+  }
+
+  /**
+   * Hands a generation over to D as a prefill engine, on the calling thread, and records how it
+   * went.
+   */
+  void handOff(Handoff h, String dTarget, int dPort) {
+    int status = 0;
+    String failure;
+    try {
+      status = Prefill.send(h, dTarget, dPort);
+      failure = status == 200 ? null : "decode engine answered: status=" + status;
+    } catch (IOException | IllegalArgumentException e) {
+      failure = e.toString();
+    }
+    records.handoff(new PrefillHandoff(h.reqId(), dTarget, dPort, h.recompute(), status, failure));
+  }
+
+  /** Whether this is the first retry of {@code reqId} ({@link Fault#DECODE_RETRY_ONCE}). */
+  boolean firstRetry(String reqId) {
+    return retried.add(reqId);
+  }
+
+  /** Whether a rule with {@code fault} is set (on any path), not counting it. */
+  boolean faultInForce(Fault fault) {
+    synchronized (faults) {
+      return faults.values().stream().anyMatch(r -> r.rule.fault() == fault);
+    }
+  }
+
+  /** Runs {@code task} on a new virtual thread that {@link #close()} stops; false when closed. */
+  synchronized boolean startThread(String name, Runnable task) {
+    if (closed) {
+      return false;
+    }
+    Thread t =
+        Thread.ofVirtual()
+            .name(name)
+            .unstarted(
+                () -> {
+                  try {
+                    task.run();
+                  } finally {
+                    threads.remove(Thread.currentThread());
+                  }
+                });
+    threads.add(t);
+    t.start();
+    return true;
+  }
+
   long nextSequence() {
     return sequence.getAndIncrement();
   }
@@ -517,7 +786,7 @@ public final class FakeEngine implements AutoCloseable {
     return jittered(options.interToken().toNanos());
   }
 
-  private long jittered(long nanos) {
+  long jittered(long nanos) {
     if (nanos <= 0 || options.jitter() == 0) {
       return nanos;
     }
@@ -528,8 +797,12 @@ public final class FakeEngine implements AutoCloseable {
     return (long) (nanos * (1 + options.jitter() * (2 * u - 1)));
   }
 
-  /** The fault for this request, counting it against the rule's times; null for none. */
-  FaultRule takeFault(SeenRequest request) {
+  /**
+   * The fault for this request, counting it against the rule's times; null for none. A decode
+   * engine's fault ({@link Fault#decodeOnly()}) is only a hand-off's ({@code handoff}), and {@link
+   * Fault#NO_HEARTBEAT} no request's.
+   */
+  FaultRule takeFault(SeenRequest request, boolean handoff) {
     synchronized (faults) {
       String key = faults.containsKey(request.path()) ? request.path() : "";
       if (key.isEmpty() && Dialects.isProbe(request.method(), request.path())) {
@@ -537,6 +810,10 @@ public final class FakeEngine implements AutoCloseable {
       }
       Rule rule = faults.get(key);
       if (rule == null) {
+        return null;
+      }
+      Fault f = rule.rule.fault();
+      if (f.decodeOnly() && (!handoff || f == Fault.NO_HEARTBEAT)) {
         return null;
       }
       if (rule.left > 0 && --rule.left == 0) {
@@ -657,7 +934,8 @@ public final class FakeEngine implements AutoCloseable {
    * 0.1), {@code --inter-token-ms MS} (default 20), {@code --jitter F}, {@code --seed N}, {@code
    * --output-tokens N}, {@code --capacity N}, {@code --metrics mindie|vllm}, {@code --record 0|1}
    * (default 1; 0 keeps no request or answer, for long load runs: see {@link
-   * EngineRecords#recording}).
+   * EngineRecords#recording}), {@code --role single|prefill|decode} (see {@link Role}), {@code
+   * --heartbeat-ms MS} (default 5000, a decode engine's {@code ka} period).
    */
   public static void main(String[] args) throws InterruptedException {
     Options o = Options.defaults().withPort(8000).withTiming(millis(50), millis(0.1), millis(20));
@@ -685,6 +963,8 @@ public final class FakeEngine implements AutoCloseable {
           case "--output-tokens" -> o = o.withOutputTokens(Integer.parseInt(v));
           case "--capacity" -> o = o.withCapacity(Integer.parseInt(v));
           case "--record" -> record = parseBit(flag, v);
+          case "--role" -> o = o.withRole(Role.valueOf(v.toUpperCase(java.util.Locale.ROOT)));
+          case "--heartbeat-ms" -> o = o.withHeartbeat(millis(Double.parseDouble(v)));
           case "--metrics" ->
               o = o.withFlavour(MetricsFlavour.valueOf(v.toUpperCase(java.util.Locale.ROOT)));
           default -> usage("unknown flag: flag=" + flag);
@@ -711,7 +991,12 @@ public final class FakeEngine implements AutoCloseable {
                 },
                 "fake-engine-shutdown"));
     System.out.println(
-        "fake engine listening: url=" + engine.url() + " model=" + engine.options().model());
+        "fake engine listening: url="
+            + engine.url()
+            + " model="
+            + engine.options().model()
+            + " role="
+            + engine.options().role().name().toLowerCase(java.util.Locale.ROOT));
     System.out.flush();
     stopped.await();
   }
@@ -733,7 +1018,8 @@ public final class FakeEngine implements AutoCloseable {
     System.err.println(
         "usage: FakeEngine [--port N] [--model NAME] [--first-token-ms MS] [--per-prompt-token-ms MS]"
             + " [--inter-token-ms MS] [--jitter F] [--seed N] [--output-tokens N] [--capacity N]"
-            + " [--metrics mindie|vllm] [--record 0|1]");
+            + " [--metrics mindie|vllm] [--record 0|1] [--role single|prefill|decode]"
+            + " [--heartbeat-ms MS]");
     System.exit(2);
   }
 }

@@ -45,5 +45,38 @@ public enum Fault {
    * {@code 200} declaring {@code Content-Length: 10737418240}, then zeros as fast as the client
    * reads, until it goes.
    */
-  HUGE_BODY
+  HUGE_BODY,
+  /**
+   * Decode engine, per hand-off: the request's first {@code data} goes out as usual, then {@code
+   * reqId:<id>\0error:fake decode error\0} instead of the rest; when it has no {@code data} before
+   * {@code lastData} (non-streaming, or one token left), the error replaces {@code lastData}.
+   */
+  DECODE_ERROR,
+  /**
+   * Decode engine, per hand-off: the first hand-off of a {@code req-id} that P did not mark as a
+   * recompute is answered at once with {@code reqId:<id>\0retry:<the client's body>\0} and no data,
+   * then forgotten; a later hand-off of the same id, or one marked {@code is-recompute}, is served
+   * normally.
+   */
+  DECODE_RETRY_ONCE,
+  /**
+   * Decode engine, per hand-off: the {@code /dresult} connection is closed abruptly (no final
+   * chunk) right after the request's first {@code data} is written (when it has none before {@code
+   * lastData}: instead of {@code lastData}); the request's later pieces are never sent, other
+   * requests' messages wait for the next link.
+   */
+  DECODE_DROP_LINK,
+  /**
+   * Decode engine, while the rule is in force: no {@code ka:heartbeat} on {@code /dresult} (its
+   * {@code times} are not counted).
+   */
+  NO_HEARTBEAT;
+
+  /** Whether the fault is a decode engine's: it applies to hand-offs and links only. */
+  boolean decodeOnly() {
+    return this == DECODE_ERROR
+        || this == DECODE_RETRY_ONCE
+        || this == DECODE_DROP_LINK
+        || this == NO_HEARTBEAT;
+  }
 }

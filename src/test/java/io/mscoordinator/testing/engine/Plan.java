@@ -4,9 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * What the engine will answer to one request, before timing and faults apply: either a fixed reply
- * (probes, {@code /metrics}, errors, the tokenizer) or a {@link Generation} of tokens. Immutable
- * apart from the bytes each call builds; a plan belongs to one connection's thread.
+ * What the engine will answer to one request, before timing and faults apply: a fixed reply
+ * (probes, {@code /metrics}, errors, the tokenizer), a {@link Generation} of tokens, or a decode
+ * engine's {@link Link} or {@link Decode} of a hand-off. Immutable apart from the bytes each call
+ * builds; a plan belongs to one connection's thread.
  */
 interface Plan {
 
@@ -20,6 +21,12 @@ interface Plan {
       return new Fixed(status, "application/json", json.getBytes(StandardCharsets.UTF_8));
     }
   }
+
+  /** A decode engine's {@code GET /dresult}: the link, served until evicted or gone. */
+  record Link() implements Plan {}
+
+  /** A decode engine's hand-off from P: answered 200 at once, then decoded on its own thread. */
+  record Decode(Handoff handoff, Generation generation) implements Plan {}
 
   /**
    * A generation of {@link #outputTokens()} tokens in one dialect. Non-streaming it is {@link
