@@ -342,6 +342,10 @@ class FakeEngineTest {
                   .POST(HttpRequest.BodyPublishers.ofString("{\"inputs\":\"x\"}"))
                   .build(),
               HttpResponse.BodyHandlers.ofString()));
+      // "1" must hold the one slot before "2" arrives: the stopInfer of "1" below cannot end a
+      // request that waits for the slot, so "2" first would make this test take the full 30 s.
+      io.mscoordinator.Eventually.poll(
+          () -> engine.running() + engine.waiting(), n -> n == pending.size(), WITHIN);
     }
     engine.records().awaitRunning(2, WITHIN);
     Map<String, Double> samples =
