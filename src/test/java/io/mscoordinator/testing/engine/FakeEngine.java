@@ -42,6 +42,13 @@ import javax.net.ssl.SSLServerSocket;
  * answer's status line and headers go out with its first token, each event in its own HTTP chunk,
  * flushed.
  *
+ * <p>As a prefill or a decode engine ({@link Options#role()}, see {@link Role}) it plays one side
+ * of data-plane.md section 5: P checks the coordinator's headers, answers the first piece as JSON
+ * and hands the rest to D ({@code POST /fake/decode}, {@link Handoff}); D sends the rest as {@code
+ * /dresult} messages whose pieces join with P's into the very bytes a single node would have
+ * written. Hand-offs and links are in the {@link #records() records}; decode threads are named
+ * {@code fake-engine-PORT-decode-ID}.
+ *
  * <p>Built on plain sockets (TCP_NODELAY on accepted sockets) because the faults need bytes a web
  * server would not write. Threads: one virtual thread accepts ({@code fake-engine-PORT-accept}),
  * one virtual thread per connection ({@code fake-engine-PORT-conn-N}); {@link #close()} stops them
