@@ -30,6 +30,7 @@ public final class DataPlane implements Capability {
 
   private final Clock clock;
   private final StreamRelays relays = StreamRelays.chosen();
+  private final DecodeLinks links;
   private final RequestMetrics metrics;
   private final Dispatcher dispatcher;
   private final InferenceService service;
@@ -62,24 +63,33 @@ public final class DataPlane implements Capability {
             settings.maxRetry(),
             clock,
             DataPlane::answers);
-    BooleanSupplier accepting =
-        mode.prefillDecode()
-            // prefill/decode dispatch (data-plane.md section 5) is not built yet: say so plainly
-            // rather than forward a P/D cluster's requests as if it were single-node
-            ? () -> false
-            : ready;
+    if (mode.prefillDecode()) {
+      // a /dresult link per decode instance, following the registry from now on
+      this.links =
+          new DecodeLinks(
+              client,
+              clock,
+              settings.maxRetry(),
+              DecodeLinks.MAX_MESSAGE_BYTES,
+              dispatcher::changed);
+      registry.addListener(links::update);
+      links.update(registry.view());
+    } else {
+      this.links = null;
+    }
     this.service =
         new InferenceService(
             settings,
-            accepting,
+            ready,
             registry,
             tracker,
             dispatcher,
-            scheduler(settings.scheduler()),
+            links != null ? new FewestInFlightPairs(links::up) : scheduler(settings.scheduler()),
             client,
             metrics,
             clock,
-            relays);
+            relays,
+            links);
     this.listener =
         new OwnListener(
             settings.listener(),
@@ -149,6 +159,9 @@ public final class DataPlane implements Capability {
 
   @Override
   public void close() {
+    if (links != null) {
+      links.close();
+    }
     clock.close();
     relays.close();
   }

@@ -26,7 +26,11 @@ import java.util.logging.Logger;
 final class DecodeLinks implements AutoCloseable, DecodeLink.Health {
   private static final Logger LOG = Logger.getLogger(DecodeLinks.class.getName());
 
+  /** The longest {@code /dresult} message kept: a whole non-stream answer fits. */
+  static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
   private final OutboundClient client;
+  private final Runnable opened;
   private final Clock clock;
   private final int maxRetry;
   private final int maxMessageBytes;
@@ -36,9 +40,12 @@ final class DecodeLinks implements AutoCloseable, DecodeLink.Health {
   /**
    * @param maxRetry a link's failures in a row after which its instance is reported down
    * @param maxMessageBytes the longest {@code /dresult} message kept
+   * @param opened called when a link opens: requests waiting for a slot may now be placed
    */
-  DecodeLinks(OutboundClient client, Clock clock, int maxRetry, int maxMessageBytes) {
+  DecodeLinks(
+      OutboundClient client, Clock clock, int maxRetry, int maxMessageBytes, Runnable opened) {
     this.client = client;
+    this.opened = opened;
     this.clock = clock;
     this.maxRetry = maxRetry;
     this.maxMessageBytes = maxMessageBytes;
@@ -87,6 +94,7 @@ final class DecodeLinks implements AutoCloseable, DecodeLink.Health {
   @Override
   public void up(Instance instance) {
     LOG.fine(() -> "dresult link up: id=" + instance.idText());
+    opened.run();
   }
 
   @Override

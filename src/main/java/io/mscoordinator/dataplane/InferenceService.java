@@ -9,6 +9,7 @@ import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.mscoordinator.capability.Routes;
+import io.mscoordinator.client.BodyBuffer;
 import io.mscoordinator.client.Call;
 import io.mscoordinator.client.CallException;
 import io.mscoordinator.client.CallLimits;
@@ -24,6 +25,10 @@ import io.mscoordinator.cluster.JsonBodies;
 import io.mscoordinator.cluster.RequestTracker;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonException;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -57,6 +62,11 @@ final class InferenceService {
   static final String FIRST_TOKEN_TIMEOUT = "Request first token timeout\r\n";
   static final String INFER_TIMEOUT = "Request infer timeout\r\n";
   static final String TOKENIZER_TIMEOUT = "Request tokenizer timeout\r\n";
+  static final String P_ERROR = "P instance error\r\n";
+  static final String RETRY_FAILED = "Request retry failed\r\n";
+
+  /** The largest answer taken from a prefill instance (the whole answer when P finished it). */
+  static final int PREFILL_ANSWER_LIMIT = 64 * 1024 * 1024;
 
   /** Connects tried on the chosen instance before the request fails (MindIE's count). */
   static final int CONNECT_ATTEMPTS = 4;
@@ -105,6 +115,8 @@ final class InferenceService {
   private final RequestMetrics metrics;
   private final Clock clock;
   private final StreamRelays relays;
+  private final DecodeLinks links;
+  private final CallLimits prefillLimits;
   private final RequestIds ids = new RequestIds();
   private final CallLimits limits;
 
@@ -118,7 +130,8 @@ final class InferenceService {
       OutboundClient client,
       RequestMetrics metrics,
       Clock clock,
-      StreamRelays relays) {
+      StreamRelays relays,
+      DecodeLinks links) {
     this.settings = settings;
     this.ready = ready;
     this.registry = registry;
@@ -129,9 +142,11 @@ final class InferenceService {
     this.metrics = metrics;
     this.clock = clock;
     this.relays = relays;
+    this.links = links;
     Duration head = settings.httpTimeout().isZero() ? UNBOUNDED : settings.httpTimeout();
     // the body runs as long as the infer timeout lets it; the clock ends it, not the socket
     this.limits = new CallLimits(head, head, UNBOUNDED, Integer.MAX_VALUE);
+    this.prefillLimits = new CallLimits(head, head, UNBOUNDED, PREFILL_ANSWER_LIMIT);
   }
 
   void routing(Routes routes) {
@@ -320,6 +335,7 @@ final class InferenceService {
     private final long arrivalTick;
 
     private volatile Call call;
+    private volatile DecodeLink.Inbox inbox;
     private volatile Abort abort = Abort.NONE;
     private volatile boolean answering;
 
@@ -380,7 +396,11 @@ final class InferenceService {
       // task of its instance with itself until it ends
       RequestTracker.Task task = tracker.begin(instance.id(), placement.decode().id());
       try {
-        forward(instance, placement.prefillLoad(), modelName, timings, dispatched - waitStart);
+        if (placement.single()) {
+          forward(instance, placement.prefillLoad(), modelName, timings, dispatched - waitStart);
+        } else {
+          forwardPd(placement, modelName, timings, dispatched - waitStart);
+        }
       } finally {
         task.close();
         firstToken.cancel();
@@ -417,6 +437,10 @@ final class InferenceService {
       if (c != null) {
         c.abort();
       }
+      DecodeLink.Inbox box = inbox;
+      if (box != null) {
+        box.wake(DecodeLink.Inbox.LINK_DOWN);
+      }
     }
 
     private void forward(
@@ -425,12 +449,37 @@ final class InferenceService {
         String modelName,
         RequestMetrics.Timings timings,
         long waitedNanos) {
+      Response response =
+          send(instance, load, upstreamRequest().build(), limits, modelName, timings, waitedNanos);
+      if (response == null) {
+        return;
+      }
+      try (Response r = response) {
+        if (request.stream()) {
+          relays.run(() -> relay(r, instance, load, modelName, timings), this::cancel);
+        } else {
+          relay(r, instance, load, modelName, timings);
+        }
+      }
+    }
+
+    /**
+     * Sends {@code upstream} to {@code instance}, connecting up to {@link #CONNECT_ATTEMPTS} times;
+     * its response, or null when the request failed and was answered.
+     */
+    private Response send(
+        Instance instance,
+        Load load,
+        Request upstream,
+        CallLimits callLimits,
+        String modelName,
+        RequestMetrics.Timings timings,
+        long waitedNanos) {
       Destination destination =
           client.destination(DestinationKind.INSTANCE, instance.ip(), instance.port());
-      Request upstream = upstreamRequest();
       Response response = null;
       for (int attempt = 1; response == null; attempt++) {
-        Call c = client.call(destination, upstream, limits);
+        Call c = client.call(destination, upstream, callLimits);
         call = c;
         if (abort != Abort.NONE) {
           c.abort();
@@ -441,7 +490,7 @@ final class InferenceService {
         } catch (CallException e) {
           if (abort != Abort.NONE) {
             timedOut(instance, modelName, false);
-            return;
+            return null;
           }
           if (e.connecting() && attempt < CONNECT_ATTEMPTS) {
             metrics.retried("reconnect", modelName);
@@ -456,22 +505,16 @@ final class InferenceService {
             fail(Status.INTERNAL_SERVER_ERROR_500, READ_FAILED, "read", modelName);
             LOG.fine(() -> "read failed: req_id=" + id + " reason=" + e.getMessage());
           }
-          return;
+          return null;
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new CloseConnectionException("stopping", e);
         }
       }
-      try (Response r = response) {
-        if (request.stream()) {
-          relays.run(() -> relay(r, instance, load, modelName, timings), this::cancel);
-        } else {
-          relay(r, instance, load, modelName, timings);
-        }
-      }
+      return response;
     }
 
-    private Request upstreamRequest() {
+    private Request.Builder upstreamRequest() {
       String query = req.query().rawValue();
       String path = req.path().rawPath() + (query.isEmpty() ? "" : "?" + query);
       Request.Builder b = Request.post(path);
@@ -493,7 +536,7 @@ final class InferenceService {
         }
       }
       b.header("req-id", id);
-      return b.body(contentType, body).resendOnStaleConnection().build();
+      return b.body(contentType, body).resendOnStaleConnection();
     }
 
     /** The answer, from the instance to the client as it arrives. */
@@ -633,6 +676,284 @@ final class InferenceService {
       metrics.answered(request.dialect(), modelName, status.code());
       if (!res.isSent()) {
         text(res, status, text);
+      }
+    }
+
+    // ---------------------------------------------------------------- prefill/decode (section 5)
+
+    /**
+     * The request to P with D as its target; P's answer; then D's messages from the decode link,
+     * assembled into the client's answer as section 5 says. A {@code retry:} from D (recompute) is
+     * not built yet: it fails the request with 500 {@code Request retry failed}.
+     */
+    private void forwardPd(
+        Placement placement, String modelName, RequestMetrics.Timings timings, long waitedNanos) {
+      Instance p = placement.prefill();
+      Instance d = placement.decode();
+      DecodeLink link = links == null ? null : links.link(d.id());
+      if (link == null) {
+        fail(Status.INTERNAL_SERVER_ERROR_500, READ_FAILED, "d_error", modelName);
+        return;
+      }
+      // open before P is asked: D's first messages may come before P's answer
+      try (DecodeLink.Inbox box = link.open(id)) {
+        inbox = box;
+        if (abort != Abort.NONE) {
+          box.wake(DecodeLink.Inbox.LINK_DOWN);
+        }
+        Request upstream =
+            upstreamRequest()
+                .header("req-type", "prefill")
+                .header("d-target", d.ip())
+                .header("d-port", Integer.toString(d.port()))
+                .build();
+        long sent = System.nanoTime();
+        Response response =
+            send(
+                p,
+                placement.prefillLoad(),
+                upstream,
+                prefillLimits,
+                modelName,
+                timings,
+                waitedNanos);
+        if (response == null) {
+          stopInfer(d);
+          return;
+        }
+        JsonObject answer;
+        try (Response r = response) {
+          if (r.status() != 200) {
+            // P's status and body go to the client; the request ends as failed
+            metrics.failed("p_error", modelName);
+            stopInfer(d);
+            relay(r, p, placement.prefillLoad(), modelName, timings);
+            return;
+          }
+          answer = prefillAnswer(r);
+        } catch (CallException e) {
+          answer = null;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new CloseConnectionException("stopping", e);
+        }
+        if (answer == null) {
+          if (abort != Abort.NONE) {
+            stopInfer(d);
+            timedOut(p, modelName, false);
+            return;
+          }
+          stopInfer(d);
+          fail(Status.INTERNAL_SERVER_ERROR_500, P_ERROR, "p_error", modelName);
+          return;
+        }
+        long prefilled = System.nanoTime();
+        timings.prefill(prefilled - sent);
+        dispatcher.succeeded(placement.prefillLoad());
+        String output = answer.containsKey("output") ? answer.getString("output", null) : null;
+        boolean last = answer.getBoolean("isLastResp", false);
+        if (!id.equals(answer.getString("reqId", ""))) {
+          LOG.warning(
+              "prefill answer for another request ignored: req_id="
+                  + id
+                  + " answer_req_id="
+                  + answer.getString("reqId", ""));
+          output = null;
+          last = false;
+        }
+        new Assembly(p, d, modelName, timings, prefilled).run(box, output, last);
+      }
+    }
+
+    /** P's JSON answer, or null when it is not one (500 {@code P instance error}). */
+    private JsonObject prefillAnswer(Response r) throws CallException, InterruptedException {
+      BodyBuffer buffer = new BodyBuffer();
+      int n = r.readBody(buffer);
+      try (JsonReader reader = Json.createReader(new ByteArrayInputStream(buffer.array(), 0, n))) {
+        JsonObject o = reader.readObject();
+        o.getBoolean("isStream", false);
+        o.getBoolean("isLastResp", false);
+        return o;
+      } catch (JsonException | ClassCastException | IllegalStateException e) {
+        LOG.fine(() -> "prefill answer unparsable: req_id=" + id + " reason=" + e);
+        return null;
+      }
+    }
+
+    /** The client's answer from P's output and D's messages. Confined to the request's thread. */
+    private final class Assembly {
+      private final Instance p;
+      private final Instance d;
+      private final String modelName;
+      private final RequestMetrics.Timings timings;
+      private final long prefilled;
+      private final EventBoundaries events = new EventBoundaries();
+      private OutputStream out;
+      private long lastEvent;
+      private boolean handedOff;
+
+      Assembly(
+          Instance p,
+          Instance d,
+          String modelName,
+          RequestMetrics.Timings timings,
+          long prefilled) {
+        this.p = p;
+        this.d = d;
+        this.modelName = modelName;
+        this.timings = timings;
+        this.prefilled = prefilled;
+      }
+
+      void run(DecodeLink.Inbox box, String output, boolean last) {
+        boolean stream = request.stream();
+        if (last && output != null) {
+          // P finished the request alone
+          whole(200, stream ? "text/event-stream" : "application/json", output);
+          succeeded();
+          return;
+        }
+        if (stream && output != null) {
+          write(output.getBytes(StandardCharsets.UTF_8));
+        }
+        while (true) {
+          DecodeLink.Inbox.Piece piece;
+          try {
+            piece = box.poll(Long.MAX_VALUE);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopInfer(p);
+            stopInfer(d);
+            throw new CloseConnectionException("stopping", e);
+          }
+          if (piece == null || piece == DecodeLink.Inbox.LINK_DOWN) {
+            linkDown();
+            return;
+          }
+          byte[] payload = piece.payload();
+          switch (piece.kind()) {
+            case DATA -> {
+              if (stream) {
+                write(payload);
+              }
+            }
+            case LAST_DATA -> {
+              if (stream) {
+                write(payload);
+                end();
+              } else {
+                whole(200, "application/json", new String(payload, StandardCharsets.UTF_8));
+              }
+              succeeded();
+              return;
+            }
+            case ERROR -> {
+              metrics.failed("d_error", modelName);
+              if (out != null) {
+                write(payload);
+                end();
+                metrics.answered(request.dialect(), modelName, 200);
+              } else {
+                String text = new String(payload, StandardCharsets.UTF_8);
+                whole(500, "text/plain", text);
+                metrics.answered(request.dialect(), modelName, 500);
+              }
+              return;
+            }
+            default -> {
+              // RETRY: the recompute (a new P/D choice with is-recompute) is not built yet
+              stopInfer(p);
+              stopInfer(d);
+              if (out != null) {
+                metrics.failed("retry_exhausted", modelName);
+                metrics.answered(request.dialect(), modelName, 200);
+                throw new CloseConnectionException("recompute not supported: req_id=" + id);
+              }
+              fail(Status.INTERNAL_SERVER_ERROR_500, RETRY_FAILED, "retry_exhausted", modelName);
+              return;
+            }
+          }
+        }
+      }
+
+      /** The link failed, or a timeout woke the request. */
+      private void linkDown() {
+        stopInfer(p);
+        if (abort != Abort.NONE) {
+          timedOut(d, modelName, out != null);
+          return;
+        }
+        stopInfer(d);
+        if (out != null) {
+          metrics.failed("d_error", modelName);
+          metrics.answered(request.dialect(), modelName, 200);
+          // the client must see a broken answer, not a complete one: no final chunk
+          throw new CloseConnectionException("decode link failed mid-answer: req_id=" + id);
+        }
+        fail(Status.INTERNAL_SERVER_ERROR_500, READ_FAILED, "d_error", modelName);
+      }
+
+      /** One piece of a streamed answer, as a chunk, the head first. */
+      private void write(byte[] bytes) {
+        long now;
+        try {
+          if (out == null) {
+            head(200, "text/event-stream", -1);
+            out = res.outputStream();
+          }
+          answering = true;
+          out.write(bytes);
+          out.flush();
+          now = System.nanoTime();
+        } catch (IOException | UncheckedIOException e) {
+          stopInfer(p);
+          clientGone(d, modelName);
+          return;
+        }
+        if (lastEvent == 0) {
+          timings.timeToFirstToken(now - arrival);
+        }
+        if (!handedOff && now > prefilled && lastEvent != 0) {
+          handedOff = true;
+          timings.pdHandoff(now - prefilled);
+        }
+        int ends = events.count(bytes, bytes.length);
+        for (int e = 0; e < ends; e++) {
+          if (lastEvent != 0) {
+            timings.interToken(now - lastEvent);
+          }
+          lastEvent = now;
+        }
+      }
+
+      private void end() {
+        try {
+          out.close();
+        } catch (IOException | UncheckedIOException e) {
+          stopInfer(p);
+          clientGone(d, modelName);
+        }
+      }
+
+      /** A whole answer with its length. */
+      private void whole(int status, String contentType, String text) {
+        try {
+          answering = true;
+          head(status, contentType, -1);
+          res.send(text.getBytes(StandardCharsets.UTF_8));
+        } catch (UncheckedIOException e) {
+          stopInfer(p);
+          clientGone(d, modelName);
+          return;
+        }
+        if (request.stream()) {
+          timings.timeToFirstToken(System.nanoTime() - arrival);
+        }
+      }
+
+      private void succeeded() {
+        timings.e2e(System.nanoTime() - arrival);
+        metrics.answered(request.dialect(), modelName, 200);
       }
     }
 

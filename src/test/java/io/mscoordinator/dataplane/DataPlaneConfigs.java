@@ -8,6 +8,19 @@ import jakarta.json.JsonObject;
 final class DataPlaneConfigs {
   private DataPlaneConfigs() {}
 
+  /** As {@link #singleNode}, in {@code pd_separate} mode with MindIE's {@code load_balance}. */
+  static JsonObject prefillDecode(int maxRetry) {
+    JsonObject root = singleNode("load_balance", maxRetry);
+    return Json.createPointer("/digs_scheduler_config")
+        .replace(
+            root,
+            Json.createObjectBuilder()
+                .add("deploy_mode", "pd_separate")
+                .add("scheduler_type", "digs_scheduler")
+                .add("algorithm_type", "load_balance")
+                .build());
+  }
+
   /**
    * The shipped config in single-node mode with {@code algorithm}, and timeouts short enough to
    * read in a test that advances a {@link ManualClock}: schedule 30 s, first token 60 s, infer 120

@@ -30,7 +30,7 @@ class DecodeLinksTest {
     client = OutboundClient.builder().build();
     first = new ScriptedDecode();
     second = new ScriptedDecode();
-    links = new DecodeLinks(client, Clock.system(), 3, 1024);
+    links = new DecodeLinks(client, Clock.system(), 3, 1024, () -> {});
     registry.addListener(links::update);
   }
 
