@@ -750,6 +750,7 @@ final class InferenceService {
         long prefilled = System.nanoTime();
         timings.prefill(prefilled - sent);
         dispatcher.succeeded(placement.prefillLoad());
+        placement.releasePrefill();
         String output = answer.containsKey("output") ? answer.getString("output", null) : null;
         boolean last = answer.getBoolean("isLastResp", false);
         if (!id.equals(answer.getString("reqId", ""))) {

@@ -3,6 +3,7 @@ package io.mscoordinator.dataplane;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.endsWith;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
 
 import io.mscoordinator.Eventually;
@@ -10,6 +11,7 @@ import io.mscoordinator.TestCoordinators;
 import io.mscoordinator.cluster.Instance;
 import io.mscoordinator.cluster.Role;
 import io.mscoordinator.server.Coordinator;
+import io.mscoordinator.testing.Samples;
 import io.mscoordinator.testing.engine.DresultLink;
 import io.mscoordinator.testing.engine.FakeEngine;
 import io.mscoordinator.testing.engine.Fault;
@@ -18,6 +20,7 @@ import io.mscoordinator.testing.engine.SeenRequest;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -34,6 +37,10 @@ import org.junit.jupiter.api.Test;
 class DataPlanePrefillDecodeTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final long CREATED = 1_700_000_000L;
+  private static final String HANDOFF_COUNT =
+      "ms_coordinator_pd_handoff_seconds_count{model_name=\"llama\"}";
+  private static final String PREFILL_COUNT =
+      "ms_coordinator_prefill_latency_seconds_count{model_name=\"llama\"}";
   private static final long P = 1;
   private static final long D = 2;
 
@@ -119,6 +126,13 @@ class DataPlanePrefillDecodeTest {
     String id = atP.header("req-id").orElseThrow();
     assertThat(r.text(), is(direct("/v1/chat/completions", body, id)));
     assertThat(r.text(), endsWith("data: [DONE]\n\n"));
+    Map<String, Double> samples =
+        Eventually.poll(
+            () -> Samples.of(TestCoordinators.manage(coordinator).get("/metrics").body()),
+            m -> m.getOrDefault(HANDOFF_COUNT, 0.0) >= 1,
+            WAIT);
+    assertThat(samples.get(HANDOFF_COUNT), greaterThanOrEqualTo(1.0));
+    assertThat(samples.get(PREFILL_COUNT), greaterThanOrEqualTo(1.0));
   }
 
   @Test

@@ -64,6 +64,27 @@ class FewestInFlightPairsTest {
   }
 
   @Test
+  void shouldFreePsSlotAtItsAnswerAndDsAtTheEnd() {
+    Fleet fleet = fleets.of(node(1, Role.PREFILL, 0), node(3, Role.DECODE, 0, 1));
+    Placement p = pairs.place(Fleets.request(), fleet);
+    int wakes = fleets.released();
+
+    p.releasePrefill();
+    p.releasePrefill();
+
+    assertThat(fleet.load(0).inFlight(), is(0));
+    assertThat(fleet.load(1).inFlight(), is(1));
+    assertThat(fleets.released(), is(wakes + 1));
+
+    p.release();
+    p.release();
+
+    assertThat(fleet.load(0).inFlight(), is(0));
+    assertThat(fleet.load(1).inFlight(), is(0));
+    assertThat(fleets.released(), is(wakes + 2));
+  }
+
+  @Test
   void shouldNotChooseADecodeWhoseLinkIsDownAndTryAnotherPrefill() {
     Fleet fleet =
         fleets.of(
