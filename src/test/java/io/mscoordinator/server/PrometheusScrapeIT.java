@@ -100,7 +100,7 @@ class PrometheusScrapeIT {
   void shouldPassPromtoolCheckOfShippedConfigAndRules() throws Exception {
     assertThat(
         promtool("check", "config", PROMETHEUS_DIR.resolve("prometheus.yml").toString()),
-        containsString("SUCCESS: 20 rules found"));
+        containsString("SUCCESS: 22 rules found"));
   }
 
   @Test
@@ -188,7 +188,7 @@ class PrometheusScrapeIT {
             rules++;
           }
         }
-        assertThat(rules, is(20));
+        assertThat(rules, is(22));
 
         // every query of the dashboard's data plane row, for every model, has a number
         JsonObject dashboard;
