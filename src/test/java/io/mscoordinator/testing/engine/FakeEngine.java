@@ -18,6 +18,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 
@@ -195,238 +196,126 @@ public final class FakeEngine implements AutoCloseable {
     }
 
     public Options withModel(String m) {
-      return new Options(
-          m,
-          firstTokenBase,
-          perPromptToken,
-          interToken,
-          jitter,
-          seed,
-          outputTokens,
-          flavour,
-          capacity,
-          port,
-          bodyLimit,
-          tls,
-          role,
-          heartbeat,
-          created);
+      return edit(e -> e.model = m);
     }
 
     /** The timing model's three delays. */
     public Options withTiming(Duration base, Duration perPrompt, Duration inter) {
-      return new Options(
-          model,
-          base,
-          perPrompt,
-          inter,
-          jitter,
-          seed,
-          outputTokens,
-          flavour,
-          capacity,
-          port,
-          bodyLimit,
-          tls,
-          role,
-          heartbeat,
-          created);
+      return edit(
+          e -> {
+            e.firstTokenBase = base;
+            e.perPromptToken = perPrompt;
+            e.interToken = inter;
+          });
     }
 
     public Options withJitter(double fraction, long withSeed) {
-      return new Options(
-          model,
-          firstTokenBase,
-          perPromptToken,
-          interToken,
-          fraction,
-          withSeed,
-          outputTokens,
-          flavour,
-          capacity,
-          port,
-          bodyLimit,
-          tls,
-          role,
-          heartbeat,
-          created);
+      return edit(
+          e -> {
+            e.jitter = fraction;
+            e.seed = withSeed;
+          });
     }
 
     public Options withOutputTokens(int n) {
-      return new Options(
-          model,
-          firstTokenBase,
-          perPromptToken,
-          interToken,
-          jitter,
-          seed,
-          n,
-          flavour,
-          capacity,
-          port,
-          bodyLimit,
-          tls,
-          role,
-          heartbeat,
-          created);
+      return edit(e -> e.outputTokens = n);
     }
 
     public Options withFlavour(MetricsFlavour f) {
-      return new Options(
-          model,
-          firstTokenBase,
-          perPromptToken,
-          interToken,
-          jitter,
-          seed,
-          outputTokens,
-          f,
-          capacity,
-          port,
-          bodyLimit,
-          tls,
-          role,
-          heartbeat,
-          created);
+      return edit(e -> e.flavour = f);
     }
 
     public Options withCapacity(int n) {
-      return new Options(
-          model,
-          firstTokenBase,
-          perPromptToken,
-          interToken,
-          jitter,
-          seed,
-          outputTokens,
-          flavour,
-          n,
-          port,
-          bodyLimit,
-          tls,
-          role,
-          heartbeat,
-          created);
+      return edit(e -> e.capacity = n);
     }
 
     public Options withPort(int p) {
-      return new Options(
-          model,
-          firstTokenBase,
-          perPromptToken,
-          interToken,
-          jitter,
-          seed,
-          outputTokens,
-          flavour,
-          capacity,
-          p,
-          bodyLimit,
-          tls,
-          role,
-          heartbeat,
-          created);
+      return edit(e -> e.port = p);
     }
 
     public Options withBodyLimit(int bytes) {
-      return new Options(
-          model,
-          firstTokenBase,
-          perPromptToken,
-          interToken,
-          jitter,
-          seed,
-          outputTokens,
-          flavour,
-          capacity,
-          port,
-          bytes,
-          tls,
-          role,
-          heartbeat,
-          created);
+      return edit(e -> e.bodyLimit = bytes);
     }
 
     /** The same engine over HTTPS: see {@link #tls()}. */
     public Options withTls(SSLContext context) {
-      return new Options(
-          model,
-          firstTokenBase,
-          perPromptToken,
-          interToken,
-          jitter,
-          seed,
-          outputTokens,
-          flavour,
-          capacity,
-          port,
-          bodyLimit,
-          context,
-          role,
-          heartbeat,
-          created);
+      return edit(e -> e.tls = context);
     }
 
     /** The same engine in another prefill/decode role: see {@link Role}. */
     public Options withRole(Role r) {
-      return new Options(
-          model,
-          firstTokenBase,
-          perPromptToken,
-          interToken,
-          jitter,
-          seed,
-          outputTokens,
-          flavour,
-          capacity,
-          port,
-          bodyLimit,
-          tls,
-          r,
-          heartbeat,
-          created);
+      return edit(e -> e.role = r);
     }
 
     /** A decode engine's {@code ka:heartbeat} period on {@code /dresult}. */
     public Options withHeartbeat(Duration period) {
-      return new Options(
-          model,
-          firstTokenBase,
-          perPromptToken,
-          interToken,
-          jitter,
-          seed,
-          outputTokens,
-          flavour,
-          capacity,
-          port,
-          bodyLimit,
-          tls,
-          role,
-          period,
-          created);
+      return edit(e -> e.heartbeat = period);
     }
 
     /**
      * Answers stamped {@code created: epochSecond} (OpenAI), for byte-equal answers of two engines.
      */
     public Options withCreated(long epochSecond) {
+      return edit(e -> e.created = epochSecond);
+    }
+
+    /** A copy with {@code change} made to it, checked as any {@code Options} is. */
+    private Options edit(Consumer<Edit> change) {
+      Edit e = new Edit(this);
+      change.accept(e);
       return new Options(
-          model,
-          firstTokenBase,
-          perPromptToken,
-          interToken,
-          jitter,
-          seed,
-          outputTokens,
-          flavour,
-          capacity,
-          port,
-          bodyLimit,
-          tls,
-          role,
-          heartbeat,
-          epochSecond);
+          e.model,
+          e.firstTokenBase,
+          e.perPromptToken,
+          e.interToken,
+          e.jitter,
+          e.seed,
+          e.outputTokens,
+          e.flavour,
+          e.capacity,
+          e.port,
+          e.bodyLimit,
+          e.tls,
+          e.role,
+          e.heartbeat,
+          e.created);
+    }
+
+    /** The fields of an {@code Options} being changed by a {@code with*} method. */
+    private static final class Edit {
+      String model;
+      Duration firstTokenBase;
+      Duration perPromptToken;
+      Duration interToken;
+      double jitter;
+      long seed;
+      int outputTokens;
+      MetricsFlavour flavour;
+      int capacity;
+      int port;
+      int bodyLimit;
+      SSLContext tls;
+      Role role;
+      Duration heartbeat;
+      long created;
+
+      Edit(Options o) {
+        model = o.model;
+        firstTokenBase = o.firstTokenBase;
+        perPromptToken = o.perPromptToken;
+        interToken = o.interToken;
+        jitter = o.jitter;
+        seed = o.seed;
+        outputTokens = o.outputTokens;
+        flavour = o.flavour;
+        capacity = o.capacity;
+        port = o.port;
+        bodyLimit = o.bodyLimit;
+        tls = o.tls;
+        role = o.role;
+        heartbeat = o.heartbeat;
+        created = o.created;
+      }
     }
 
     /** The nominal (unjittered) first-token delay of a prompt, in ms. */
