@@ -751,7 +751,7 @@ final class InferenceService {
         timings.prefill(prefilled - sent);
         dispatcher.succeeded(placement.prefillLoad());
         placement.releasePrefill();
-        String output = answer.containsKey("output") ? answer.getString("output", null) : null;
+        String output = answer.getString("output", null);
         boolean last = answer.getBoolean("isLastResp", false);
         if (!id.equals(answer.getString("reqId", ""))) {
           LOG.warning(
@@ -771,11 +771,8 @@ final class InferenceService {
       BodyBuffer buffer = new BodyBuffer();
       int n = r.readBody(buffer);
       try (JsonReader reader = Json.createReader(new ByteArrayInputStream(buffer.array(), 0, n))) {
-        JsonObject o = reader.readObject();
-        o.getBoolean("isStream", false);
-        o.getBoolean("isLastResp", false);
-        return o;
-      } catch (JsonException | ClassCastException | IllegalStateException e) {
+        return reader.readObject();
+      } catch (JsonException e) {
         LOG.fine(() -> "prefill answer unparsable: req_id=" + id + " reason=" + e);
         return null;
       }
