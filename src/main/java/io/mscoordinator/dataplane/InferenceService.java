@@ -833,6 +833,7 @@ final class InferenceService {
             case DATA -> {
               if (stream) {
                 write(payload);
+                handedOff();
               }
             }
             case LAST_DATA -> {
@@ -842,6 +843,7 @@ final class InferenceService {
               } else {
                 whole(200, "application/json", new String(payload, StandardCharsets.UTF_8));
               }
+              handedOff();
               succeeded();
               return;
             }
@@ -891,11 +893,20 @@ final class InferenceService {
         fail(Status.INTERNAL_SERVER_ERROR_500, READ_FAILED, "d_error", modelName);
       }
 
+      /** D's first piece of the answer went out: the hand-off from P is timed, once. */
+      private void handedOff() {
+        if (!handedOff) {
+          handedOff = true;
+          timings.pdHandoff(System.nanoTime() - prefilled);
+        }
+      }
+
       /** One piece of a streamed answer, as a chunk, the head first. */
       private void write(byte[] bytes) {
         long now;
+        boolean first = out == null;
         try {
-          if (out == null) {
+          if (first) {
             head(200, "text/event-stream", -1);
             out = res.outputStream();
           }
@@ -908,12 +919,8 @@ final class InferenceService {
           clientGone(d, modelName);
           return;
         }
-        if (lastEvent == 0) {
+        if (first) {
           timings.timeToFirstToken(now - arrival);
-        }
-        if (!handedOff && now > prefilled && lastEvent != 0) {
-          handedOff = true;
-          timings.pdHandoff(now - prefilled);
         }
         int ends = events.count(bytes, bytes.length);
         for (int e = 0; e < ends; e++) {

@@ -128,7 +128,7 @@ class DataPlanePrefillDecodeTest {
     assertThat(r.text(), endsWith("data: [DONE]\n\n"));
     Map<String, Double> samples =
         Eventually.poll(
-            () -> Samples.of(TestCoordinators.manage(coordinator).get("/metrics").body()),
+            DataPlanePrefillDecodeTest::samples,
             m -> m.getOrDefault(HANDOFF_COUNT, 0.0) >= 1,
             WAIT);
     assertThat(samples.get(HANDOFF_COUNT), greaterThanOrEqualTo(1.0));
@@ -138,6 +138,7 @@ class DataPlanePrefillDecodeTest {
   @Test
   void shouldAnswerANonStreamWithDsLastData() throws Exception {
     String body = "{\"model\":\"llama\",\"prompt\":\"hi there\",\"max_tokens\":5}";
+    double handoffs = samples().getOrDefault(HANDOFF_COUNT, 0.0);
 
     RawHttp.Response r = post("/v1/completions", body);
 
@@ -145,6 +146,13 @@ class DataPlanePrefillDecodeTest {
     assertThat(r.headers().get("content-type"), containsString("application/json"));
     String id = lastInference().header("req-id").orElseThrow();
     assertThat(r.text(), is(direct("/v1/completions", body, id)));
+    // the hand-off is timed at D's answer out, stream or not
+    Map<String, Double> after =
+        Eventually.poll(
+            DataPlanePrefillDecodeTest::samples,
+            m -> m.getOrDefault(HANDOFF_COUNT, 0.0) > handoffs,
+            WAIT);
+    assertThat(after.getOrDefault(HANDOFF_COUNT, 0.0), is(handoffs + 1));
   }
 
   @Test
@@ -198,6 +206,15 @@ class DataPlanePrefillDecodeTest {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /** The coordinator's /metrics as samples. */
+  private static Map<String, Double> samples() {
+    try {
+      return Samples.of(TestCoordinators.manage(coordinator).get("/metrics").body());
+    } catch (Exception e) {
+      throw new IllegalStateException("metrics unreadable", e);
+    }
+  }
 
   /** The last inference request P received (the coordinator also scrapes its /metrics). */
   private static SeenRequest lastInference() {
