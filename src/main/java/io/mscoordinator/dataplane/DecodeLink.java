@@ -245,7 +245,7 @@ final class DecodeLink implements AutoCloseable {
       return Ended.NOT_OPENED;
     }
     lastByte = clock.nanoTime();
-    Clock.Cancel watch = watchSilence(c);
+    SilenceWatch watch = new SilenceWatch(c);
     Router router = new Router();
     boolean opened = false;
     Response response = null;
@@ -291,33 +291,42 @@ final class DecodeLink implements AutoCloseable {
     }
   }
 
-  /** Aborts {@code c} once the link has been silent for {@link #SILENCE}. */
-  private Clock.Cancel watchSilence(Call c) {
-    long every = SILENCE_CHECK.toNanos();
-    Clock.Cancel[] next = new Clock.Cancel[1];
-    Runnable[] check = new Runnable[1];
-    check[0] =
-        () -> {
-          if (call != c) {
-            return;
-          }
-          if (clock.nanoTime() - lastByte >= SILENCE.toNanos()) {
-            LOG.fine(() -> "dresult silent: id=" + instance.idText());
-            c.abort();
-            return;
-          }
-          synchronized (next) {
-            next[0] = clock.schedule(every, check[0]);
-          }
-        };
-    synchronized (next) {
-      next[0] = clock.schedule(every, check[0]);
+  /**
+   * Aborts its call once the link has been silent for {@link #SILENCE}, looking every {@link
+   * #SILENCE_CHECK} on the clock until cancelled. Runs on the clock's thread; cancelled by the
+   * link's.
+   */
+  private final class SilenceWatch implements Runnable {
+    private final Call c;
+    // guarded by this
+    private Clock.Cancel next = Clock.Cancel.NONE;
+    private boolean cancelled;
+
+    SilenceWatch(Call c) {
+      this.c = c;
+      schedule();
     }
-    return () -> {
-      synchronized (next) {
-        next[0].cancel();
+
+    @Override
+    public void run() {
+      if (clock.nanoTime() - lastByte >= SILENCE.toNanos()) {
+        LOG.fine(() -> "dresult silent: id=" + instance.idText());
+        c.abort();
+        return;
       }
-    };
+      schedule();
+    }
+
+    private synchronized void schedule() {
+      if (!cancelled) {
+        next = clock.schedule(SILENCE_CHECK.toNanos(), this);
+      }
+    }
+
+    synchronized void cancel() {
+      cancelled = true;
+      next.cancel();
+    }
   }
 
   /** Gives every waiting request {@link Inbox#LINK_DOWN}: their answers will not come. */

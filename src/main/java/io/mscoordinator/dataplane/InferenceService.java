@@ -820,8 +820,7 @@ final class InferenceService {
             piece = box.poll(Long.MAX_VALUE);
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            stopInfer(p);
-            stopInfer(d);
+            stopBoth();
             throw new CloseConnectionException("stopping", e);
           }
           if (piece == null || piece == DecodeLink.Inbox.LINK_DOWN) {
@@ -862,8 +861,7 @@ final class InferenceService {
             }
             default -> {
               // RETRY: the recompute (a new P/D choice with is-recompute) is not built yet
-              stopInfer(p);
-              stopInfer(d);
+              stopBoth();
               if (out != null) {
                 metrics.failed("retry_exhausted", modelName);
                 metrics.answered(request.dialect(), modelName, 200);
@@ -893,6 +891,18 @@ final class InferenceService {
         fail(Status.INTERNAL_SERVER_ERROR_500, READ_FAILED, "d_error", modelName);
       }
 
+      /** stopInfer to P and D: the request ends before D's answer did. */
+      private void stopBoth() {
+        stopInfer(p);
+        stopInfer(d);
+      }
+
+      /** The client went away: P and D stop, the connection ends. */
+      private void clientGone() {
+        stopInfer(p);
+        Exchange.this.clientGone(d, modelName);
+      }
+
       /** D's first piece of the answer went out: the hand-off from P is timed, once. */
       private void handedOff() {
         if (!handedOff) {
@@ -915,8 +925,7 @@ final class InferenceService {
           out.flush();
           now = System.nanoTime();
         } catch (IOException | UncheckedIOException e) {
-          stopInfer(p);
-          clientGone(d, modelName);
+          clientGone();
           return;
         }
         if (first) {
@@ -935,8 +944,7 @@ final class InferenceService {
         try {
           out.close();
         } catch (IOException | UncheckedIOException e) {
-          stopInfer(p);
-          clientGone(d, modelName);
+          clientGone();
         }
       }
 
@@ -947,8 +955,7 @@ final class InferenceService {
           head(status, contentType, -1);
           res.send(text.getBytes(StandardCharsets.UTF_8));
         } catch (UncheckedIOException e) {
-          stopInfer(p);
-          clientGone(d, modelName);
+          clientGone();
           return;
         }
         if (request.stream()) {
