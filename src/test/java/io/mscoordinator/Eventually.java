@@ -1,6 +1,10 @@
 package io.mscoordinator;
 
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -17,6 +21,15 @@ public final class Eventually {
   public static <T> T poll(Supplier<T> read, Predicate<? super T> done, Duration within)
       throws InterruptedException {
     return poll(read, done, within, PAUSE);
+  }
+
+  /**
+   * Polls {@code done} until it holds; fails the test, saying {@code what}, when it did not in
+   * time.
+   */
+  public static void await(BooleanSupplier done, String what, Duration within)
+      throws InterruptedException {
+    assertThat(what, poll(done::getAsBoolean, b -> b, within), is(true));
   }
 
   /** As {@link #poll(Supplier, Predicate, Duration)}, pausing {@code pause} between reads. */

@@ -372,7 +372,7 @@ class DataPlaneEngineFaultsTest {
   }
 
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    assertThat(what, Eventually.poll(condition::getAsBoolean, done -> done, WAIT), is(true));
+    Eventually.await(condition, what, WAIT);
   }
 
   static Instance instance(long id, FakeEngine engine) {

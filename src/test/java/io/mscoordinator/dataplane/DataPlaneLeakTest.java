@@ -436,6 +436,6 @@ class DataPlaneLeakTest {
   }
 
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    assertThat(what, Eventually.poll(condition::getAsBoolean, done -> done, WAIT), is(true));
+    Eventually.await(condition, what, WAIT);
   }
 }

@@ -260,6 +260,6 @@ class DataPlanePrefillDecodeTest {
   }
 
   private static void await(BooleanSupplier done, String what) throws InterruptedException {
-    assertThat(what, Eventually.poll(done::getAsBoolean, b -> b, WAIT), is(true));
+    Eventually.await(done, what, WAIT);
   }
 }

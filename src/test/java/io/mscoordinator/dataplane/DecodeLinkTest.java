@@ -215,7 +215,7 @@ class DecodeLinkTest {
   }
 
   private static void await(BooleanSupplier done, String what) throws InterruptedException {
-    assertThat(what, Eventually.poll(done::getAsBoolean, b -> b, WAIT), is(true));
+    Eventually.await(done, what, WAIT);
   }
 
   /** Moves the clock a retry pause at a time until {@code done}: the link waits on the clock. */

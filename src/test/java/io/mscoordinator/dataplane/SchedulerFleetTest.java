@@ -636,6 +636,6 @@ class SchedulerFleetTest {
   }
 
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    assertThat(what, Eventually.poll(condition::getAsBoolean, done -> done, WAIT), is(true));
+    Eventually.await(condition, what, WAIT);
   }
 }
