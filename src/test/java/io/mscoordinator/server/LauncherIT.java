@@ -37,6 +37,34 @@ class LauncherIT {
     }
   }
 
+  /**
+   * {@code n} distinct free ports: each held until all are taken, as two ports taken one after the
+   * other may be the same (the shipped-config test once got its OTLP port equal to its manage
+   * port).
+   */
+  private static int[] freePorts(int n) {
+    List<ServerSocket> held = new java.util.ArrayList<>();
+    try {
+      int[] ports = new int[n];
+      for (int i = 0; i < n; i++) {
+        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        held.add(s);
+        ports[i] = s.getLocalPort();
+      }
+      return ports;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      for (ServerSocket s : held) {
+        try {
+          s.close();
+        } catch (IOException e) {
+          // released either way
+        }
+      }
+    }
+  }
+
   private static ProcessBuilder launcher(Path log, List<String> args) {
     List<String> command = new java.util.ArrayList<>();
     command.add(LAUNCHER.toString());
@@ -50,15 +78,16 @@ class LauncherIT {
 
   @Test
   void shouldStartOnShippedConfigAndExitZeroOnSigterm(@TempDir Path dir) throws Exception {
-    int predict = freePort();
-    int manage = freePort();
+    int[] ports = freePorts(3);
+    int predict = ports[0];
+    int manage = ports[1];
     Path log = dir.resolve("coordinator.log");
     // The positional arguments cannot move the OTLP listener; a free port keeps 4318 untouched.
     Path config = dir.resolve("ms_coordinator.json");
     Files.writeString(
         config,
         Files.readString(Path.of("config", "ms_coordinator.json"))
-            .replace("\"port\": \"4318\"", "\"port\": \"" + freePort() + "\""));
+            .replace("\"port\": \"4318\"", "\"port\": \"" + ports[2] + "\""));
     ProcessBuilder builder =
         launcher(log, List.of("127.0.0.1", "" + predict, "127.0.0.1", "" + manage));
     builder.environment().put(ConfigLoader.ENV_PATH, config.toString());
